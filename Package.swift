@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // The C boundary: a module map and an umbrella header, nothing else.
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent_pthreads",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        // Safe Swift over libevent; the only importer of CLibevent.
+        .target(name: "LibeventIO", dependencies: ["CLibevent"]),
+        // Pure HTTP/1.1 framing: heads, bodies, limits. No IO.
+        .target(name: "HTTP1"),
+        // The phases of a forwarded exchange as state machines; routing; header rewriting.
+        .target(name: "Proxy", dependencies: ["HTTP1"]),
+        // proxy.conf -> validated settings.
+        .target(name: "HeraldConfig", dependencies: ["TOMLKit"]),
+        // Runs the state machines on LibeventIO connections; lifecycle.
+        .target(
+            name: "HeraldServer",
+            dependencies: [
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "HeraldServer", "HeraldConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
+        .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

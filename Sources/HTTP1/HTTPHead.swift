@@ -1,0 +1,238 @@
+/// The HTTP/1.1 message heads Herald reads and writes, kept byte for byte.
+///
+/// Names are tokens (ASCII, validated by the parser) and kept with the case they were sent in;
+/// values and the request-target are raw bytes, so a proxy can forward what it received exactly,
+/// including obs-text that is not UTF-8.
+
+/// The protocol version of a message: only HTTP/1.0 and HTTP/1.1 are spoken.
+public enum HTTPVersion: Sendable, Equatable {
+    case http10
+    case http11
+
+    /// "HTTP/1.0" or "HTTP/1.1".
+    public var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
+}
+
+/// One header field: the name as sent, the value with surrounding white space trimmed.
+public struct HTTPField: Sendable, Equatable {
+    public var name: String
+    public var value: [UInt8]
+
+    public init(name: String, value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+
+    public init(name: String, value: String) {
+        self.init(name: name, value: Array(value.utf8))
+    }
+
+    /// The value decoded as UTF-8 (invalid bytes replaced); for logging and comparisons.
+    public var valueString: String { String(decoding: value, as: UTF8.self) }
+
+    /// True when `name` matches `lowercasedName` ignoring ASCII case.
+    public func hasName(_ lowercasedName: String) -> Bool {
+        asciiCaseInsensitiveEquals(name, lowercasedName)
+    }
+}
+
+/// Header fields in the order they were received; lookups ignore ASCII case.
+public struct HTTPFields: Sendable, Equatable, Sequence {
+    public var fields: [HTTPField]
+
+    public init(_ fields: [HTTPField] = []) { self.fields = fields }
+
+    public func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
+
+    public var count: Int { fields.count }
+
+    /// The first value of the field named `name` (any case), if present.
+    public func first(_ name: String) -> [UInt8]? {
+        let lower = name.lowercased()
+        return fields.first { $0.hasName(lower) }?.value
+    }
+
+    /// The first value of `name` as a string.
+    public func firstString(_ name: String) -> String? {
+        first(name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every value of the field named `name`, in order.
+    public func values(_ name: String) -> [[UInt8]] {
+        let lower = name.lowercased()
+        return fields.filter { $0.hasName(lower) }.map(\.value)
+    }
+
+    /// The comma-separated elements of every `name` field, trimmed and lowercased
+    /// (for list headers such as Connection and Transfer-Encoding).
+    public func tokens(_ name: String) -> [String] {
+        values(name).flatMap { value in
+            String(decoding: value, as: UTF8.self)
+                .split(separator: ",")
+                .map { $0.trimmingASCIIWhitespace().lowercased() }
+                .filter { !$0.isEmpty }
+        }
+    }
+
+    public func contains(_ name: String) -> Bool { first(name) != nil }
+
+    public mutating func append(_ name: String, _ value: String) {
+        fields.append(HTTPField(name: name, value: value))
+    }
+
+    public mutating func append(_ name: String, _ value: [UInt8]) {
+        fields.append(HTTPField(name: name, value: value))
+    }
+
+    /// Removes every field named `name` (any case).
+    public mutating func remove(_ name: String) {
+        let lower = name.lowercased()
+        fields.removeAll { $0.hasName(lower) }
+    }
+
+    public mutating func removeAll(where predicate: (HTTPField) -> Bool) {
+        fields.removeAll(where: predicate)
+    }
+}
+
+/// A request head: `method SP request-target SP HTTP-version CRLF` then fields.
+public struct HTTPRequestHead: Sendable, Equatable {
+    /// The method token exactly as sent (any token, not only the common ones).
+    public var method: String
+    /// The request-target byte for byte (origin-form, absolute-form, authority-form or `*`).
+    public var target: [UInt8]
+    public var version: HTTPVersion
+    public var fields: HTTPFields
+
+    public init(method: String, target: [UInt8], version: HTTPVersion, fields: HTTPFields) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.fields = fields
+    }
+
+    /// The target as a string, for routing and logs.
+    public var targetString: String { String(decoding: target, as: UTF8.self) }
+}
+
+/// A response head: `HTTP-version SP status SP reason CRLF` then fields.
+public struct HTTPResponseHead: Sendable, Equatable {
+    public var version: HTTPVersion
+    public var status: Int
+    /// The reason phrase as sent (may be empty).
+    public var reason: [UInt8]
+    public var fields: HTTPFields
+
+    public init(version: HTTPVersion, status: Int, reason: [UInt8], fields: HTTPFields) {
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.fields = fields
+    }
+
+    public init(version: HTTPVersion = .http11, status: Int, reason: String, fields: HTTPFields = HTTPFields()) {
+        self.init(version: version, status: status, reason: Array(reason.utf8), fields: fields)
+    }
+}
+
+/// How a request's body is delimited (RFC 9112 §6.3 for requests).
+public enum RequestBodyFraming: Sendable, Equatable {
+    case none
+    case contentLength(UInt64)
+    case chunked
+}
+
+/// How a response's body is delimited (RFC 9112 §6.3 for responses).
+public enum ResponseBodyFraming: Sendable, Equatable {
+    case none
+    case contentLength(UInt64)
+    case chunked
+    /// Read until the upstream closes the connection.
+    case untilClose
+}
+
+/// Bounds on what the parser accepts; each maps to a status when exceeded.
+public struct HTTPLimits: Sendable, Equatable {
+    /// Longest request line or status line, in bytes → 414 for requests. Default 8 KiB: nginx's
+    /// large_client_header_buffers size, enough for any URL a browser sends.
+    public var maxStartLineBytes: Int
+    /// Longest head (start line, fields and the blank line) in bytes → 431. Default 64 KiB.
+    public var maxHeadBytes: Int
+    /// Most header fields in one head → 431. Default 200.
+    public var maxFieldCount: Int
+    /// Longest chunk-size line (with extensions) in bytes → 400. Default 1 KiB.
+    public var maxChunkLineBytes: Int
+
+    public init(maxStartLineBytes: Int = 8 * 1024, maxHeadBytes: Int = 64 * 1024,
+                maxFieldCount: Int = 200, maxChunkLineBytes: Int = 1024) {
+        self.maxStartLineBytes = maxStartLineBytes
+        self.maxHeadBytes = maxHeadBytes
+        self.maxFieldCount = maxFieldCount
+        self.maxChunkLineBytes = maxChunkLineBytes
+    }
+}
+
+/// Why a message could not be accepted; `status` is what a server answers with.
+public struct HTTPParseError: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Malformed or ambiguous framing → 400.
+        case malformed
+        /// Start line longer than `maxStartLineBytes` → 414.
+        case startLineTooLong
+        /// Head longer than `maxHeadBytes` or too many fields → 431.
+        case headTooLarge
+        /// Body larger than allowed → 413.
+        case bodyTooLarge
+        /// An HTTP version other than 1.0 and 1.1 → 505.
+        case versionNotSupported
+    }
+
+    public var kind: Kind
+    /// A short, human-readable reason, safe to send to a client.
+    public var reason: String
+
+    public init(_ kind: Kind, _ reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public static func malformed(_ reason: String) -> HTTPParseError { HTTPParseError(.malformed, reason) }
+
+    /// The status a server answers with.
+    public var status: Int {
+        switch kind {
+        case .malformed: 400
+        case .startLineTooLong: 414
+        case .headTooLarge: 431
+        case .bodyTooLarge: 413
+        case .versionNotSupported: 505
+        }
+    }
+}
+
+// MARK: - ASCII helpers
+
+@inlinable
+func asciiCaseInsensitiveEquals(_ a: String, _ lowercasedB: String) -> Bool {
+    var ai = a.utf8.makeIterator()
+    var bi = lowercasedB.utf8.makeIterator()
+    while true {
+        switch (ai.next(), bi.next()) {
+        case (nil, nil): return true
+        case let (x?, y?):
+            let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
+            if lx != y { return false }
+        default: return false
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The string without leading and trailing spaces and tabs.
+    public func trimmingASCIIWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
