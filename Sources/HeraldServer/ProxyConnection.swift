@@ -1,0 +1,610 @@
+// One client (downstream) connection on the public listener, and the exchanges it carries.
+//
+// The phases of a forwarded request, in order (README.md draws them):
+//   accept → readRequestHead → route → rewriteHead → connectUpstream → streamRequestBody /
+//   readResponseHead → streamResponseBody → finishExchange (access log, keep-alive or close)
+//
+// Invariants: requests on one connection are answered in order, one at a time (pipelined requests
+// wait in the input buffer, bounded by its high watermark); no side ever buffers more than
+// `Watermarks.high` unsent bytes, because reading the other side pauses above it.
+
+import HTTP1
+import Logging
+import LibeventIO
+import Proxy
+
+/// Back-pressure bounds for one proxied connection.
+enum Watermarks {
+    /// Above this many unsent bytes on one side, reading from the other side pauses: 256 KiB keeps
+    /// a fast link busy while bounding memory per connection whatever the body size.
+    static let high = 256 * 1024
+    /// Reading resumes when the unsent bytes fall to this: 64 KiB, so resuming is not per packet.
+    static let low = 64 * 1024
+}
+
+final class ProxyConnection: ConnectionDelegate {
+    /// A forwarded request and its response, from head sent to response finished.
+    final class Exchange {
+        let request: HTTPRequestHead
+        let startedAt = ContinuousClock.now
+        /// The head as sent upstream, kept to retry once on a fresh connection.
+        let upstreamHead: [UInt8]
+        var upstream: Connection
+        var requestBody: BodyReader
+        let requestEncoding: BodyEncoding
+        var response: ResponsePhase = .awaitingHead
+        /// The client connection stays open after this exchange.
+        var keepAlive: Bool
+        /// The upstream connection may go back to the pool after this exchange.
+        var upstreamReusable = true
+        /// A pooled connection that the upstream had closed may be retried once, for an
+        /// idempotent request without body, before any response byte arrived.
+        var mayRetry: Bool
+        /// The whole request reached the upstream's output; the response timeout runs from here.
+        var requestSent = false
+        let isUpgrade: Bool
+        var status = 0
+        var bytesSent: UInt64 = 0
+
+        init(request: HTTPRequestHead, upstreamHead: [UInt8], upstream: Connection, requestBody: BodyReader,
+             requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool) {
+            self.request = request
+            self.upstreamHead = upstreamHead
+            self.upstream = upstream
+            self.requestBody = requestBody
+            self.requestEncoding = requestEncoding
+            self.keepAlive = keepAlive
+            self.mayRetry = mayRetry
+            self.isUpgrade = isUpgrade
+        }
+    }
+
+    enum ResponsePhase {
+        case awaitingHead
+        case body(BodyReader, BodyEncoding)
+        case done
+    }
+
+    /// The connection's phase; the comment above each case lists the events it accepts.
+    enum State {
+        /// Waiting for a request head.
+        /// downstream read → forward (`.exchanging`) or an error (`.closing`); idle timer → close;
+        /// header timer → 408 (`.closing`); downstream end → close.
+        case awaitingHead
+        /// Forwarding a request and relaying its response.
+        /// downstream read → request body; upstream read → response head and body; upstream end →
+        /// retry, 502, or the end of a close-delimited body; upstream timer → 504; downstream end →
+        /// abort. Leads to `.awaitingHead` (keep-alive), `.tunnel` (101) or `.closing`.
+        case exchanging(Exchange)
+        /// After `101 Switching Protocols`: bytes copied both ways until either side ends.
+        case tunnel(Connection)
+        /// The last bytes are being flushed; the connection closes once they are written.
+        case closing
+    }
+
+    private let downstream: Connection
+    private unowned let worker: LoopWorker
+    let id: UInt64
+    private var logger: Logger
+    private var state: State = .awaitingHead
+    /// Idle timer between requests, then header timer once a head has started.
+    private var headTimer: LoopTimer?
+    private var headStarted = false
+    /// Fires when the upstream has not sent a response head within `upstream.timeout`.
+    private var upstreamTimer: LoopTimer?
+    private var readingPausedDownstream = false
+    private var readingPausedUpstream = false
+
+    init(downstream: Connection, worker: LoopWorker, id: UInt64) {
+        self.downstream = downstream
+        self.worker = worker
+        self.id = id
+        logger = worker.logger
+        logger[metadataKey: "connection.id"] = "\(id)"
+        downstream.attach(self)
+        downstream.setOutputLowWatermark(Watermarks.low)
+        downstream.setInputHighWatermark(worker.limits.maxHeadBytes + 16 * 1024)
+        awaitHead()
+    }
+
+    /// True when closing it loses nothing: no exchange under way and no request begun.
+    var isIdle: Bool {
+        if case .awaitingHead = state { return downstream.inputCount == 0 }
+        return false
+    }
+
+    func close() {
+        if case .exchanging(let exchange) = state { exchange.upstream.close() }
+        if case .tunnel(let upstream) = state { upstream.close() }
+        downstream.close()
+    }
+
+    // MARK: Phase: read the request head
+
+    private func awaitHead() {
+        state = .awaitingHead
+        headStarted = false
+        armHeadTimer(worker.settings.server.idleTimeout)
+        if downstream.inputCount > 0 { readRequestHead() }
+    }
+
+    private func armHeadTimer(_ delay: Duration) {
+        let timer = headTimer ?? LoopTimer(loop: worker.loop) { [unowned self] in self.headTimerFired() }
+        headTimer = timer
+        timer.schedule(after: delay)
+    }
+
+    /// Fires after `idle_timeout` with no request, or `header_timeout` into an incomplete head.
+    private func headTimerFired() {
+        guard case .awaitingHead = state else { return }
+        if headStarted {
+            fail(ProxyError(.downstream, status: 408, "request head not received within \(worker.settings.server.headerTimeout)"), request: nil)
+        } else {
+            downstream.close()
+        }
+    }
+
+    private func readRequestHead() {
+        if !headStarted {
+            headStarted = true
+            armHeadTimer(worker.settings.server.headerTimeout)
+        }
+        let limits = worker.limits
+        do {
+            let scan = try downstream.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
+                try HTTPHeadParser.scanRequestHead(bytes, limits: limits)
+            }
+            guard case .complete(let length) = scan else { return }
+            let head = try downstream.withInput(upTo: length) { bytes throws(HTTPParseError) in
+                try HTTPHeadParser.parseRequestHead(bytes, limits: limits)
+            }
+            downstream.drainInput(length)
+            headTimer?.cancel()
+            route(head)
+        } catch {
+            fail(ProxyError(error), request: nil)
+        }
+    }
+
+    // MARK: Phase: route and rewrite
+
+    private func route(_ request: HTTPRequestHead) {
+        switch worker.router.route(request) {
+        case .refuse(let error):
+            fail(error, request: request)
+        case .events:
+            fail(ProxyError(.downstream, status: 404, "no event streams are served here yet"), request: request)
+        case .forward:
+            do throws(HTTPParseError) {
+                let framing = try request.bodyFraming()
+                if case .contentLength(let length) = framing, length > worker.settings.server.maxBodyBytes {
+                    throw HTTPParseError(.bodyTooLarge, "request body of \(length) bytes exceeds \(worker.settings.server.maxBodyBytes)")
+                }
+                let isUpgrade = request.isUpgradeRequest
+                let upstreamHead = worker.rewriter.upstreamRequest(
+                    request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade)
+                connectUpstream(request, upstreamHead: upstreamHead.serialized(), framing: framing, isUpgrade: isUpgrade)
+            } catch {
+                fail(ProxyError(error), request: request)
+            }
+        }
+    }
+
+    // MARK: Phase: connect upstream and send the head
+
+    private func connectUpstream(_ request: HTTPRequestHead, upstreamHead: [UInt8], framing: RequestBodyFraming, isUpgrade: Bool) {
+        let pooled = worker.pool.takeIdle()
+        let upstream: Connection
+        do {
+            if let pooled { upstream = pooled } else { upstream = try worker.pool.connect() }
+        } catch {
+            fail(.upstreamRefused(error.description), request: request)
+            return
+        }
+        let body = BodyReader(request: framing, maxDataBytes: worker.settings.server.maxBodyBytes, limits: worker.limits)
+        let exchange = Exchange(
+            request: request, upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
+            requestEncoding: framing == .chunked ? .chunked : .identity,
+            keepAlive: request.wantsKeepAlive && !worker.isDraining,
+            mayRetry: pooled != nil && framing == .none && Self.isIdempotent(request.method),
+            isUpgrade: isUpgrade)
+        state = .exchanging(exchange)
+        start(exchange, on: upstream)
+        streamRequestBody(exchange)
+    }
+
+    private func start(_ exchange: Exchange, on upstream: Connection) {
+        exchange.upstream = upstream
+        upstream.attach(self)
+        upstream.setOutputLowWatermark(Watermarks.low)
+        upstream.write(exchange.upstreamHead)
+    }
+
+    private func armUpstreamTimer() {
+        let timer = upstreamTimer ?? LoopTimer(loop: worker.loop) { [unowned self] in self.upstreamTimerFired() }
+        upstreamTimer = timer
+        timer.schedule(after: worker.settings.upstream.timeout)
+    }
+
+    static func isIdempotent(_ method: String) -> Bool {
+        ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"].contains(method)
+    }
+
+    /// Fires when no response head arrived within `upstream.timeout`.
+    private func upstreamTimerFired() {
+        guard case .exchanging(let exchange) = state, case .awaitingHead = exchange.response else { return }
+        exchange.upstream.close()
+        fail(.upstreamTimedOut, request: exchange.request)
+    }
+
+    // MARK: Phase: stream the request body
+
+    private func streamRequestBody(_ exchange: Exchange) {
+        if exchange.requestSent { return }
+        do {
+            let moved = try pump(from: downstream, to: exchange.upstream, body: &exchange.requestBody, encoding: exchange.requestEncoding)
+            if moved.finished {
+                exchange.requestSent = true
+                if case .awaitingHead = exchange.response { armUpstreamTimer() }
+                return
+            }
+        } catch {
+            // Part of the request may have reached the upstream: that connection cannot be reused.
+            exchange.upstream.close()
+            if case .awaitingHead = exchange.response {
+                fail(ProxyError(error), request: exchange.request)
+            } else {
+                abort(exchange, reason: error.reason)
+            }
+            return
+        }
+        if exchange.upstream.outputCount > Watermarks.high {
+            downstream.setReading(false)
+            readingPausedDownstream = true
+        }
+    }
+
+    // MARK: Phase: read the response head
+
+    private func readResponseHead(_ exchange: Exchange) {
+        let limits = worker.limits
+        while true {
+            let head: HTTPResponseHead
+            do {
+                let scan = try exchange.upstream.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
+                    try HTTPHeadParser.scanResponseHead(bytes, limits: limits)
+                }
+                guard case .complete(let length) = scan else { return }
+                head = try exchange.upstream.withInput(upTo: length) { bytes throws(HTTPParseError) in
+                    try HTTPHeadParser.parseResponseHead(bytes, limits: limits)
+                }
+                exchange.upstream.drainInput(length)
+            } catch {
+                exchange.upstream.close()
+                fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
+                return
+            }
+            exchange.mayRetry = false
+            if head.status == 101 {
+                switchProtocols(exchange, head)
+                return
+            }
+            if head.status < 200 {
+                // Interim (100 Continue, 103 Early Hints): relayed to HTTP/1.1 clients, then the final one.
+                if exchange.request.version == .http11 {
+                    var interim = head
+                    interim.version = .http11
+                    HeadRewriter.removeHopByHop(&interim.fields)
+                    downstream.write(interim.serialized())
+                }
+                continue
+            }
+            relayResponseHead(exchange, head)
+            return
+        }
+    }
+
+    private func relayResponseHead(_ exchange: Exchange, _ head: HTTPResponseHead) {
+        upstreamTimer?.cancel()
+        let framing: ResponseBodyFraming
+        do {
+            framing = try head.bodyFraming(requestMethod: exchange.request.method)
+        } catch {
+            exchange.upstream.close()
+            fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
+            return
+        }
+        let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
+        if downstreamFraming == .untilClose { exchange.keepAlive = false }
+        exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
+        let rewritten = worker.rewriter.downstreamResponse(
+            head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
+        exchange.status = head.status
+        downstream.write(rewritten.serialized())
+        let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
+        exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)
+        streamResponseBody(exchange)
+    }
+
+    private func switchProtocols(_ exchange: Exchange, _ head: HTTPResponseHead) {
+        upstreamTimer?.cancel()
+        guard exchange.isUpgrade, exchange.requestBody.isFinished else {
+            exchange.upstream.close()
+            fail(ProxyError(.upstream, status: 502, "upstream switched protocols without an upgrade request"), request: exchange.request)
+            return
+        }
+        exchange.status = 101
+        let rewritten = worker.rewriter.downstreamResponse(
+            head, framing: .switchingProtocols, keepAlive: true, clientVersion: exchange.request.version)
+        downstream.write(rewritten.serialized())
+        recordAccess(exchange)
+        let upstream = exchange.upstream
+        state = .tunnel(upstream)
+        headTimer?.cancel()
+        tunnel(from: downstream, to: upstream)
+        tunnel(from: upstream, to: downstream)
+    }
+
+    // MARK: Phase: stream the response body
+
+    private func streamResponseBody(_ exchange: Exchange) {
+        guard case .body(var body, let encoding) = exchange.response else { return }
+        let moved: (finished: Bool, dataBytes: Int)
+        do {
+            moved = try pump(from: exchange.upstream, to: downstream, body: &body, encoding: encoding)
+        } catch {
+            abort(exchange, reason: "invalid response body from upstream: \(error.reason)")
+            return
+        }
+        exchange.bytesSent += UInt64(moved.dataBytes)
+        if moved.finished {
+            exchange.response = .done
+            finishExchange(exchange)
+            return
+        }
+        exchange.response = .body(body, encoding)
+        if downstream.outputCount > Watermarks.high {
+            exchange.upstream.setReading(false)
+            readingPausedUpstream = true
+        }
+    }
+
+    // MARK: Phase: finish (log, keep-alive or close)
+
+    private func finishExchange(_ exchange: Exchange) {
+        recordAccess(exchange)
+        let requestComplete = exchange.requestBody.isFinished
+        if requestComplete && exchange.upstreamReusable {
+            worker.pool.put(exchange.upstream)
+        } else {
+            exchange.upstream.close()
+        }
+        readingPausedUpstream = false
+        if readingPausedDownstream {
+            readingPausedDownstream = false
+            downstream.setReading(true)
+        }
+        if exchange.keepAlive && requestComplete && !worker.isDraining {
+            awaitHead()
+        } else {
+            state = .closing
+            downstream.closeWhenFlushed()
+        }
+    }
+
+    private func recordAccess(_ exchange: Exchange) {
+        worker.recordAccess(AccessLog.Entry(
+            client: downstream.peerHost, request: exchange.request, status: exchange.status,
+            bytesSent: exchange.bytesSent, duration: ContinuousClock.now - exchange.startedAt))
+    }
+
+    // MARK: Errors
+
+    /// Answers with `error` and closes; the one way an exchange ends in an error response.
+    private func fail(_ error: ProxyError, request: HTTPRequestHead?) {
+        switch error.source {
+        case .downstream: logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+        case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+        case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+        }
+        upstreamTimer?.cancel()
+        headTimer?.cancel()
+        if let request {
+            let startedAt: ContinuousClock.Instant
+            if case .exchanging(let exchange) = state { startedAt = exchange.startedAt } else { startedAt = .now }
+            worker.recordAccess(AccessLog.Entry(
+                client: downstream.peerHost, request: request, status: error.status,
+                bytesSent: 0, duration: ContinuousClock.now - startedAt))
+        }
+        state = .closing
+        downstream.write(error.response())
+        downstream.closeWhenFlushed()
+    }
+
+    /// Ends an exchange whose response has begun: nothing can be said any more, so both sides
+    /// close and the client sees a truncated response.
+    private func abort(_ exchange: Exchange, reason: String) {
+        logger.warning("exchange aborted", metadata: ["reason": "\(reason)", "status": "\(exchange.status)"])
+        exchange.status = exchange.status == 0 ? 499 : exchange.status
+        recordAccess(exchange)
+        exchange.upstream.close()
+        downstream.close()
+    }
+
+    // MARK: Moving bytes
+
+    /// Moves a body's data from `source`'s input to `target`'s output, without copying it,
+    /// re-framing it with `encoding`; returns whether the body is complete and the data moved.
+    private func pump(from source: Connection, to target: Connection, body: inout BodyReader,
+                      encoding: BodyEncoding) throws(HTTPParseError) -> (finished: Bool, dataBytes: Int) {
+        /// Framing lines are short: look at this much first, at most a head's worth for trailers.
+        let framingPeek = worker.limits.maxChunkLineBytes + 2
+        var moved = 0
+        while true {
+            let available = source.inputCount
+            var step = try source.withInput(upTo: framingPeek) { bytes throws(HTTPParseError) in try body.next(bytes) }
+            if step == .needMore && available > framingPeek {
+                step = try source.withInput(upTo: worker.limits.maxHeadBytes + 2) { bytes throws(HTTPParseError) in try body.next(bytes) }
+            }
+            switch step {
+            case .needMore:
+                return (false, moved)
+            case .drop(let count):
+                source.drainInput(count)
+            case .data(let limit):
+                let count = Int(min(UInt64(available), limit))
+                guard count > 0 else { return (false, moved) }
+                if let prefix = encoding.prefix(count: count) { target.write(prefix) }
+                source.moveInput(to: target, count: count)
+                if let suffix = encoding.suffix { target.write(suffix) }
+                try body.consumed(count)
+                moved += count
+            case .finished(let drop):
+                source.drainInput(drop)
+                if let end = encoding.end { target.write(end) }
+                return (true, moved)
+            }
+        }
+    }
+
+    /// Copies tunnel bytes from `source` to `target`, pausing `source` above the high watermark.
+    private func tunnel(from source: Connection, to target: Connection) {
+        source.moveInput(to: target, count: source.inputCount)
+        if target.outputCount > Watermarks.high {
+            source.setReading(false)
+            if source === downstream { readingPausedDownstream = true } else { readingPausedUpstream = true }
+        }
+    }
+
+    // MARK: ConnectionDelegate
+
+    func connectionDidRead(_ connection: Connection) {
+        switch state {
+        case .awaitingHead:
+            if connection === downstream { readRequestHead() }
+        case .exchanging(let exchange):
+            if connection === downstream {
+                streamRequestBody(exchange)
+            } else if connection === exchange.upstream {
+                switch exchange.response {
+                case .awaitingHead: readResponseHead(exchange)
+                case .body: streamResponseBody(exchange)
+                case .done: break
+                }
+            }
+        case .tunnel(let upstream):
+            if connection === downstream { tunnel(from: downstream, to: upstream) } else { tunnel(from: upstream, to: downstream) }
+        case .closing:
+            break
+        }
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        if connection === downstream, readingPausedUpstream {
+            readingPausedUpstream = false
+            switch state {
+            case .exchanging(let exchange):
+                exchange.upstream.setReading(true)
+                streamResponseBody(exchange)
+            case .tunnel(let upstream):
+                upstream.setReading(true)
+                tunnel(from: upstream, to: downstream)
+            default: break
+            }
+        } else if connection !== downstream, readingPausedDownstream {
+            readingPausedDownstream = false
+            downstream.setReading(true)
+            switch state {
+            case .exchanging(let exchange): streamRequestBody(exchange)
+            case .tunnel(let upstream): tunnel(from: downstream, to: upstream)
+            default: break
+            }
+        }
+    }
+
+    func connectionDidConnect(_ connection: Connection) {
+        // The connect timeout no longer applies; upstream.timeout (a timer) guards the response head.
+        connection.setTimeouts(read: nil, write: nil)
+    }
+
+    func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
+        if connection === downstream {
+            downstreamEnded(reason)
+        } else {
+            upstreamEnded(connection, reason)
+        }
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        if connection === downstream {
+            upstreamTimer?.cancel()
+            headTimer?.cancel()
+            worker.connectionClosed(self)
+        }
+    }
+
+    private func downstreamEnded(_ reason: ConnectionEnd) {
+        switch state {
+        case .awaitingHead, .closing:
+            downstream.close()
+        case .exchanging(let exchange):
+            logger.debug("client went away", metadata: ["reason": "\(reason)"])
+            exchange.status = exchange.status == 0 ? 499 : exchange.status
+            recordAccess(exchange)
+            exchange.upstream.close()
+            downstream.close()
+        case .tunnel(let upstream):
+            tunnel(from: downstream, to: upstream)
+            upstream.closeWhenFlushed()
+            downstream.close()
+        }
+    }
+
+    private func upstreamEnded(_ connection: Connection, _ reason: ConnectionEnd) {
+        switch state {
+        case .tunnel(let upstream) where upstream === connection:
+            tunnel(from: upstream, to: downstream)
+            upstream.close()
+            state = .closing
+            downstream.closeWhenFlushed()
+        case .exchanging(let exchange) where exchange.upstream === connection:
+            switch exchange.response {
+            case .awaitingHead:
+                let nothingReceived = connection.inputCount == 0
+                connection.close()
+                if exchange.mayRetry && nothingReceived && reason != .timeout {
+                    exchange.mayRetry = false
+                    do {
+                        exchange.requestSent = false
+                        start(exchange, on: try worker.pool.connect())
+                        streamRequestBody(exchange)
+                    } catch {
+                        fail(.upstreamRefused(error.description), request: exchange.request)
+                    }
+                    return
+                }
+                let detail: String
+                switch reason {
+                case .connectFailed, .timeout: detail = "cannot connect to \(worker.settings.upstream.url): \(reason)"
+                default: detail = "connection \(reason) before a response"
+                }
+                fail(.upstreamRefused(detail), request: exchange.request)
+            case .body(let body, _):
+                if body.endsAtClose {
+                    streamResponseBody(exchange)
+                    guard case .body(_, let encoding) = exchange.response else { return }
+                    if let end = encoding.end { downstream.write(end) }
+                    exchange.upstreamReusable = false
+                    exchange.response = .done
+                    finishExchange(exchange)
+                } else {
+                    abort(exchange, reason: "upstream \(reason) mid-body")
+                }
+            case .done:
+                connection.close()
+            }
+        default:
+            connection.close()
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import LibeventIO
+
+/// Keep-alive connections to the upstream app, per event loop (never shared between threads).
+///
+/// Idle connections wait here with the pool as their delegate, so one the upstream closes is
+/// dropped at once. Taking is LIFO: the most recently used connection is the least likely to have
+/// been closed by the upstream's own idle timeout.
+final class UpstreamPool: ConnectionDelegate {
+    private struct IdleConnection {
+        let connection: Connection
+        let since: ContinuousClock.Instant
+    }
+
+    private let loop: EventLoop
+    private let address: SocketAddress
+    private let connectTimeout: Duration
+    /// Bound on idle connections kept per loop (`upstream.max_idle_connections`): enough for the
+    /// loop's concurrency, few enough not to hold the app's worker slots.
+    private let maxIdle: Int
+    private let idleTimeout: Duration
+    private var idle: [IdleConnection] = []
+    private var sweepTimer: LoopTimer?
+
+    init(loop: EventLoop, address: SocketAddress, connectTimeout: Duration, maxIdle: Int, idleTimeout: Duration) {
+        self.loop = loop
+        self.address = address
+        self.connectTimeout = connectTimeout
+        self.maxIdle = maxIdle
+        self.idleTimeout = idleTimeout
+    }
+
+    /// A pooled connection if one is idle, else nil.
+    func takeIdle() -> Connection? {
+        idle.popLast()?.connection
+    }
+
+    /// A new connection, connecting; its owner hears connect or failure.
+    func connect() throws(LibeventError) -> Connection {
+        try Connection.connect(loop: loop, to: address, timeout: connectTimeout)
+    }
+
+    /// Keeps `connection` for reuse, or closes it when the pool is full.
+    func put(_ connection: Connection) {
+        // Bytes beyond the response mean the upstream and Herald disagree on framing: never reuse.
+        guard idle.count < maxIdle, !connection.isClosed, connection.inputCount == 0 else {
+            connection.close()
+            return
+        }
+        connection.attach(self)
+        connection.setReading(true)
+        idle.append(IdleConnection(connection: connection, since: .now))
+        scheduleSweep()
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        let all = idle
+        idle.removeAll()
+        for entry in all { entry.connection.close() }
+        sweepTimer = nil
+    }
+
+    private func scheduleSweep() {
+        if sweepTimer == nil {
+            sweepTimer = LoopTimer(loop: loop) { [unowned self] in self.sweep() }
+        }
+        if let sweepTimer, !sweepTimer.isScheduled { sweepTimer.schedule(after: idleTimeout / 2) }
+    }
+
+    /// Fires every half idle timeout while connections are idle: closes those unused too long.
+    private func sweep() {
+        let cutoff = ContinuousClock.now - idleTimeout
+        let stale = idle.filter { $0.since < cutoff }
+        idle.removeAll { $0.since < cutoff }
+        for entry in stale { entry.connection.close() }
+        if !idle.isEmpty { scheduleSweep() }
+    }
+
+    private func remove(_ connection: Connection) {
+        idle.removeAll { $0.connection === connection }
+    }
+
+    // MARK: ConnectionDelegate (idle connections only)
+
+    /// An idle upstream connection must not send anything: the exchange is over.
+    func connectionDidRead(_ connection: Connection) {
+        remove(connection)
+        connection.close()
+    }
+
+    func connectionDidDrain(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
+        remove(connection)
+        connection.close()
+    }
+}

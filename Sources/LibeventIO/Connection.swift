@@ -1,0 +1,298 @@
+// A TCP connection: a libevent bufferevent with an input and an output buffer.
+//
+// Lifetime: the connection retains itself once when its callbacks are set and releases that
+// reference once, in `close()`. So a callback can never see a freed connection, and a connection
+// nobody closes is a leak that shows: every path that ends a connection must call `close()`.
+
+internal import CLibevent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a connection's owner hears from it. All calls arrive on the loop's thread.
+public protocol ConnectionDelegate: AnyObject {
+    /// New bytes are in the input buffer.
+    func connectionDidRead(_ connection: Connection)
+    /// The output buffer drained to its low watermark (0 unless set otherwise).
+    func connectionDidDrain(_ connection: Connection)
+    /// An outgoing connect finished.
+    func connectionDidConnect(_ connection: Connection)
+    /// The peer closed, an error happened, or a timeout passed. Bytes already read stay in the
+    /// input buffer; the owner decides when to `close()`.
+    func connection(_ connection: Connection, didEndWith reason: ConnectionEnd)
+    /// The connection was closed (by `close()`, or after `closeWhenFlushed()` finished).
+    func connectionDidClose(_ connection: Connection)
+}
+
+extension ConnectionDelegate {
+    public func connectionDidConnect(_ connection: Connection) {}
+    public func connectionDidClose(_ connection: Connection) {}
+}
+
+/// Why a connection stopped being usable.
+public enum ConnectionEnd: Sendable, Equatable, CustomStringConvertible {
+    /// The peer closed its side (EOF).
+    case closedByPeer
+    /// A socket error, with errno.
+    case error(Int32)
+    /// A read or write timeout set with `setTimeouts` passed.
+    case timeout
+    /// An outgoing connect failed, with errno.
+    case connectFailed(Int32)
+
+    public var description: String {
+        switch self {
+        case .closedByPeer: "closed by peer"
+        case .error(let code): "error: \(String(cString: strerror(code)))"
+        case .timeout: "timeout"
+        case .connectFailed(let code): "connect failed: \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// A buffered TCP connection on one loop. Not thread-safe: use it on its loop's thread only.
+public final class Connection {
+    private var bev: OpaquePointer?
+    private var connecting = false
+    public weak var delegate: ConnectionDelegate?
+    /// Keeps the owner (usually the delegate) alive as long as the connection is open.
+    private var owner: AnyObject?
+    /// Set once by `closeWhenFlushed()`: the connection closes as soon as its output is empty.
+    private var closingWhenFlushed = false
+
+    /// The peer's address, for X-Forwarded-For and logs ("" when unknown).
+    public private(set) var peerHost: String = ""
+
+    /// Wraps an accepted socket.
+    init(loop: EventLoop, fd: Int32) throws(LibeventError) {
+        let created = bufferevent_socket_new(loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+        bev = try LibeventError.check(created, "bufferevent_socket_new")
+        if let peer = try? SocketAddress.peer(of: fd) { peerHost = peer.host }
+        installCallbacks()
+    }
+
+    /// Starts connecting to `address`; the delegate hears `connectionDidConnect` or
+    /// `didEndWith: .connectFailed`/`.timeout` (after `timeout`).
+    public static func connect(loop: EventLoop, to address: SocketAddress, timeout: Duration) throws(LibeventError) -> Connection {
+        let created = bufferevent_socket_new(loop.base, -1, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+        let connection = try Connection(bufferevent: LibeventError.check(created, "bufferevent_socket_new"))
+        connection.connecting = true
+        connection.setTimeouts(read: timeout, write: timeout)
+        let result = address.withSockaddr { pointer, length in
+            bufferevent_socket_connect(connection.bev, UnsafeMutablePointer(mutating: pointer), length)
+        }
+        if result < 0 {
+            connection.close()
+            throw LibeventError(operation: "connect \(address)")
+        }
+        Connection.disableNagle(bufferevent_getfd(connection.bev))
+        return connection
+    }
+
+    private init(bufferevent: OpaquePointer) {
+        bev = bufferevent
+        installCallbacks()
+    }
+
+    private func installCallbacks() {
+        // SAFETY: the +1 taken here is released in close(), after bufferevent_free, so every
+        // callback runs while the connection is alive.
+        let arg = Unmanaged.passRetained(self).toOpaque()
+        bufferevent_setcb(bev, connectionReadCallback, connectionWriteCallback, connectionEventCallback, arg)
+        bufferevent_enable(bev, Int16(EV_READ | EV_WRITE))
+    }
+
+    /// Sets who hears this connection's events and keeps it alive until the connection closes.
+    public func attach(_ delegate: ConnectionDelegate & AnyObject) {
+        self.delegate = delegate
+        owner = delegate
+    }
+
+    public var isClosed: Bool { bev == nil }
+
+    /// Frees the socket now; unsent output is discarded. Safe to call more than once.
+    public func close() {
+        guard let bev else { return }
+        bufferevent_setcb(bev, nil, nil, nil, nil)
+        bufferevent_free(bev)
+        self.bev = nil
+        let delegate = delegate
+        owner = nil
+        self.delegate = nil
+        delegate?.connectionDidClose(self)
+        Unmanaged.passUnretained(self).release()
+    }
+
+    /// Stops reading and closes once every queued byte was written (or the write fails).
+    public func closeWhenFlushed() {
+        guard let bev else { return }
+        closingWhenFlushed = true
+        bufferevent_disable(bev, Int16(EV_READ))
+        bufferevent_setwatermark(bev, Int16(EV_WRITE), 0, 0)
+        if outputCount == 0 { close() }
+    }
+
+    // MARK: Reading
+
+    /// Bytes waiting in the input buffer.
+    public var inputCount: Int {
+        guard let bev else { return 0 }
+        return evbuffer_get_length(bufferevent_get_input(bev))
+    }
+
+    /// Gives `body` a contiguous view of the first `count` input bytes (at most what is there).
+    /// Linearizes only that prefix; the view is valid during `body` only.
+    public func withInput<R, E: Error>(upTo count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        guard let bev else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let input = bufferevent_get_input(bev)
+        let length = min(count, evbuffer_get_length(input))
+        guard length > 0, let start = evbuffer_pullup(input, length) else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeRawBufferPointer(start: start, count: length))
+    }
+
+    /// Discards the first `count` input bytes.
+    public func drainInput(_ count: Int) {
+        guard let bev, count > 0 else { return }
+        evbuffer_drain(bufferevent_get_input(bev), count)
+    }
+
+    /// Moves up to `count` input bytes to `other`'s output without copying them; returns how many.
+    @discardableResult
+    public func moveInput(to other: Connection, count: Int) -> Int {
+        guard let bev, let target = other.bev, count > 0 else { return 0 }
+        let moved = evbuffer_remove_buffer(bufferevent_get_input(bev), bufferevent_get_output(target), count)
+        return max(0, Int(moved))
+    }
+
+    /// Reads on or off (for back-pressure). Reading resumes only while the connection is open.
+    public func setReading(_ enabled: Bool) {
+        guard let bev, !closingWhenFlushed else { return }
+        if enabled { bufferevent_enable(bev, Int16(EV_READ)) } else { bufferevent_disable(bev, Int16(EV_READ)) }
+    }
+
+    /// Stops reading from the socket while `count` or more bytes wait unread (0 = no bound).
+    public func setInputHighWatermark(_ count: Int) {
+        guard let bev else { return }
+        bufferevent_setwatermark(bev, Int16(EV_READ), 0, count)
+    }
+
+    // MARK: Writing
+
+    /// Bytes queued and not yet written to the socket.
+    public var outputCount: Int {
+        guard let bev else { return 0 }
+        return evbuffer_get_length(bufferevent_get_output(bev))
+    }
+
+    public func write(_ bytes: [UInt8]) {
+        guard let bev, !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { _ = bufferevent_write(bev, $0.baseAddress, $0.count) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let bev, bytes.count > 0 else { return }
+        bufferevent_write(bev, bytes.baseAddress, bytes.count)
+    }
+
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `connectionDidDrain` fires when the output falls to `count` bytes or fewer.
+    public func setOutputLowWatermark(_ count: Int) {
+        guard let bev, !closingWhenFlushed else { return }
+        bufferevent_setwatermark(bev, Int16(EV_WRITE), count, 0)
+    }
+
+    /// Read and write inactivity timeouts (nil = none); firing ends the connection with `.timeout`.
+    public func setTimeouts(read: Duration?, write: Duration?) {
+        guard let bev else { return }
+        var readTime = read.map(timeval.init) ?? timeval()
+        var writeTime = write.map(timeval.init) ?? timeval()
+        withUnsafePointer(to: &readTime) { readPointer in
+            withUnsafePointer(to: &writeTime) { writePointer in
+                _ = bufferevent_set_timeouts(bev, read == nil ? nil : readPointer, write == nil ? nil : writePointer)
+            }
+        }
+    }
+
+    static func disableNagle(_ fd: Int32) {
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    // MARK: Events from libevent
+
+    fileprivate func readable() {
+        delegate?.connectionDidRead(self)
+    }
+
+    fileprivate func drained() {
+        if closingWhenFlushed {
+            if outputCount == 0 { close() }
+            return
+        }
+        delegate?.connectionDidDrain(self)
+    }
+
+    fileprivate func event(_ what: Int16) {
+        if what & Int16(BEV_EVENT_CONNECTED) != 0 {
+            connecting = false
+            delegate?.connectionDidConnect(self)
+            return
+        }
+        let end: ConnectionEnd
+        if what & Int16(BEV_EVENT_TIMEOUT) != 0 {
+            end = .timeout
+        } else if what & Int16(BEV_EVENT_EOF) != 0 {
+            end = .closedByPeer
+        } else {
+            let code = errno
+            end = connecting ? .connectFailed(code) : .error(code)
+        }
+        if closingWhenFlushed {
+            close()
+            return
+        }
+        if let delegate { delegate.connection(self, didEndWith: end) } else { close() }
+    }
+}
+
+extension SocketAddress {
+    /// The address of a connected socket's peer (`getpeername`).
+    static func peer(of fd: Int32) throws(LibeventError) -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        // SAFETY: storage is a sockaddr_storage, large enough for any address getpeername writes.
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        try LibeventError.check(result, "getpeername")
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length) }
+        }
+    }
+}
+
+// MARK: - C callbacks
+
+/// Fires when new bytes were read into the input buffer.
+private func connectionReadCallback(_ bev: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: arg holds the +1 taken in installCallbacks; close() clears the callbacks first.
+    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().readable()
+}
+
+/// Fires when the output buffer drained to the write low watermark.
+private func connectionWriteCallback(_ bev: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: as above.
+    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().drained()
+}
+
+/// Fires on connect, EOF, error or timeout.
+private func connectionEventCallback(_ bev: OpaquePointer?, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: as above.
+    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().event(what)
+}

@@ -1,0 +1,81 @@
+internal import CLibevent
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening socket on one loop. Several loops listen on the same address with SO_REUSEPORT and
+/// the kernel spreads new connections between them.
+public final class Listener {
+    private var listener: OpaquePointer?
+    private let loop: EventLoop
+    private let onAccept: (Connection) -> Void
+    /// Re-enables accepting after the process ran out of file descriptors.
+    private var retryTimer: LoopTimer?
+
+    /// The address actually bound (its port is the real one when 0 was asked for).
+    public let address: SocketAddress
+
+    /// Accept backlog: large enough for a subscribe storm of thousands of browsers reconnecting at once.
+    static let backlog: Int32 = 4096
+
+    /// Binds `address` and calls `onAccept` on the loop's thread for each new connection.
+    public init(loop: EventLoop, address: SocketAddress, _ onAccept: @escaping (Connection) -> Void) throws(LibeventError) {
+        self.loop = loop
+        self.onAccept = onAccept
+        let flags = UInt32(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT)
+        let created = address.withSockaddr { pointer, length in
+            evconnlistener_new_bind(loop.base, listenerAcceptCallback, nil, flags, Self.backlog, pointer, length)
+        }
+        let bound = try LibeventError.check(created, "bind \(address)")
+        listener = bound
+        self.address = try SocketAddress.local(of: evconnlistener_get_fd(bound))
+        // SAFETY: the listener is freed in deinit (or close), so the callbacks never outlive self.
+        let arg = Unmanaged.passUnretained(self).toOpaque()
+        evconnlistener_set_cb(bound, listenerAcceptCallback, arg)
+        evconnlistener_set_error_cb(bound, listenerErrorCallback)
+    }
+
+    deinit { close() }
+
+    /// Stops accepting and closes the socket.
+    public func close() {
+        retryTimer = nil
+        if let listener { evconnlistener_free(listener) }
+        listener = nil
+    }
+
+    fileprivate func accepted(fd: Int32) {
+        Connection.disableNagle(fd)
+        guard let connection = try? Connection(loop: loop, fd: fd) else {
+            _ = Glibc.close(fd)
+            return
+        }
+        onAccept(connection)
+    }
+
+    /// Out of descriptors (EMFILE) or similar: pause accepting briefly instead of spinning.
+    fileprivate func acceptFailed() {
+        guard let listener else { return }
+        evconnlistener_disable(listener)
+        let timer = retryTimer ?? LoopTimer(loop: loop) { [weak self] in
+            if let listener = self?.listener { evconnlistener_enable(listener) }
+        }
+        retryTimer = timer
+        timer.schedule(after: .milliseconds(100))
+    }
+}
+
+// MARK: - C callbacks
+
+/// Fires for each accepted connection.
+private func listenerAcceptCallback(_ listener: OpaquePointer?, _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?,
+                                    _ length: Int32, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: arg is the Listener, which frees the evconnlistener before it goes away.
+    Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().accepted(fd: fd)
+}
+
+/// Fires when accept() fails (typically EMFILE).
+private func listenerErrorCallback(_ listener: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: as above; the error callback shares the accept callback's arg.
+    Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().acceptFailed()
+}

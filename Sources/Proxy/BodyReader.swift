@@ -1,0 +1,123 @@
+import HTTP1
+
+/// Tracks one message body as its bytes arrive on one side, telling the caller which bytes are
+/// data (to move to the other side, never copied) and which are framing (to drop).
+///
+/// The caller loops: look at the front of its input, call `next`, act on the step, repeat until
+/// `.needMore` or `.finished`.
+public struct BodyReader: Sendable {
+    public enum Step: Sendable, Equatable {
+        /// Nothing to do until more bytes arrive.
+        case needMore
+        /// Drop this many framing bytes from the front of the input.
+        case drop(Int)
+        /// Up to this many data bytes may be moved on; report the count moved with `consumed`.
+        case data(UInt64)
+        /// The body is complete after dropping this many bytes (a chunked body's trailer section).
+        case finished(drop: Int)
+    }
+
+    private enum Mode: Sendable {
+        case remaining(UInt64)
+        case chunked(ChunkedDecoder)
+        case untilClose
+        case done
+    }
+
+    private var mode: Mode
+    /// Data bytes seen so far (for logs and body limits).
+    public private(set) var dataCount: UInt64 = 0
+    /// The most data bytes accepted (413 beyond), or nil for no bound.
+    private let maxDataBytes: UInt64?
+
+    public init(request framing: RequestBodyFraming, maxDataBytes: UInt64?, limits: HTTPLimits) {
+        switch framing {
+        case .none: mode = .done
+        case .contentLength(let length): mode = length == 0 ? .done : .remaining(length)
+        case .chunked: mode = .chunked(ChunkedDecoder(limits: limits))
+        }
+        self.maxDataBytes = maxDataBytes
+    }
+
+    public init(response framing: ResponseBodyFraming, limits: HTTPLimits) {
+        switch framing {
+        case .none: mode = .done
+        case .contentLength(let length): mode = length == 0 ? .done : .remaining(length)
+        case .chunked: mode = .chunked(ChunkedDecoder(limits: limits))
+        case .untilClose: mode = .untilClose
+        }
+        maxDataBytes = nil
+    }
+
+    /// True once the whole body was read.
+    public var isFinished: Bool {
+        if case .done = mode { return true }
+        return false
+    }
+
+    /// True for a body that ends only when its connection closes.
+    public var endsAtClose: Bool {
+        if case .untilClose = mode { return true }
+        return false
+    }
+
+    /// The next step, given the bytes at the front of the input (a prefix is enough for framing).
+    public mutating func next(_ front: UnsafeRawBufferPointer) throws(HTTPParseError) -> Step {
+        switch mode {
+        case .done:
+            return .finished(drop: 0)
+        case .remaining(let count):
+            return .data(count)
+        case .untilClose:
+            return .data(UInt64.max)
+        case .chunked(var decoder):
+            let step = try decoder.next(front)
+            mode = .chunked(decoder)
+            switch step {
+            case .needMore: return .needMore
+            case .framing(let count): return .drop(count)
+            case .data(let count): return .data(count)
+            case .done(let trailers):
+                mode = .done
+                return .finished(drop: trailers)
+            }
+        }
+    }
+
+    /// Reports that `count` data bytes were moved on.
+    public mutating func consumed(_ count: Int) throws(HTTPParseError) {
+        dataCount += UInt64(count)
+        if let maxDataBytes, dataCount > maxDataBytes {
+            throw HTTPParseError(.bodyTooLarge, "request body exceeds \(maxDataBytes) bytes")
+        }
+        switch mode {
+        case .remaining(let left):
+            let rest = left - UInt64(count)
+            mode = rest == 0 ? .done : .remaining(rest)
+        case .chunked(var decoder):
+            decoder.consumeData(count)
+            mode = .chunked(decoder)
+        case .untilClose, .done:
+            break
+        }
+    }
+}
+
+/// Frames data bytes for the side they are written to.
+public enum BodyEncoding: Sendable, Equatable {
+    /// Written as they are (Content-Length or close-delimited).
+    case identity
+    /// Each piece becomes one chunk.
+    case chunked
+
+    /// What goes before `count` data bytes.
+    public func prefix(count: Int) -> [UInt8]? {
+        self == .chunked ? ChunkedEncoder.header(size: count) : nil
+    }
+
+    /// What goes after a piece of data.
+    public var suffix: [UInt8]? { self == .chunked ? ChunkedEncoder.dataTerminator : nil }
+
+    /// What ends the body.
+    public var end: [UInt8]? { self == .chunked ? ChunkedEncoder.lastChunk : nil }
+}

@@ -1,0 +1,63 @@
+import HTTP1
+import Testing
+@testable import Proxy
+
+@Suite struct BodyReaderTests {
+    /// Feeds `input` through a reader as a connection would, returning the data bytes it let through.
+    private func run(_ reader: inout BodyReader, _ input: [UInt8]) throws -> (data: [UInt8], finished: Bool) {
+        var rest = input[...]
+        var data: [UInt8] = []
+        while true {
+            let step = try Array(rest).withUnsafeBytes { bytes throws(HTTPParseError) in try reader.next(bytes) }
+            switch step {
+            case .needMore:
+                return (data, false)
+            case .drop(let count):
+                rest = rest.dropFirst(count)
+            case .data(let limit):
+                let count = Int(min(UInt64(rest.count), limit))
+                if count == 0 { return (data, false) }
+                data += rest.prefix(count)
+                rest = rest.dropFirst(count)
+                try reader.consumed(count)
+            case .finished(let drop):
+                rest = rest.dropFirst(drop)
+                return (data, true)
+            }
+        }
+    }
+
+    @Test func aContentLengthBodyEndsAfterItsLength() throws {
+        var reader = BodyReader(request: .contentLength(5), maxDataBytes: nil, limits: HTTPLimits())
+        let result = try run(&reader, Array("helloEXTRA".utf8))
+        #expect(result.data == Array("hello".utf8))
+        #expect(result.finished)
+    }
+
+    @Test func aChunkedBodyYieldsItsDataWithoutFraming() throws {
+        var reader = BodyReader(request: .chunked, maxDataBytes: nil, limits: HTTPLimits())
+        let result = try run(&reader, Array("5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nX-T: 1\r\n\r\nNEXT".utf8))
+        #expect(String(decoding: result.data, as: UTF8.self) == "hello world")
+        #expect(result.finished)
+    }
+
+    @Test func aBodyOverTheLimitIsRefusedWith413() {
+        var reader = BodyReader(request: .chunked, maxDataBytes: 4, limits: HTTPLimits())
+        #expect(throws: HTTPParseError.self) { try run(&reader, Array("5\r\nhello\r\n0\r\n\r\n".utf8)) }
+    }
+
+    @Test func aCloseDelimitedResponseNeverFinishesByItself() throws {
+        var reader = BodyReader(response: .untilClose, limits: HTTPLimits())
+        let result = try run(&reader, Array("data: 1\n\n".utf8))
+        #expect(result.data.count == 9)
+        #expect(!result.finished)
+        #expect(reader.endsAtClose)
+    }
+
+    @Test func chunkedEncodingFramesEachPiece() {
+        #expect(BodyEncoding.chunked.prefix(count: 255) == Array("ff\r\n".utf8))
+        #expect(BodyEncoding.chunked.suffix == Array("\r\n".utf8))
+        #expect(BodyEncoding.chunked.end == Array("0\r\n\r\n".utf8))
+        #expect(BodyEncoding.identity.prefix(count: 3) == nil)
+    }
+}

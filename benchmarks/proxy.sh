@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Proxied req/s: wrk -t1 -c64 against a small upstream (nginx answering a 12-byte body), directly
+# and through Herald, in the same run. Herald gets one loop on core 0, wrk runs on core 1.
+# Usage: benchmarks/proxy.sh [seconds per run] [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+runs=${2:-3}
+command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -qq wrk nginx-light >/dev/null
+swift build -c release --product herald >/dev/null
+
+work=$(mktemp -d)
+upstream_port=38180; herald_port=38181; publish_port=38182
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$upstream_port;
+        location / { return 200 "hello world\n"; }
+    }
+}
+CONF
+cat > "$work/herald.conf" <<CONF
+[server]
+listen = "127.0.0.1:$herald_port"
+threads = 1
+[upstream]
+url = "http://127.0.0.1:$upstream_port"
+[publish]
+listen = "127.0.0.1:$publish_port"
+[log]
+access = "off"
+level = "warning"
+CONF
+taskset -c 0 nginx -c "$work/nginx.conf" & nginx_pid=$!
+taskset -c 0 .build/release/herald --config "$work/herald.conf" & herald_pid=$!
+trap 'kill $herald_pid $nginx_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+sleep 1
+
+measure() { taskset -c 1 wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+for run in $(seq "$runs"); do
+    direct=$(measure "http://127.0.0.1:$upstream_port/")
+    proxied=$(measure "http://127.0.0.1:$herald_port/")
+    rss=$(awk '/VmHWM/ {print $2}' /proc/$herald_pid/status)
+    echo "run $run: direct $direct req/s, through herald $proxied req/s, herald peak RSS ${rss} kB"
+done
