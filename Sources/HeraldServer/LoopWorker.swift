@@ -34,7 +34,7 @@ final class LoopWorker: @unchecked Sendable {
         self.logger = logger
         limits = HTTPLimits(maxStartLineBytes: settings.server.maxRequestLineBytes, maxHeadBytes: settings.server.maxHeaderBytes)
         router = Router()
-        rewriter = HeadRewriter(upstreamAuthority: "\(settings.upstream.url.host):\(settings.upstream.url.port)")
+        rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
         pool = UpstreamPool(loop: loop, address: upstreamAddress, connectTimeout: settings.upstream.connectTimeout,
                             maxIdle: settings.upstream.maxIdleConnections, idleTimeout: settings.upstream.idleTimeout)
         // Connection ids are unique per process: the loop index sits in the top byte.

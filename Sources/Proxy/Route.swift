@@ -26,12 +26,10 @@ public struct Router: Sendable {
         }
         if target.first != UInt8(ascii: "/") {
             if target == [UInt8(ascii: "*")] { return .forward }
-            if let authority = Self.absoluteFormAuthority(target) {
-                let host = head.fields.first("host") ?? []
-                if !asciiEqualsIgnoringCase(authority, host) {
-                    return .refuse(ProxyError(.downstream, status: 403, "absolute-form target names another host: Herald is not an open proxy"))
-                }
-                return .forward
+            if Self.isAbsoluteForm(target) {
+                // A reverse proxy has no name of its own to compare the authority with, and an
+                // absolute-form target is how clients address forward proxies: refuse them all.
+                return .refuse(ProxyError(.downstream, status: 403, "absolute-form targets are refused: Herald is not an open proxy"))
             }
             return .refuse(ProxyError(.downstream, status: 400, "request-target must be a path"))
         }
@@ -47,20 +45,13 @@ public struct Router: Sendable {
         return next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
     }
 
-    /// The authority of an `http://` or `https://` absolute-form target, or nil for other forms.
-    static func absoluteFormAuthority(_ target: [UInt8]) -> [UInt8]? {
-        for scheme in ["http://", "https://"] {
-            let schemeBytes = Array(scheme.utf8)
-            if target.count > schemeBytes.count, asciiEqualsIgnoringCase(Array(target.prefix(schemeBytes.count)), schemeBytes) {
-                let rest = target.dropFirst(schemeBytes.count)
-                return Array(rest.prefix { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
-            }
+    /// True for a target that starts with a URI scheme (`http://…`, `https://…`, `ftp://…`).
+    static func isAbsoluteForm(_ target: [UInt8]) -> Bool {
+        guard let colon = target.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
+        let scheme = target[..<colon]
+        let isSchemeByte: (UInt8) -> Bool = { byte in
+            (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D || byte == 0x2E
         }
-        return nil
+        return scheme.allSatisfy(isSchemeByte) && target[colon...].starts(with: Array("://".utf8))
     }
-}
-
-func asciiEqualsIgnoringCase(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-    return a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Proxy
 
 @Suite struct RouterTests {
-    private func head(_ method: String = "GET", _ target: String, host: String = "app.example") -> HTTPRequestHead {
+    private func head(_ target: String, method: String = "GET", host: String = "app.example") -> HTTPRequestHead {
         HTTPRequestHead(method: method, target: Array(target.utf8), version: .http11,
                         fields: HTTPFields([HTTPField(name: "Host", value: host)]))
     }
@@ -13,7 +13,7 @@ import Testing
         #expect(router.route(head("/")) == .forward)
         #expect(router.route(head("/eventsource")) == .forward)
         #expect(router.route(head("/api/events")) == .forward)
-        #expect(router.route(head("OPTIONS", "*")) == .forward)
+        #expect(router.route(head("*", method: "OPTIONS")) == .forward)
     }
 
     @Test func theEventsPrefixIsHeldByHerald() {
@@ -32,12 +32,16 @@ import Testing
         #expect(error.source == .downstream)
     }
 
-    @Test func absoluteFormNamingTheHostItselfIsForwarded() {
-        #expect(Router().route(head("HTTP://App.Example/x", host: "app.example")) == .forward)
+    @Test func absoluteFormIsRefusedEvenWhenItMatchesTheHost() {
+        guard case .refuse(let error) = Router().route(head("HTTP://App.Example/x", host: "app.example")) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(error.status == 403)
     }
 
     @Test func connectIsRefused() {
-        guard case .refuse(let error) = Router().route(head("CONNECT", "example.com:443")) else {
+        guard case .refuse(let error) = Router().route(head("example.com:443", method: "CONNECT")) else {
             Issue.record("expected a refusal")
             return
         }

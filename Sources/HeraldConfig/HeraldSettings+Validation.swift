@@ -1,0 +1,34 @@
+/// A broken rule that spans keys. `keys` (`"publish.listen"`) are the keys the rule reads: when one
+/// of them was refused, its field holds a default rather than what was written, so the problem
+/// would mislead and is not reported.
+struct CrossKeyProblem: Equatable {
+    var keys: Set<String>
+    /// `[section] key: expected …`, without the file name.
+    var message: String
+}
+
+extension HeraldSettings {
+    /// The rules no single key can check. Run after parsing and again after flags override keys.
+    func crossKeyProblems() -> [CrossKeyProblem] {
+        var problems: [CrossKeyProblem] = []
+        if publish.token.isEmpty && !publish.listen.isLoopback {
+            problems.append(CrossKeyProblem(
+                keys: ["publish.token", "publish.listen"],
+                message: "[publish] token: expected a token when publish.listen (\(publish.listen)) is not loopback"))
+        }
+        if publish.listen.overlaps(server.listen) {
+            problems.append(CrossKeyProblem(
+                keys: ["publish.listen", "server.listen"],
+                message: "[publish] listen: expected an address apart from server.listen (\(server.listen)), "
+                    + "got \(ConfigValueError.quoted(publish.listen.description))"))
+        }
+        if server.maxRequestLineBytes > server.maxHeaderBytes {
+            let limit = ByteCount.phrase(for: UInt64(server.maxHeaderBytes))
+            problems.append(CrossKeyProblem(
+                keys: ["server.max_request_line_bytes", "server.max_header_bytes"],
+                message: "[server] max_request_line_bytes: expected at most server.max_header_bytes (\(limit)), "
+                    + "got \(ByteCount.phrase(for: UInt64(server.maxRequestLineBytes)))"))
+        }
+        return problems
+    }
+}

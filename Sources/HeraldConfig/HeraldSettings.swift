@@ -1,0 +1,15 @@
+/// Everything Herald reads from proxy.conf, one `…Settings` per section. `HeraldSettings()` is the
+/// configuration with every default: the values the shipped proxy.conf spells out.
+public struct HeraldSettings: Sendable, Equatable {
+    /// `[server]`: the public listener and the limits on downstream connections.
+    public var server = ServerSettings()
+    /// `[upstream]`: the app requests are forwarded to, and the connections to it.
+    public var upstream = UpstreamSettings()
+    /// `[publish]`: the listener publishers post events to.
+    public var publish = PublishSettings()
+    /// `[log]`: the diagnostic log level and the access log.
+    public var log = LogSettings()
+
+    /// Every setting at its default.
+    public init() {}
+}

@@ -1,0 +1,28 @@
+/// `[log]`: the diagnostic log on standard error and the access log on standard output.
+public struct LogSettings: Sendable, Equatable {
+    /// `level`: the least severe diagnostic message written. Default `info`.
+    public var level = LogLevel.info
+    /// `access`: the access log format, one line per exchange; `off` for none. Default `combined`,
+    /// the format log tools read without configuration.
+    public var access = AccessLogFormat.combined
+
+    /// Every setting at its default.
+    public init() {}
+}
+
+/// Severity of diagnostic messages, least to most severe (the levels of swift-log).
+public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+}
+
+/// Format of the access log.
+public enum AccessLogFormat: String, Sendable, Equatable, CaseIterable {
+    /// Apache/nginx "combined": common plus referer and user agent.
+    case combined
+    /// Apache/nginx "common".
+    case common
+    /// One JSON object per line.
+    case json
+    /// No access log.
+    case off
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+@testable import HeraldConfig
+
+/// One key given one bad value, and the one problem that must be reported for it.
+struct BadValue: Sendable, CustomTestStringConvertible {
+    var section: String
+    var key: String
+    var toml: String
+    var problem: String
+
+    init(_ section: String, _ key: String, _ toml: String, _ problem: String) {
+        (self.section, self.key, self.toml) = (section, key, toml)
+        self.problem = "proxy.conf: [\(section)] \(key): \(problem)"
+    }
+
+    var testDescription: String { "[\(section)] \(key) = \(toml)" }
+}
+
+@Suite struct ConfigLoaderTests {
+    static let badTypes: [BadValue] = [
+        BadValue("server", "listen", "8080", #"expected a string "host:port", got integer 8080"#),
+        BadValue("server", "threads", #""4""#, #"expected an integer from 0 to 256, got "4""#),
+        BadValue("server", "header_timeout", "10", #"expected a duration such as "15s", got integer 10"#),
+        BadValue("server", "idle_timeout", "true", #"expected a duration such as "15s", got boolean true"#),
+        BadValue("server", "max_request_line_bytes", "1.5",
+                 #"expected a size such as 65536 or "64KiB", got floating-point number 1.5"#),
+        BadValue("server", "max_header_bytes", "[1, 2]", #"expected a size such as 65536 or "64KiB", got an array"#),
+        BadValue("server", "max_body_bytes", "{ a = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
+        BadValue("server", "max_connections", #""many""#, #"expected an integer from 1 to 1000000, got "many""#),
+        BadValue("server", "shutdown_grace", "1979-05-27", #"expected a duration such as "15s", got a date"#),
+        BadValue("upstream", "url", "3000", #"expected a string "http://host:port", got integer 3000"#),
+        BadValue("upstream", "connect_timeout", "5", #"expected a duration such as "15s", got integer 5"#),
+        BadValue("upstream", "timeout", "60", #"expected a duration such as "15s", got integer 60"#),
+        BadValue("upstream", "max_idle_connections", #""64""#, #"expected an integer from 0 to 65536, got "64""#),
+        BadValue("upstream", "idle_timeout", "07:32:00", #"expected a duration such as "15s", got a time"#),
+        BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
+        BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
+        BadValue("log", "level", "3", #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got integer 3"#),
+        BadValue("log", "access", "false", #"expected one of "combined", "common", "json", "off", got boolean false"#),
+    ]
+
+    static let badValues: [BadValue] = [
+        BadValue("server", "listen", #""abc""#, #"expected "host:port", got "abc""#),
+        BadValue("server", "threads", "257", "expected an integer from 0 to 256, got 257"),
+        BadValue("server", "threads", "-1", "expected an integer from 0 to 256, got -1"),
+        BadValue("server", "header_timeout", #""soon""#, #"expected a duration such as "15s", got "soon""#),
+        BadValue("server", "header_timeout", #""0s""#, #"expected a duration from 1ms to 24h, got "0s""#),
+        BadValue("server", "idle_timeout", #""25h""#, #"expected a duration from 1ms to 24h, got "25h""#),
+        BadValue("server", "max_request_line_bytes", #""2MiB""#, #"expected a size from 64 bytes to 1MiB, got "2MiB""#),
+        BadValue("server", "max_header_bytes", "100", "expected a size from 1KiB to 16MiB, got 100"),
+        BadValue("server", "max_body_bytes", "-1", #"expected a size such as 65536 or "64KiB", got -1"#),
+        BadValue("server", "max_body_bytes", #""lots""#, #"expected a size such as 65536 or "64KiB", got "lots""#),
+        BadValue("server", "max_body_bytes", #""10 MiB""#,
+                 #"expected a size such as 65536 or "64KiB" (units: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), got "10 MiB""#),
+        BadValue("server", "max_connections", "0", "expected an integer from 1 to 1000000, got 0"),
+        BadValue("server", "shutdown_grace", #""-1s""#, #"expected a duration such as "15s", got "-1s""#),
+        BadValue("server", "shutdown_grace", #""2d""#, #"expected a duration such as "15s", got "2d""#),
+        BadValue("upstream", "url", #""https://app:443""#,
+                 #"expected "http://host:port" (plain HTTP: Herald does not connect to the upstream over TLS), got "https://app:443""#),
+        BadValue("upstream", "connect_timeout", #""5""#, #"expected a duration such as "15s", got "5""#),
+        BadValue("upstream", "timeout", #""1d""#, #"expected a duration such as "15s", got "1d""#),
+        BadValue("upstream", "max_idle_connections", "70000", "expected an integer from 0 to 65536, got 70000"),
+        BadValue("upstream", "idle_timeout", #""0ms""#, #"expected a duration from 1ms to 24h, got "0ms""#),
+        BadValue("publish", "listen", #""0.0.0.0""#, #"expected "host:port", got "0.0.0.0""#),
+        BadValue("publish", "token", #""my token""#, "expected visible ASCII characters without spaces, got a space at character 3"),
+        BadValue("publish", "token", #""caf\u00e9""#, "expected visible ASCII characters without spaces, got U+00E9 at character 4"),
+        BadValue("log", "level", #""verbose""#,
+                 #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got "verbose""#),
+        BadValue("log", "access", #""apache""#, #"expected one of "combined", "common", "json", "off", got "apache""#),
+    ]
+
+    @Test(arguments: badTypes)
+    func aValueOfTheWrongTOMLTypeNamesTheTypeExpectedAndGot(bad: BadValue) {
+        #expect(ConfigLoader.problems(in: "[\(bad.section)]\n\(bad.key) = \(bad.toml)\n") == [bad.problem])
+    }
+
+    @Test(arguments: badValues)
+    func aBadValueNamesWhatWasExpectedAndWhatWasGot(bad: BadValue) {
+        #expect(ConfigLoader.problems(in: "[\(bad.section)]\n\(bad.key) = \(bad.toml)\n") == [bad.problem])
+    }
+
+    @Test func everyBadValueInOneFileIsReportedTogether() {
+        let sections = Dictionary(grouping: Self.badTypes, by: \.section)
+        let toml = sections.map { section, values in
+            "[\(section)]\n" + values.map { "\($0.key) = \($0.toml)\n" }.joined()
+        }.joined()
+        #expect(Set(ConfigLoader.problems(in: toml)) == Set(Self.badTypes.map(\.problem)))
+    }
+
+    @Test func aFileWithThreeMistakesReportsAllThreeInOneError() {
+        let toml = """
+            [server]
+            listen = "127.0.0.1:8080"
+            header_timeout = 5
+            max_body_byte = "1MiB"
+            [upstream]
+            url = "http://127.0.0.1:9"
+            timeout = "soon"
+            """
+        #expect(throws: ConfigError(problems: [
+            #"bad.conf: [server] header_timeout: expected a duration such as "15s", got integer 5"#,
+            "bad.conf: [server] max_body_byte: unknown key (did you mean max_body_bytes?)",
+            #"bad.conf: [upstream] timeout: expected a duration such as "15s", got "soon""#,
+        ])) {
+            try ConfigLoader.parse(toml, fileName: "bad.conf")
+        }
+    }
+
+    @Test func anUnknownKeyIsNamedWithItsSection() {
+        #expect(ConfigLoader.problems(in: "[server]\nlisen = \"0.0.0.0:80\"\n")
+            == ["proxy.conf: [server] lisen: unknown key (did you mean listen?)"])
+        #expect(ConfigLoader.problems(in: "[log]\ncolour = true\n") == ["proxy.conf: [log] colour: unknown key"])
+        #expect(ConfigLoader.problems(in: "[server.tls]\ncert = \"x\"\n") == ["proxy.conf: [server] tls: unknown key"])
+    }
+
+    @Test func anUnknownSectionIsNamed() {
+        #expect(ConfigLoader.problems(in: "[events]\npath = \"/events\"\n") == ["proxy.conf: [events]: unknown section"])
+        #expect(ConfigLoader.problems(in: "[sever]\nlisten = \"0.0.0.0:80\"\n")
+            == ["proxy.conf: [sever]: unknown section (did you mean [server]?)"])
+    }
+
+    @Test func aKeyOutsideAnySectionOrASectionThatIsNotATableIsAProblem() {
+        #expect(ConfigLoader.problems(in: "listen = \"0.0.0.0:80\"\n") == ["proxy.conf: listen: unknown key outside any section"])
+        #expect(ConfigLoader.problems(in: "server = 8080\n") == ["proxy.conf: server: expected a section [server], got integer 8080"])
+        #expect(ConfigLoader.problems(in: "[[log]]\nlevel = \"info\"\n") == ["proxy.conf: log: expected a section [log], got an array"])
+    }
+
+    @Test func aTOMLSyntaxErrorNamesTheFileLineAndColumn() throws {
+        let problems = ConfigLoader.problems(in: "[server]\nthreads = 1\nlisten = \n")
+        try #require(problems.count == 1)
+        #expect(problems[0].hasPrefix("proxy.conf:3:"))
+        #expect(problems[0].contains("invalid TOML"))
+    }
+
+    @Test func aKeyGivenTwiceIsASyntaxError() throws {
+        let problems = ConfigLoader.problems(in: "[server]\nthreads = 1\nthreads = 2\n")
+        try #require(problems.count == 1)
+        #expect(problems[0].hasPrefix("proxy.conf:3:"))
+    }
+
+    @Test func aNULByteIsASyntaxErrorRatherThanTheEndOfTheFile() {
+        #expect(ConfigLoader.problems(in: "[server]\nthreads = 1\0\nthreads = \"x\"\n")
+            == ["proxy.conf:2:12: invalid TOML: a NUL byte"])
+    }
+
+    @Test func anEmptyFileGivesTheDefaults() throws {
+        #expect(try ConfigLoader.parse("", fileName: "proxy.conf") == HeraldSettings())
+        #expect(try ConfigLoader.parse("# nothing\n[server]\n", fileName: "proxy.conf") == HeraldSettings())
+    }
+
+    @Test func everyKeySetsItsField() throws {
+        let toml = """
+            [server]
+            listen = "[::]:9000"
+            threads = 4
+            header_timeout = "2s"
+            idle_timeout = "1m30s"
+            max_request_line_bytes = 4096
+            max_header_bytes = "32KiB"
+            max_body_bytes = "10MB"
+            max_connections = 100
+            shutdown_grace = "0s"
+            [upstream]
+            url = "http://app.internal:8000/"
+            connect_timeout = "250ms"
+            timeout = "2m"
+            max_idle_connections = 0
+            idle_timeout = "4s"
+            [publish]
+            listen = "10.0.0.5:9001"
+            token = "s3cret-token"
+            [log]
+            level = "debug"
+            access = "json"
+            """
+        var expected = HeraldSettings()
+        expected.server.listen = ListenAddress(host: "::", port: 9000)
+        expected.server.threads = 4
+        expected.server.headerTimeout = .seconds(2)
+        expected.server.idleTimeout = .seconds(90)
+        expected.server.maxRequestLineBytes = 4096
+        expected.server.maxHeaderBytes = 32 << 10
+        expected.server.maxBodyBytes = 10_000_000
+        expected.server.maxConnections = 100
+        expected.server.shutdownGrace = .zero
+        expected.upstream.url = UpstreamURL(host: "app.internal", port: 8000)
+        expected.upstream.connectTimeout = .milliseconds(250)
+        expected.upstream.timeout = .seconds(120)
+        expected.upstream.maxIdleConnections = 0
+        expected.upstream.idleTimeout = .seconds(4)
+        expected.publish.listen = ListenAddress(host: "10.0.0.5", port: 9001)
+        expected.publish.token = "s3cret-token"
+        expected.log.level = .debug
+        expected.log.access = .json
+        #expect(try ConfigLoader.parse(toml, fileName: "proxy.conf") == expected)
+    }
+
+    @Test func loadNamesTheFileByThePathGiven() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID()).conf").path
+        try "[server]\nthreads = \"x\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError(problems: [#"\#(path): [server] threads: expected an integer from 0 to 256, got "x""#])) {
+            try ConfigLoader.load(path: path)
+        }
+    }
+
+    @Test func aMissingFileIsAnErrorNamingIt() {
+        #expect(throws: ConfigError(problems: ["nowhere/proxy.conf: cannot read the file: No such file or directory"])) {
+            try ConfigLoader.load(path: "nowhere/proxy.conf")
+        }
+    }
+
+    @Test func aFileThatIsNotUTF8IsAnErrorNamingIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID()).conf").path
+        try Data([0x5B, 0xFF, 0xFE, 0x5D]).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError(problems: ["\(path): cannot read the file: it is not UTF-8 text"])) {
+            try ConfigLoader.load(path: path)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import HeraldConfig
+
+@Suite struct HeraldSettingsTests {
+    /// The proxy.conf shipped at the repository root, found from this file's path.
+    static let shippedConfigPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("proxy.conf").path
+
+    @Test func defaultsAreTheDocumentedValues() {
+        let settings = HeraldSettings()
+        #expect(settings.server.listen.description == "0.0.0.0:8080")
+        #expect(settings.server.threads == 0)
+        #expect(settings.server.headerTimeout == .seconds(10))
+        #expect(settings.server.idleTimeout == .seconds(60))
+        #expect(settings.server.maxRequestLineBytes == 8192)
+        #expect(settings.server.maxHeaderBytes == 65_536)
+        #expect(settings.server.maxBodyBytes == 1_073_741_824)
+        #expect(settings.server.maxConnections == 16_384)
+        #expect(settings.server.shutdownGrace == .seconds(10))
+        #expect(settings.upstream.url.description == "http://127.0.0.1:3000")
+        #expect(settings.upstream.connectTimeout == .seconds(5))
+        #expect(settings.upstream.timeout == .seconds(60))
+        #expect(settings.upstream.maxIdleConnections == 64)
+        #expect(settings.upstream.idleTimeout == .seconds(60))
+        #expect(settings.publish.listen.description == "127.0.0.1:8081")
+        #expect(settings.publish.token == "")
+        #expect(settings.log.level == .info)
+        #expect(settings.log.access == .combined)
+    }
+
+    @Test func theDefaultsPassTheCrossKeyChecks() {
+        #expect(HeraldSettings().crossKeyProblems() == [])
+    }
+
+    @Test func theShippedProxyConfEqualsTheDefaults() throws {
+        #expect(try ConfigLoader.load(path: Self.shippedConfigPath) == HeraldSettings())
+    }
+
+    @Test func theShippedProxyConfSpellsOutEveryKnownKey() throws {
+        // Loading it already refuses unknown keys; this checks none is missing.
+        var section = ""
+        var shipped: [String] = []
+        for line in try String(contentsOfFile: Self.shippedConfigPath, encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("[") {
+                section = String(line.dropFirst().prefix { $0 != "]" })
+            } else if !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") {
+                shipped.append("\(section).\(line[..<equals].trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(shipped == HeraldSettings.knownKeys)
+    }
+
+    @Test func everyKeyInTheShippedProxyConfHasACommentAboveIt() throws {
+        let lines = try String(contentsOfFile: Self.shippedConfigPath, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where line.contains("=") && !line.hasPrefix("#") {
+            #expect(index > 0 && lines[index - 1].hasPrefix("#"), "no comment above: \(line)")
+        }
+    }
+}
