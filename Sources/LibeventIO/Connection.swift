@@ -73,8 +73,25 @@ public final class Connection {
 
     /// Starts connecting to `address`; the delegate hears `connectionDidConnect` or
     /// `didEndWith: .connectFailed`/`.timeout` (after `timeout`).
-    public static func connect(loop: EventLoop, to address: SocketAddress, timeout: Duration) throws(LibeventError) -> Connection {
-        let created = bufferevent_socket_new(loop.base, -1, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
+    /// `source`, when given, is bound before connecting (a load generator spreads its connections
+    /// over 127.0.0.x to get past the 64k ephemeral ports of one address).
+    public static func connect(loop: EventLoop, to address: SocketAddress, from source: SocketAddress? = nil,
+                               timeout: Duration) throws(LibeventError) -> Connection {
+        var fd: Int32 = -1
+        if let source {
+            fd = socket(Int32(source.family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            try LibeventError.check(fd, "socket")
+            // IP_BIND_ADDRESS_NO_PORT (24): pick the port at connect time, per destination.
+            var on: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_IP), 24, &on, socklen_t(MemoryLayout<Int32>.size))
+            let bound = source.withSockaddr { pointer, length in bind(fd, pointer, socklen_t(length)) }
+            if bound < 0 {
+                let error = LibeventError(operation: "bind \(source)")
+                _ = Glibc.close(fd)
+                throw error
+            }
+        }
+        let created = bufferevent_socket_new(loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
         let connection = try Connection(bufferevent: LibeventError.check(created, "bufferevent_socket_new"))
         connection.connecting = true
         connection.setTimeouts(read: timeout, write: timeout)

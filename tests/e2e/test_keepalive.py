@@ -1,0 +1,113 @@
+"""DESIGN §1.3: keep-alive to clients, pooled keep-alive connections to the upstream, pipelined
+requests answered in order. Upstream connections are counted by the upstream's own connection ids.
+"""
+
+import time
+import uuid
+
+import httpwire
+from conftest import wait_for
+
+
+def test_a_thousand_sequential_requests_on_one_client_connection_use_a_handful_of_upstream_connections(
+        herald, upstream, figure):
+    run = uuid.uuid4().hex[:8]
+    upstream_connections = set()
+    started = time.monotonic()
+    with herald.connect() as conn:
+        for i in range(1000):
+            target = "/echo/seq/%s/%d" % (run, i)
+            response = conn.request("GET", target, timeout=5)
+            assert response.status == 200, response
+            reply = response.json()
+            assert reply["target"] == target
+            upstream_connections.add(reply["conn_id"])
+        assert not conn.eof, "herald closed the client connection"
+    elapsed = time.monotonic() - started
+    figure("1,000 sequential keep-alive requests: %.2f s (%.2f ms each; ~40 ms each means Nagle meets delayed ACK), "
+           "%d upstream connection(s)" % (elapsed, elapsed, len(upstream_connections)))
+    assert len(upstream_connections) <= 4, "1,000 requests used %d upstream connections" % len(upstream_connections)
+
+
+def test_pipelined_requests_are_answered_in_order(herald, upstream):
+    run = uuid.uuid4().hex[:8]
+    requests = []
+    for i in range(10):
+        target = "/echo/pipe/%s/%d" % (run, i)
+        if i == 3:
+            requests.append(("POST", target, ["Host: a", "Content-Length: 5"], b"hello"))
+        elif i == 5:
+            requests.append(("POST", target, ["Host: a", "Transfer-Encoding: chunked"],
+                             httpwire.encode_chunked([b"chunked ", b"body"])))
+        elif i == 7:
+            requests.append(("HEAD", target, ["Host: a"], b""))
+        else:
+            requests.append(("GET", target, ["Host: a"], b""))
+    mark = upstream.mark()
+    with herald.connect() as conn:
+        conn.send(b"".join(httpwire.build_request(m, t, h, b) for m, t, h, b in requests))  # one send
+        for method, target, _, _ in requests:
+            response = conn.read_response(method, timeout=5)
+            assert response.status == 200, response
+            if method != "HEAD":
+                assert response.json()["target"] == target
+        assert conn.request("GET", "/echo/pipe/%s/after" % run).status == 200
+    arrived = [(r["method"], r["target"]) for r in upstream.records_since(mark)]
+    assert arrived[:10] == [(m, t) for m, t, _, _ in requests]
+
+
+def test_connection_close_from_the_client_is_honoured_after_the_response(herald, upstream):
+    with herald.connect() as conn:
+        conn.send(httpwire.build_request("GET", "/echo/close", ["Host: a", "Connection: close"]))
+        response = conn.read_response(timeout=5)
+        assert response.status == 200 and response.json()["target"] == "/echo/close"
+        assert conn.wait_closed(3) == b""
+
+
+def test_an_http_1_0_request_without_keep_alive_is_answered_then_closed(herald, upstream):
+    with herald.connect() as conn:
+        conn.send(httpwire.build_request("GET", "/echo/one-oh", ["Host: a"], version="HTTP/1.0"))
+        response = conn.read_response(timeout=5)
+        assert response.status == 200 and response.json()["target"] == "/echo/one-oh"
+        assert conn.wait_closed(3) == b""
+
+
+def test_an_idle_client_connection_is_closed_after_idle_timeout(start_herald, upstream):
+    herald = start_herald(server={"idle_timeout": "500ms", "header_timeout": "10s"})
+    with herald.connect() as conn:
+        assert conn.request("GET", "/echo/before-idle").status == 200
+        started = time.monotonic()
+        conn.wait_closed(4)  # any bytes first (a 408) are allowed; the close is what matters
+        elapsed = time.monotonic() - started
+    assert 0.3 <= elapsed <= 4, "idle connection closed after %.2fs with idle_timeout 500ms" % elapsed
+
+
+def test_several_client_connections_at_once_are_each_answered(herald, upstream):
+    conns = [herald.connect() for _ in range(20)]
+    try:
+        for i, conn in enumerate(conns):
+            conn.send(httpwire.build_request("GET", "/echo/many/%d" % i, ["Host: a"]))
+        for i, conn in enumerate(conns):
+            assert conn.read_response(timeout=5).json()["target"] == "/echo/many/%d" % i
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_a_pooled_upstream_connection_the_app_closed_while_idle_is_not_used_for_the_next_request(herald, upstream):
+    """Apps close idle keep-alive connections whenever they like; the next request must not get a 502
+    for it (Herald notices the close of a pooled connection, or retries on a fresh one)."""
+    with herald.connect() as conn:
+        first = conn.request("GET", "/echo/then-close?upstream_close=1", timeout=5)
+        assert first.status == 200
+        closed_id = first.json()["conn_id"]
+        wait_for(lambda: closed_id not in open_ids(upstream), 5,
+                 message="the upstream closing its side")
+        for i in range(3):
+            response = conn.request("GET", "/echo/after-upstream-close/%d" % i, timeout=5)
+            assert response.status == 200, response
+            assert response.json()["conn_id"] != closed_id
+
+
+def open_ids(upstream):
+    return set(upstream.connections()["open_ids"])

@@ -1,0 +1,61 @@
+"""Lifecycle and the side listeners: SIGTERM drains exchanges in flight and exits 0; the publish
+listener answers /healthz; forwarded exchanges are access-logged on stdout.
+"""
+
+import hashlib
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import httpwire
+import payload
+from conftest import wait_for
+
+
+def test_sigterm_during_a_slow_download_lets_it_complete_and_exits_zero(start_herald, upstream):
+    herald = start_herald(server={"shutdown_grace": "10s"})
+    size = 2 << 20
+    with herald.connect(timeout=15) as conn:
+        # 32 pieces of 64 KiB, 60 ms apart: about 2 s in flight.
+        conn.send(httpwire.build_request(
+            "GET", "/download?size=%d&seed=5&piece=65536&interval_ms=60" % size, ["Host: a"]))
+        response = conn.open_response(timeout=5)
+        assert response.status == 200
+        got = hashlib.sha256()
+        first = response.stream.read_some(timeout=5)
+        got.update(first)
+        herald.signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        received = len(first)
+        while not response.stream.done:
+            data = response.stream.read_some(timeout=10)
+            got.update(data)
+            received += len(data)
+        assert received == size and got.hexdigest() == payload.digest(size, 5)
+        assert time.monotonic() - signalled > 0.5, "the download cannot have finished this fast: was it paced?"
+    assert herald.wait(10) == 0, "herald exit status after SIGTERM: %s" % herald.proc.poll()
+
+
+def test_sigterm_with_idle_keep_alive_connections_exits_zero_promptly(herald, upstream):
+    with herald.connect() as conn:
+        assert conn.request("GET", "/echo/idle-before-term").status == 200
+        started = time.monotonic()
+        herald.signal(signal.SIGTERM)
+        assert herald.wait(10) == 0
+        assert time.monotonic() - started < 5, "an idle keep-alive connection held the drain"
+        assert conn.closed_within(2)
+
+
+def test_publish_listener_answers_healthz(herald):
+    with herald.connect(port=herald.publish_port) as conn:
+        response = conn.request("GET", "/healthz", timeout=5)
+    assert response.status == 200, response
+
+
+def test_forwarded_exchanges_are_access_logged_on_stdout(herald, upstream):
+    target = "/echo/access-log-%s" % uuid.uuid4().hex
+    assert herald.request("GET", target).status == 200
+    line = wait_for(lambda: [l for l in Path(herald.stdout_path).read_text(errors="replace").splitlines()
+                             if target in l], 5, message="an access log line for %s on stdout" % target)[0]
+    assert " 200 " in line, line
