@@ -40,13 +40,8 @@ public enum ConfigLoader {
 
     /// TOMLKit's parse, with its error turned into `file:line:column: invalid TOML: …`.
     private static func table(from toml: String, fileName: String) throws(SyntaxError) -> TOMLTable {
-        // TOMLKit hands the text to C as a C string, which would silently end at a NUL byte.
-        if let nul = toml.utf8.firstIndex(of: 0) {
-            var (line, column) = (1, 1)
-            for byte in toml.utf8[..<nul] {
-                (line, column) = byte == UInt8(ascii: "\n") ? (line + 1, 1) : (line, column + 1)
-            }
-            throw SyntaxError(fileName: fileName, line: line, column: column, reason: "a NUL byte")
+        if let nul = TOMLNULScan.firstNUL(in: toml) {
+            throw SyntaxError(fileName: fileName, line: nul.line, column: nul.column, reason: nul.reason)
         }
         do {
             return try TOMLTable(string: toml)

@@ -41,8 +41,7 @@ extension Duration {
     /// This duration as proxy.conf writes it, e.g. `"1m30s"`, `"500ms"`, `"0s"`; parsing it gives
     /// the duration back (below a millisecond is dropped).
     var configText: String {
-        let (seconds, attoseconds) = components
-        var milliseconds = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+        var milliseconds = wholeMilliseconds
         guard milliseconds > 0 else { return milliseconds == 0 ? "0s" : "\(self)" }
         var text = ""
         for (unit, scale) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
@@ -51,5 +50,11 @@ extension Duration {
             milliseconds %= scale
         }
         return text
+    }
+
+    /// This duration in whole milliseconds (below a millisecond is dropped).
+    var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 }

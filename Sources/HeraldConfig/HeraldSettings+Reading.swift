@@ -5,6 +5,8 @@ import TOMLKit
 extension HeraldSettings {
     /// A timeout of zero would fire at once; a day is beyond any sensible wait on a peer.
     static let timeoutRange = Duration.milliseconds(1)...Duration.seconds(86_400)
+    /// An hour: the longest useful `heartbeat` or `retry`; `history_ttl` may reach 720 of them (30 days).
+    static let hour = Duration.seconds(3600)
 
     /// Every key proxy.conf may hold, as `section.key`, in reading order.
     static var knownKeys: [String] {
@@ -34,8 +36,24 @@ extension HeraldSettings {
         reader.read("upstream", "max_idle_connections", into: &upstream.maxIdleConnections, .integer(in: 0...65_536))
         reader.read("upstream", "idle_timeout", into: &upstream.idleTimeout, .duration(in: Self.timeoutRange))
 
+        reader.read("events", "path", into: &events.path, .subscribePath)
+        // Below a second heartbeats would be most of the traffic; past an hour no idle timeout is outlived.
+        reader.read("events", "heartbeat", into: &events.heartbeat, .duration(in: .seconds(1)...Self.hour))
+        reader.read("events", "retry", into: &events.retry, .duration(in: .zero...Self.hour))
+        reader.read("events", "history_size", into: &events.historySize, .integer(in: 0...1_000_000))
+        reader.read("events", "history_ttl", into: &events.historyTTL, .duration(in: .seconds(1)...(Self.hour * 720)))
+        // Below 4 KiB one large event would cut its subscriber; past 1 GiB a stalled client costs too much.
+        reader.read("events", "max_buffered_bytes", into: &events.maxBufferedBytes, .byteCount(in: (4 << 10)...(1 << 30)))
+        reader.read("events", "padding_bytes", into: &events.paddingBytes, .byteCount(in: 0...(64 << 10)))
+        reader.read("events", "reset_event", into: &events.resetEvent, .eventType(maxBytes: 64))
+
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)
+        reader.read("publish", "max_body_bytes", into: &publish.maxBodyBytes, .byteCount(in: (1 << 10)...(64 << 20)))
+
+        reader.read("limits", "max_subscribers", into: &limits.maxSubscribers, .integer(in: 1...10_000_000))
+        reader.read("limits", "max_subscribers_per_ip", into: &limits.maxSubscribersPerIP, .integer(in: 1...10_000_000))
+        reader.read("limits", "max_channels_per_connection", into: &limits.maxChannelsPerConnection, .integer(in: 1...1000))
 
         reader.read("log", "level", into: &log.level, .oneOf)
         reader.read("log", "access", into: &log.access, .oneOf)

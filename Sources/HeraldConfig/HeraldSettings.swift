@@ -5,8 +5,12 @@ public struct HeraldSettings: Sendable, Equatable {
     public var server = ServerSettings()
     /// `[upstream]`: the app requests are forwarded to, and the connections to it.
     public var upstream = UpstreamSettings()
+    /// `[events]`: the subscribe path, what each event stream is sent, and the replay history.
+    public var events = EventsSettings()
     /// `[publish]`: the listener publishers post events to.
     public var publish = PublishSettings()
+    /// `[limits]`: how many event streams are admitted, in all, per client IP and per channel count.
+    public var limits = LimitsSettings()
     /// `[log]`: the diagnostic log level and the access log.
     public var log = LogSettings()
 

@@ -6,6 +6,10 @@ public struct PublishSettings: Sendable, Equatable {
     /// `token`: when set, publishers must send `Authorization: Bearer <token>`. Default empty (no
     /// token), allowed only while `listen` is a loopback address.
     public var token = ""
+    /// `max_body_bytes`: largest publish request body, in bytes, before `413`. Default 1 MiB: an
+    /// event is a notification, not a file, and a body is held whole while it is parsed. Range
+    /// 1 KiB–64 MiB.
+    public var maxBodyBytes = 1 << 20
 
     /// Every setting at its default.
     public init() {}

@@ -34,8 +34,21 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("upstream", "timeout", "60", #"expected a duration such as "15s", got integer 60"#),
         BadValue("upstream", "max_idle_connections", #""64""#, #"expected an integer from 0 to 65536, got "64""#),
         BadValue("upstream", "idle_timeout", "07:32:00", #"expected a duration such as "15s", got a time"#),
+        BadValue("events", "path", "8", #"expected a path such as "/events", got integer 8"#),
+        BadValue("events", "heartbeat", "15", #"expected a duration such as "15s", got integer 15"#),
+        BadValue("events", "retry", "3000", #"expected a duration such as "15s", got integer 3000"#),
+        BadValue("events", "history_size", #""1000""#, #"expected an integer from 0 to 1000000, got "1000""#),
+        BadValue("events", "history_ttl", "3600", #"expected a duration such as "15s", got integer 3600"#),
+        BadValue("events", "max_buffered_bytes", "true", #"expected a size such as 65536 or "64KiB", got boolean true"#),
+        BadValue("events", "padding_bytes", "2048.0",
+                 #"expected a size such as 65536 or "64KiB", got floating-point number 2048.0"#),
+        BadValue("events", "reset_event", #"["reset"]"#, "expected a string, got an array"),
         BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
         BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
+        BadValue("publish", "max_body_bytes", "{ mib = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
+        BadValue("limits", "max_subscribers", #""100k""#, #"expected an integer from 1 to 10000000, got "100k""#),
+        BadValue("limits", "max_subscribers_per_ip", "1e3", "expected an integer from 1 to 10000000, got floating-point number 1000.0"),
+        BadValue("limits", "max_channels_per_connection", "false", "expected an integer from 1 to 1000, got boolean false"),
         BadValue("log", "level", "3", #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got integer 3"#),
         BadValue("log", "access", "false", #"expected one of "combined", "common", "json", "off", got boolean false"#),
     ]
@@ -62,9 +75,33 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("upstream", "timeout", #""1d""#, #"expected a duration such as "15s", got "1d""#),
         BadValue("upstream", "max_idle_connections", "70000", "expected an integer from 0 to 65536, got 70000"),
         BadValue("upstream", "idle_timeout", #""0ms""#, #"expected a duration from 1ms to 24h, got "0ms""#),
+        BadValue("events", "path", #""events""#, #"expected a path such as "/events" starting with "/", got "events""#),
+        BadValue("events", "path", #""/""#,
+                 #"expected a path such as "/events" other than "/", which would leave nothing for the upstream, got "/""#),
+        BadValue("events", "heartbeat", #""500ms""#, #"expected a duration from 1s to 1h, got "500ms""#),
+        BadValue("events", "heartbeat", #""2h""#, #"expected a duration from 1s to 1h, got "2h""#),
+        BadValue("events", "retry", #""61m""#, #"expected a duration from 0s to 1h, got "61m""#),
+        BadValue("events", "retry", #""3""#, #"expected a duration such as "15s", got "3""#),
+        BadValue("events", "history_size", "-1", "expected an integer from 0 to 1000000, got -1"),
+        BadValue("events", "history_size", "1000001", "expected an integer from 0 to 1000000, got 1000001"),
+        BadValue("events", "history_ttl", #""0s""#, #"expected a duration from 1s to 720h, got "0s""#),
+        BadValue("events", "history_ttl", #""721h""#, #"expected a duration from 1s to 720h, got "721h""#),
+        BadValue("events", "max_buffered_bytes", "4095", "expected a size from 4KiB to 1GiB, got 4095"),
+        BadValue("events", "max_buffered_bytes", #""2GiB""#, #"expected a size from 4KiB to 1GiB, got "2GiB""#),
+        BadValue("events", "padding_bytes", "65537", "expected a size from 0 bytes to 64KiB, got 65537"),
+        BadValue("events", "padding_bytes", "-2048", #"expected a size such as 65536 or "64KiB", got -2048"#),
+        BadValue("events", "reset_event", #""""#, #"expected an event type of 1 to 64 bytes, got """#),
+        BadValue("events", "reset_event", #""reset\nnow""#, #"expected an event type without CR, LF or NUL, got "reset\nnow""#),
         BadValue("publish", "listen", #""0.0.0.0""#, #"expected "host:port", got "0.0.0.0""#),
         BadValue("publish", "token", #""my token""#, "expected visible ASCII characters without spaces, got a space at character 3"),
         BadValue("publish", "token", #""caf\u00e9""#, "expected visible ASCII characters without spaces, got U+00E9 at character 4"),
+        BadValue("publish", "max_body_bytes", "1023", "expected a size from 1KiB to 64MiB, got 1023"),
+        BadValue("publish", "max_body_bytes", #""65MiB""#, #"expected a size from 1KiB to 64MiB, got "65MiB""#),
+        BadValue("limits", "max_subscribers", "0", "expected an integer from 1 to 10000000, got 0"),
+        BadValue("limits", "max_subscribers", "10000001", "expected an integer from 1 to 10000000, got 10000001"),
+        BadValue("limits", "max_subscribers_per_ip", "0", "expected an integer from 1 to 10000000, got 0"),
+        BadValue("limits", "max_channels_per_connection", "0", "expected an integer from 1 to 1000, got 0"),
+        BadValue("limits", "max_channels_per_connection", "1001", "expected an integer from 1 to 1000, got 1001"),
         BadValue("log", "level", #""verbose""#,
                  #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got "verbose""#),
         BadValue("log", "access", #""apache""#, #"expected one of "combined", "common", "json", "off", got "apache""#),
@@ -115,7 +152,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
     }
 
     @Test func anUnknownSectionIsNamed() {
-        #expect(ConfigLoader.problems(in: "[events]\npath = \"/events\"\n") == ["proxy.conf: [events]: unknown section"])
+        #expect(ConfigLoader.problems(in: "[tls]\ncert = \"x\"\n") == ["proxy.conf: [tls]: unknown section"])
         #expect(ConfigLoader.problems(in: "[sever]\nlisten = \"0.0.0.0:80\"\n")
             == ["proxy.conf: [sever]: unknown section (did you mean [server]?)"])
     }
@@ -167,9 +204,23 @@ struct BadValue: Sendable, CustomTestStringConvertible {
             timeout = "2m"
             max_idle_connections = 0
             idle_timeout = "4s"
+            [events]
+            path = "/api/stream"
+            heartbeat = "30s"
+            retry = "0s"
+            history_size = 0
+            history_ttl = "720h"
+            max_buffered_bytes = "256KiB"
+            padding_bytes = 2048
+            reset_event = "refetch"
             [publish]
             listen = "10.0.0.5:9001"
             token = "s3cret-token"
+            max_body_bytes = "64MiB"
+            [limits]
+            max_subscribers = 500
+            max_subscribers_per_ip = 10
+            max_channels_per_connection = 1000
             [log]
             level = "debug"
             access = "json"
@@ -190,7 +241,19 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         expected.upstream.maxIdleConnections = 0
         expected.upstream.idleTimeout = .seconds(4)
         expected.publish.listen = ListenAddress(host: "10.0.0.5", port: 9001)
+        expected.events.path = "/api/stream"
+        expected.events.heartbeat = .seconds(30)
+        expected.events.retry = .zero
+        expected.events.historySize = 0
+        expected.events.historyTTL = .seconds(30 * 86_400)
+        expected.events.maxBufferedBytes = 256 << 10
+        expected.events.paddingBytes = 2048
+        expected.events.resetEvent = "refetch"
         expected.publish.token = "s3cret-token"
+        expected.publish.maxBodyBytes = 64 << 20
+        expected.limits.maxSubscribers = 500
+        expected.limits.maxSubscribersPerIP = 10
+        expected.limits.maxChannelsPerConnection = 1000
         expected.log.level = .debug
         expected.log.access = .json
         #expect(try ConfigLoader.parse(toml, fileName: "proxy.conf") == expected)

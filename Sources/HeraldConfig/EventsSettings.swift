@@ -1,0 +1,43 @@
+/// `[events]`: how subscribers reach the event streams, what each stream is sent, and how much
+/// history each channel keeps for browsers that reconnect.
+public struct EventsSettings: Sendable, Equatable {
+    /// `path`: the subscribe prefix on the public listener, followed by `/<channel>` or
+    /// `?channel=…`. Default `/events`. Starts with `/`, has no trailing `/` (the channel's own `/`
+    /// follows it), no query or fragment, and is not `/` alone, which would leave nothing for the upstream.
+    public var path = "/events"
+    /// `heartbeat`: the interval of the `:` comment sent on an idle stream. Default 15 s, well
+    /// inside the 30–60 s idle timeouts of common proxies and load balancers. Range 1 s–1 h.
+    public var heartbeat = Duration.seconds(15)
+    /// `retry`: how long a browser waits before reconnecting a dropped stream, sent as
+    /// `retry: <ms>` first thing on every stream; 0 = at once. Default 3 s, close to browsers' own
+    /// default, so a burst of reconnects after a restart spreads over seconds. Range 0–1 h.
+    public var retry = Duration.seconds(3)
+    /// `history_size`: events kept per channel for replay to a reconnecting browser, a count; 0 =
+    /// no replay. Default 1000: minutes of a busy channel, enough to bridge a reconnect. Range
+    /// 0–1000000.
+    public var historySize = 1000
+    /// `history_ttl`: an event older than this leaves the history even while there is room.
+    /// Default 1 h: a browser away longer may get `reset_event` and refetch rather than a flood of
+    /// stale events. Range 1 s–30 days (720 h).
+    public var historyTTL = Duration.seconds(3600)
+    /// `max_buffered_bytes`: bytes a subscriber may have waiting to be sent before it is
+    /// disconnected; it reconnects and replays from the history. Default 1 MiB: thousands of
+    /// typical events, so only a stalled client reaches it, while memory per subscriber stays
+    /// bounded. Range 4 KiB–1 GiB.
+    public var maxBufferedBytes = 1 << 20
+    /// `padding_bytes`: size of a comment sent at the start of every stream, in bytes, to push it
+    /// through intermediaries that hold back the first KiB of a response (2048 is the usual value,
+    /// for old IE's XDomainRequest polyfills and buffering proxies). Default 0, none: current
+    /// browsers and proxies do not need it. Range 0–64 KiB.
+    public var paddingBytes = 0
+    /// `reset_event`: the event type sent to a reconnecting browser whose `Last-Event-ID` is older
+    /// than the history, so the page can refetch its state instead of missing events silently.
+    /// Default `herald-reset`. 1–64 bytes with no CR, LF or NUL, which would break the `event:` line.
+    public var resetEvent = "herald-reset"
+
+    /// Every setting at its default.
+    public init() {}
+
+    /// `retry` in whole milliseconds, as the `retry:` field is written.
+    public var retryMilliseconds: Int { Int(retry.wholeMilliseconds) }
+}

@@ -1,0 +1,40 @@
+// The string keys of [events]: both end up in bytes Herald matches or writes on the wire, so each
+// refuses what would never match a request or would break an event stream's framing.
+
+extension ValueParser where Value == String {
+    /// What `.subscribePath` accepts, as shown in messages.
+    static let subscribePathForm = #"a path such as "/events""#
+
+    /// A subscribe prefix such as `"/events"`: visible ASCII starting with `/`, with no query,
+    /// fragment or trailing `/`, and not `/` alone.
+    static var subscribePath: Self {
+        .string(expected: subscribePathForm) { text throws(ConfigValueError) in
+            func failure(_ detail: String) -> ConfigValueError {
+                ConfigValueError(expected: "\(subscribePathForm) \(detail)", got: ConfigValueError.quoted(text))
+            }
+            guard text.hasPrefix("/") else { throw failure(#"starting with "/""#) }
+            if text.contains("?") || text.contains("#") { throw failure("with no query or fragment") }
+            guard text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw failure("of visible ASCII characters without spaces")
+            }
+            if text == "/" { throw failure(#"other than "/", which would leave nothing for the upstream"#) }
+            if text.hasSuffix("/") { throw failure(#"without a trailing "/" (a channel follows as "/<channel>")"#) }
+            return text
+        }
+    }
+
+    /// An SSE event type of 1 to `maxBytes` bytes (UTF-8), with none of the CR, LF or NUL that a
+    /// published event type is refused for (CR and LF would end the `event:` line early).
+    static func eventType(maxBytes: Int) -> Self {
+        .string(expected: "a string") { text throws(ConfigValueError) in
+            let expected = "an event type of 1 to \(maxBytes) bytes"
+            let byteCount = text.utf8.count
+            guard byteCount > 0 else { throw ConfigValueError(expected: expected, got: ConfigValueError.quoted(text)) }
+            guard byteCount <= maxBytes else { throw ConfigValueError(expected: expected, got: "\(byteCount) bytes") }
+            if text.unicodeScalars.contains(where: { ["\r", "\n", "\0"].contains($0) }) {
+                throw ConfigValueError(expected: "an event type without CR, LF or NUL", got: ConfigValueError.quoted(text))
+            }
+            return text
+        }
+    }
+}
