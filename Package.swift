@@ -6,11 +6,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-bench", targets: ["herald-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The C boundary: a module map and an umbrella header, nothing else.
@@ -23,6 +26,10 @@ let package = Package(
         .target(name: "LibeventIO", dependencies: ["CLibevent"]),
         // Pure HTTP/1.1 framing: heads, bodies, limits. No IO.
         .target(name: "HTTP1"),
+        // Pure SSE wire format: event encoding, comments, Last-Event-ID.
+        .target(name: "EventStream"),
+        // Channels, subscribers, bounded queues, replay history. No IO.
+        .target(name: "Fanout", dependencies: ["EventStream"]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1"]),
         // proxy.conf -> validated settings.
@@ -31,8 +38,10 @@ let package = Package(
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -43,7 +52,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Load generator for the benchmarks: SSE subscribers and publishers on LibeventIO.
+        .executableTarget(
+            name: "herald-bench",
+            dependencies: [
+                "LibeventIO", "HTTP1",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "EventStreamTests", dependencies: ["EventStream"]),
+        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
     ],

@@ -185,6 +185,8 @@ public struct HTTPParseError: Error, Sendable, Equatable {
         case bodyTooLarge
         /// An HTTP version other than 1.0 and 1.1 → 505.
         case versionNotSupported
+        /// A request transfer coding Herald cannot decode (anything but `chunked` alone) → 501.
+        case notImplemented
     }
 
     public var kind: Kind
@@ -206,6 +208,7 @@ public struct HTTPParseError: Error, Sendable, Equatable {
         case .headTooLarge: 431
         case .bodyTooLarge: 413
         case .versionNotSupported: 505
+        case .notImplemented: 501
         }
     }
 }
@@ -214,6 +217,8 @@ public struct HTTPParseError: Error, Sendable, Equatable {
 
 @inlinable
 func asciiCaseInsensitiveEquals(_ a: String, _ lowercasedB: String) -> Bool {
+    // Native strings know their UTF-8 length, so most mismatches end here.
+    if a.utf8.count != lowercasedB.utf8.count { return false }
     var ai = a.utf8.makeIterator()
     var bi = lowercasedB.utf8.makeIterator()
     while true {

@@ -6,6 +6,7 @@
 // then report ready); shutdown in reverse (stop accepting, drain exchanges, stop loops).
 
 import Dispatch
+import Fanout
 import Foundation
 import HeraldConfig
 import HTTP1
@@ -26,6 +27,7 @@ public final class HeraldServer {
     private var publishListener: Listener?
     private var signalWatchers: [SignalWatcher] = []
     private var graceTimer: LoopTimer?
+    private var sweepTimer: LoopTimer?
     private var drainingWorkers = 0
     private let stoppedThreads = DispatchSemaphore(value: 0)
 
@@ -44,18 +46,31 @@ public final class HeraldServer {
         let publishAddress = try SocketAddress.resolve(host: settings.publish.listen.host, port: settings.publish.listen.port)
         let loopCount = server.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : server.threads
 
+        let hub = Hub(limits: HubLimits(
+            historySize: settings.events.historySize, historyTTL: settings.events.historyTTL,
+            maxSubscribers: settings.limits.maxSubscribers, maxSubscribersPerIP: settings.limits.maxSubscribersPerIP),
+            instance: String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36))
+        let metrics = HeraldMetrics()
+
         let mainLoop = try EventLoop()
-        let mainWorker = LoopWorker(loop: mainLoop, index: 0, settings: settings, upstreamAddress: upstreamAddress, logger: logger)
+        let mainWorker = LoopWorker(loop: mainLoop, index: 0, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
+                                    hub: hub, metrics: metrics, logger: logger)
         workers.append(mainWorker)
         // Bind loop 0 first: when port 0 was asked for, the other loops share the port it got.
         let boundPublic = try mainWorker.listen(on: publicAddress)
         for index in 1..<max(loopCount, 1) {
-            workers.append(try startLoopThread(index: index, address: boundPublic, upstreamAddress: upstreamAddress))
+            workers.append(try startLoopThread(index: index, loopCount: loopCount, address: boundPublic,
+                                               upstreamAddress: upstreamAddress, hub: hub, metrics: metrics))
         }
-        let limits = mainWorker.limits
+        let api = PublishAPI(hub: hub, handOff: LoopHandOff(workers: workers), metrics: metrics, settings: settings.publish)
+        let limits = mainWorker.limits, maxBody = settings.publish.maxBodyBytes, idle = server.idleTimeout
         let publish = try Listener(loop: mainLoop, address: publishAddress) { connection in
-            _ = PublishConnection(connection: connection, limits: limits)
+            _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
         }
+        // Expired history goes, and channels left with nothing: memory follows what is in use.
+        let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
+        sweep.schedule(after: .seconds(30))
+        sweepTimer = sweep
         publishListener = publish
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(try SignalWatcher(loop: mainLoop, signal: signal) { [unowned self] in
@@ -75,14 +90,16 @@ public final class HeraldServer {
 
     /// Creates loop `index` on a thread of its own, binds its listener there, and waits until it
     /// is serving (or has failed to bind, which is thrown here).
-    private func startLoopThread(index: Int, address: SocketAddress, upstreamAddress: SocketAddress) throws -> LoopWorker {
+    private func startLoopThread(index: Int, loopCount: Int, address: SocketAddress, upstreamAddress: SocketAddress,
+                                 hub: Hub, metrics: HeraldMetrics) throws -> LoopWorker {
         let started = DispatchSemaphore(value: 0)
         let outcome = StartOutcome()
         let settings = settings, logger = logger, stopped = stoppedThreads
         let thread = Thread {
             do {
                 let loop = try EventLoop()
-                let worker = LoopWorker(loop: loop, index: index, settings: settings, upstreamAddress: upstreamAddress, logger: logger)
+                let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
+                                        hub: hub, metrics: metrics, logger: logger)
                 _ = try worker.listen(on: address)
                 outcome.result = .success(worker)
                 started.signal()
@@ -135,6 +152,7 @@ public final class HeraldServer {
 
     private func stopAll() {
         graceTimer = nil
+        sweepTimer = nil
         signalWatchers.removeAll()
         for worker in workers.dropFirst() {
             worker.loop.execute {

@@ -1,3 +1,4 @@
+import Fanout
 import HeraldConfig
 import HTTP1
 import LibeventIO
@@ -17,23 +18,36 @@ final class LoopWorker: @unchecked Sendable {
     let router: Router
     let rewriter: HeadRewriter
     let pool: UpstreamPool
+    let hub: Hub
+    let metrics: HeraldMetrics
+    /// This loop's open event streams, by channel.
+    var streams = SubscriberRegistry<EventStreamConnection>()
+    private var heartbeatTimer: LoopTimer?
     private var listener: Listener?
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
     private var nextConnectionID: UInt64
+    /// Client connections open on this loop (forwarding or streaming).
+    private var openConnections = 0
+    /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
+    private let maxConnections: Int
     private var accessLog: AccessLog
     private var flushTimer: LoopTimer?
     private(set) var isDraining = false
     /// Called on this loop's thread once draining has closed every connection.
     private var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, index: Int, settings: HeraldSettings, upstreamAddress: SocketAddress, logger: Logger) {
+    init(loop: EventLoop, index: Int, loopCount: Int, settings: HeraldSettings, upstreamAddress: SocketAddress,
+         hub: Hub, metrics: HeraldMetrics, logger: Logger) {
         self.loop = loop
+        maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
         self.settings = settings
+        self.hub = hub
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "loop"] = "\(index)"
         self.logger = logger
         limits = HTTPLimits(maxStartLineBytes: settings.server.maxRequestLineBytes, maxHeadBytes: settings.server.maxHeaderBytes)
-        router = Router()
+        router = Router(eventsPath: settings.events.path)
         rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
         pool = UpstreamPool(loop: loop, address: upstreamAddress, connectTimeout: settings.upstream.connectTimeout,
                             maxIdle: settings.upstream.maxIdleConnections, idleTimeout: settings.upstream.idleTimeout)
@@ -45,6 +59,11 @@ final class LoopWorker: @unchecked Sendable {
             timer.schedule(after: .seconds(1))
             flushTimer = timer
         }
+        let heartbeat = LoopTimer(loop: loop, repeating: true) { [unowned self] in
+            for stream in self.streams.all { stream.heartbeatTick() }
+        }
+        heartbeat.schedule(after: settings.events.heartbeat)
+        heartbeatTimer = heartbeat
     }
 
     /// Starts accepting on `address`; returns the address bound.
@@ -57,18 +76,60 @@ final class LoopWorker: @unchecked Sendable {
     }
 
     private func accepted(_ downstream: Connection) {
-        guard !isDraining else {
+        guard !isDraining, openConnections < maxConnections else {
+            if !isDraining { logger.warning("server.max_connections reached: connection refused") }
             downstream.close()
             return
         }
+        openConnections += 1
         nextConnectionID += 1
         let connection = ProxyConnection(downstream: downstream, worker: self, id: nextConnectionID)
         if !downstream.isClosed { connections[ObjectIdentifier(connection)] = connection }
     }
 
+    /// An events route: the client connection leaves `proxy` and becomes an event stream.
+    func openEventStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead) {
+        connections[ObjectIdentifier(proxy)] = nil
+        _ = EventStreamConnection.open(downstream: downstream, request: request, worker: self)
+    }
+
+    func register(_ stream: EventStreamConnection) {
+        streams.add(stream, to: stream.channels)
+    }
+
+    func unregister(_ stream: EventStreamConnection) {
+        streams.remove(stream, from: stream.channels)
+    }
+
+    /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).
+    func streamClosed() {
+        openConnections -= 1
+        finishDrainingIfIdle()
+    }
+
+    /// Fires on this loop when the hand-off brings published events: each goes to every stream
+    /// of its channel, as the same bytes.
+    func deliver(_ events: [PublishedEvent]) {
+        var delivered = 0
+        for event in events {
+            guard let subscribers = streams.subscribers(of: event.channel) else { continue }
+            for stream in subscribers where stream.deliver(event) { delivered += 1 }
+            let (seconds, attoseconds) = (ContinuousClock.now - event.publishedAt).components
+            metrics.publishToWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
+        if delivered > 0 { metrics.eventsDelivered.increment(by: delivered) }
+    }
+
+    /// `DELETE /channels/<channel>`: closes this loop's streams on it.
+    func closeStreams(of channel: String) {
+        guard let subscribers = streams.subscribers(of: channel) else { return }
+        for stream in Array(subscribers) { stream.close() }
+    }
+
     func connectionClosed(_ connection: ProxyConnection) {
+        openConnections -= 1
         connections[ObjectIdentifier(connection)] = nil
-        if isDraining && connections.isEmpty { finishDraining() }
+        finishDrainingIfIdle()
     }
 
     func recordAccess(_ entry: AccessLog.Entry) {
@@ -81,22 +142,26 @@ final class LoopWorker: @unchecked Sendable {
         self.onDrained = onDrained
         listener?.close()
         listener = nil
+        // Streams never finish by themselves: close them now, browsers reconnect elsewhere.
+        for stream in streams.all { stream.close() }
         for connection in connections.values where connection.isIdle { connection.close() }
-        if connections.isEmpty { finishDraining() }
+        finishDrainingIfIdle()
     }
 
     /// Closes everything still open (the grace period has passed).
     func closeAll() {
+        for stream in streams.all { stream.close() }
         for connection in Array(connections.values) { connection.close() }
         pool.closeAll()
         accessLog.flush()
     }
 
-    private func finishDraining() {
+    /// Reports the loop drained, once, when draining and no client connection is left.
+    private func finishDrainingIfIdle() {
+        guard isDraining, openConnections == 0, let callback = onDrained else { return }
+        onDrained = nil
         pool.closeAll()
         accessLog.flush()
-        let callback = onDrained
-        onDrained = nil
-        callback?()
+        callback()
     }
 }

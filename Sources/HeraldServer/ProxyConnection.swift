@@ -173,7 +173,9 @@ final class ProxyConnection: ConnectionDelegate {
         case .refuse(let error):
             fail(error, request: request)
         case .events:
-            fail(ProxyError(.downstream, status: 404, "no event streams are served here yet"), request: request)
+            headTimer?.cancel()
+            state = .closing
+            worker.openEventStream(from: self, downstream: downstream, request: request)
         case .forward:
             do throws(HTTPParseError) {
                 let framing = try request.bodyFraming()

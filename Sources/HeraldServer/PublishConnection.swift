@@ -2,37 +2,52 @@ import HTTP1
 import LibeventIO
 import Proxy
 
-/// A connection on the publish listener. For now it answers `GET /healthz`; publishing arrives
-/// with the events hub. Requests with a body are refused and the connection closed.
+/// A connection on the publish listener: reads requests (bodies bounded by
+/// `publish.max_body_bytes`), answers each through `PublishAPI`, keeps the connection alive.
 final class PublishConnection: ConnectionDelegate {
-    private let connection: Connection
-    private let limits: HTTPLimits
+    /// Waiting for a head (`.awaitingHead`), or collecting the body of `head`.
+    private enum State {
+        case awaitingHead
+        case readingBody(HTTPRequestHead, BodyReader, [UInt8])
+    }
 
-    init(connection: Connection, limits: HTTPLimits) {
+    private let connection: Connection
+    private let api: PublishAPI
+    private let limits: HTTPLimits
+    private let maxBodyBytes: Int
+    private var state = State.awaitingHead
+
+    init(connection: Connection, api: PublishAPI, limits: HTTPLimits, maxBodyBytes: Int, idleTimeout: Duration) {
         self.connection = connection
+        self.api = api
         self.limits = limits
+        self.maxBodyBytes = maxBodyBytes
         connection.attach(self)
+        connection.setTimeouts(read: idleTimeout, write: idleTimeout)
     }
 
     func connectionDidRead(_ connection: Connection) {
-        let limits = limits
         do throws(HTTPParseError) {
-            while true {
-                let scan = try connection.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-                    try HTTPHeadParser.scanRequestHead(bytes, limits: limits)
-                }
-                guard case .complete(let length) = scan else { return }
-                let head = try connection.withInput(upTo: length) { bytes throws(HTTPParseError) in
-                    try HTTPHeadParser.parseRequestHead(bytes, limits: limits)
-                }
-                connection.drainInput(length)
-                guard try head.bodyFraming() == .none else {
-                    throw HTTPParseError(.malformed, "request bodies are not accepted here yet")
-                }
-                respond(to: head)
-                if !head.wantsKeepAlive {
-                    connection.closeWhenFlushed()
-                    return
+            while !connection.isClosed {
+                switch state {
+                case .awaitingHead:
+                    guard let head = try readHead() else { return }
+                    let framing = try head.bodyFraming()
+                    if case .contentLength(let length) = framing, length > UInt64(maxBodyBytes) {
+                        throw HTTPParseError(.bodyTooLarge, "body exceeds publish.max_body_bytes (\(maxBodyBytes))")
+                    }
+                    state = .readingBody(head, BodyReader(request: framing, maxDataBytes: UInt64(maxBodyBytes), limits: limits), [])
+                case .readingBody(let head, var reader, var body):
+                    guard try readBody(&reader, into: &body) else {
+                        state = .readingBody(head, reader, body)
+                        return
+                    }
+                    state = .awaitingHead
+                    respond(api.respond(to: head, body: body), head: head)
+                    if !head.wantsKeepAlive {
+                        connection.closeWhenFlushed()
+                        return
+                    }
                 }
             }
         } catch {
@@ -41,15 +56,50 @@ final class PublishConnection: ConnectionDelegate {
         }
     }
 
-    private func respond(to head: HTTPRequestHead) {
-        let (status, body) = head.targetString == "/healthz" && (head.method == "GET" || head.method == "HEAD")
-            ? (200, "ok\n") : (404, "not found\n")
-        var response = HTTPResponseHead(status: status, reason: status == 200 ? "OK" : "Not Found")
-        response.fields.append("Content-Type", "text/plain; charset=utf-8")
-        response.fields.append("Content-Length", String(body.utf8.count))
-        response.fields.append("Cache-Control", "no-store")
-        connection.write(response.serialized())
-        if head.method != "HEAD" { connection.write(body) }
+    private func readHead() throws(HTTPParseError) -> HTTPRequestHead? {
+        let limits = limits
+        let scan = try connection.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
+            try HTTPHeadParser.scanRequestHead(bytes, limits: limits)
+        }
+        guard case .complete(let length) = scan else { return nil }
+        let head = try connection.withInput(upTo: length) { bytes throws(HTTPParseError) in
+            try HTTPHeadParser.parseRequestHead(bytes, limits: limits)
+        }
+        connection.drainInput(length)
+        return head
+    }
+
+    /// Copies body data out of the input (publish bodies are small and bounded); true when complete.
+    private func readBody(_ reader: inout BodyReader, into body: inout [UInt8]) throws(HTTPParseError) -> Bool {
+        while true {
+            let available = connection.inputCount
+            let step = try connection.withInput(upTo: limits.maxHeadBytes + 2) { bytes throws(HTTPParseError) in try reader.next(bytes) }
+            switch step {
+            case .needMore:
+                return false
+            case .drop(let count):
+                connection.drainInput(count)
+            case .data(let limit):
+                let count = Int(min(UInt64(available), limit))
+                guard count > 0 else { return false }
+                connection.withInput(upTo: count) { body.append(contentsOf: $0) }
+                connection.drainInput(count)
+                try reader.consumed(count)
+            case .finished(let drop):
+                connection.drainInput(drop)
+                return true
+            }
+        }
+    }
+
+    private func respond(_ response: PublishAPI.Response, head: HTTPRequestHead) {
+        var responseHead = HTTPResponseHead(status: response.status, reason: ProxyError.reasonPhrase(response.status))
+        responseHead.fields.append("Content-Type", response.contentType)
+        responseHead.fields.append("Content-Length", String(response.body.count))
+        responseHead.fields.append("Cache-Control", "no-store")
+        for (name, value) in response.extraFields { responseHead.fields.append(name, value) }
+        connection.write(responseHead.serialized())
+        if head.method != "HEAD" { connection.write(response.body) }
     }
 
     func connectionDidDrain(_ connection: Connection) {}

@@ -218,6 +218,16 @@ public final class Connection {
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Queues `bytes` by reference, without copying them: `owner` (which keeps the bytes alive and
+    /// unchanged) is retained until libevent has written them or the connection is freed.
+    public func write(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) {
+        guard let bev, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let retained = Unmanaged.passRetained(owner).toOpaque()
+        if evbuffer_add_reference(bufferevent_get_output(bev), base, bytes.count, sharedBytesCleanup, retained) != 0 {
+            Unmanaged<AnyObject>.fromOpaque(retained).release()
+        }
+    }
+
     /// `connectionDidDrain` fires when the output falls to `count` bytes or fewer.
     public func setOutputLowWatermark(_ count: Int) {
         guard let bev, !closingWhenFlushed else { return }
@@ -295,6 +305,12 @@ extension SocketAddress {
 }
 
 // MARK: - C callbacks
+
+/// Fires when libevent no longer needs bytes added with `write(retaining:bytes:)`.
+private func sharedBytesCleanup(_ data: UnsafeRawPointer?, _ length: Int, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: arg is the +1 on the owner taken in write(retaining:bytes:); released exactly once here.
+    Unmanaged<AnyObject>.fromOpaque(arg!).release()
+}
 
 /// Fires when new bytes were read into the input buffer.
 private func connectionReadCallback(_ bev: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {

@@ -34,24 +34,31 @@ public struct ProxyError: Error, Sendable, Equatable {
     public static let upstreamTimedOut = ProxyError(.upstream, status: 504, "upstream did not answer in time")
 
     /// The one mapping from errors to responses: a short text/plain answer that closes the connection.
-    public func response() -> [UInt8] {
+    /// `extraFields` adds what some statuses need (`Allow` for 405, `Retry-After` for 429 and 503).
+    public func response(extraFields: [(String, String)] = []) -> [UInt8] {
         let body = reason + "\n"
         var head = HTTPResponseHead(status: status, reason: Self.reasonPhrase(status))
         head.fields.append("Content-Type", "text/plain; charset=utf-8")
         head.fields.append("Content-Length", String(body.utf8.count))
+        for (name, value) in extraFields { head.fields.append(name, value) }
         head.fields.append("Connection", "close")
         return head.serialized() + Array(body.utf8)
     }
 
     public static func reasonPhrase(_ status: Int) -> String {
         switch status {
+        case 200: "OK"
+        case 202: "Accepted"
         case 400: "Bad Request"
         case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 401: "Unauthorized"
         case 408: "Request Timeout"
         case 413: "Content Too Large"
         case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
+        case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"

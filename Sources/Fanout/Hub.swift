@@ -1,0 +1,193 @@
+// The channels of one Herald instance, shared by every event loop.
+//
+// Publishing (on the publish listener's loop) appends to the histories; subscribing (on any loop)
+// is admitted against the limits and reads the histories to plan a replay. Both take one mutex
+// for a short, bounded time; delivering to subscribers happens outside it, on each loop, with
+// the events handed over by the server.
+
+import EventStream
+import Synchronization
+
+/// Bounds the hub enforces; each maps to a proxy.conf key.
+public struct HubLimits: Sendable {
+    /// `events.history_size`: events kept per channel.
+    public var historySize: Int
+    /// `events.history_ttl`: how long an event stays replayable.
+    public var historyTTL: Duration
+    /// `limits.max_subscribers`: open streams per process (503 beyond).
+    public var maxSubscribers: Int
+    /// `limits.max_subscribers_per_ip`: open streams per client address (429 beyond).
+    public var maxSubscribersPerIP: Int
+
+    public init(historySize: Int = 1000, historyTTL: Duration = .seconds(3600),
+                maxSubscribers: Int = 100_000, maxSubscribersPerIP: Int = 1000) {
+        self.historySize = historySize
+        self.historyTTL = historyTTL
+        self.maxSubscribers = maxSubscribers
+        self.maxSubscribersPerIP = maxSubscribersPerIP
+    }
+}
+
+/// What a subscriber gets before live events.
+public struct ReplayPlan: Sendable {
+    /// Send an event of the reset type first: the client's id is not in the history, so events may
+    /// have been lost to it. `resetID` is the id to give that event (the newest held), if any.
+    public var reset: Bool
+    public var resetID: String?
+    /// Events after the client's id, in publish order, each once.
+    public var events: [PublishedEvent]
+    /// Live events up to this sequence are covered (replayed, or published before the stream
+    /// opened); the subscriber skips them when they arrive.
+    public var coveredThrough: UInt64
+}
+
+/// A channel's figures for `GET /channels/<channel>`.
+public struct ChannelStats: Sendable, Equatable {
+    public var subscribers: Int
+    public var lastEventID: String?
+    public var eventsHeld: Int
+
+    public init(subscribers: Int, lastEventID: String?, eventsHeld: Int) {
+        self.subscribers = subscribers
+        self.lastEventID = lastEventID
+        self.eventsHeld = eventsHeld
+    }
+}
+
+public enum Admission: Sendable, Equatable {
+    case admitted
+    /// Refused with this status (429 or 503), a reason, and a Retry-After in seconds.
+    case refused(status: Int, reason: String, retryAfter: Int)
+}
+
+public final class Hub: Sendable {
+    private struct Channel {
+        var history: ChannelHistory
+        var subscribers = 0
+    }
+
+    private struct State {
+        var channels: [String: Channel] = [:]
+        var sequence: UInt64 = 0
+        var subscribers = 0
+        var subscribersPerIP: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    public let limits: HubLimits
+    /// Herald's ids are `<instance>-<sequence>`: the instance part (its start time, base 36) keeps
+    /// an id from before a restart from matching a new event with the same sequence.
+    private let idPrefix: String
+
+    public init(limits: HubLimits, instance: String) {
+        self.limits = limits
+        idPrefix = instance + "-"
+    }
+
+    // MARK: Publishing
+
+    /// Records `event` on every channel in `channels` and returns what to deliver, one per channel.
+    /// An empty `event.id` gets one assigned. One publish is one sequence number, whatever the
+    /// number of channels, so a stream on several of them gets it once.
+    public func publish(_ event: ServerSentEvent, to channels: [String], at now: ContinuousClock.Instant) -> [PublishedEvent] {
+        state.withLock { state in
+            state.sequence += 1
+            let sequence = state.sequence
+            var event = event
+            if event.id.isEmpty { event.id = idPrefix + String(sequence) }
+            var published: [PublishedEvent] = []
+            published.reserveCapacity(channels.count)
+            var first: PublishedEvent?
+            for name in channels {
+                let item = PublishedEvent(sequence: sequence, channel: name, event: event, publishedAt: now, sharing: first)
+                first = first ?? item
+                state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
+                    .history.append(item)
+                published.append(item)
+            }
+            return published
+        }
+    }
+
+    // MARK: Subscribing
+
+    /// Admits a stream from `address` on `channels`, counting it, or says why not.
+    public func admit(address: String, channels: [String]) -> Admission {
+        state.withLock { state in
+            if state.subscribers >= limits.maxSubscribers {
+                return .refused(status: 503, reason: "too many subscribers on this server", retryAfter: 5)
+            }
+            if state.subscribersPerIP[address, default: 0] >= limits.maxSubscribersPerIP {
+                return .refused(status: 429, reason: "too many streams from \(address)", retryAfter: 10)
+            }
+            state.subscribers += 1
+            state.subscribersPerIP[address, default: 0] += 1
+            for name in channels {
+                state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
+                    .subscribers += 1
+            }
+            return .admitted
+        }
+    }
+
+    /// Un-counts a stream admitted with the same arguments.
+    public func release(address: String, channels: [String]) {
+        state.withLock { state in
+            state.subscribers -= 1
+            let left = state.subscribersPerIP[address, default: 1] - 1
+            state.subscribersPerIP[address] = left > 0 ? left : nil
+            for name in channels {
+                state.channels[name]?.subscribers -= 1
+            }
+        }
+    }
+
+    /// What a stream on `channels` replays, given the id the client last saw (nil: a new client).
+    public func replay(channels: [String], after lastEventID: String?) -> ReplayPlan {
+        state.withLock { state in
+            let now = state.sequence
+            guard let lastEventID else {
+                return ReplayPlan(reset: false, resetID: nil, events: [], coveredThrough: now)
+            }
+            let histories = channels.compactMap { state.channels[$0]?.history }
+            guard let seen = histories.lazy.compactMap({ $0.sequence(ofID: lastEventID) }).max() else {
+                let newest = histories.compactMap(\.newest).max { $0.sequence < $1.sequence }
+                return ReplayPlan(reset: true, resetID: newest?.id, events: [], coveredThrough: now)
+            }
+            var events = histories.flatMap { $0.events(after: seen) }.sorted { $0.sequence < $1.sequence }
+            var previous: UInt64 = 0
+            events.removeAll { event in
+                defer { previous = event.sequence }
+                return event.sequence == previous
+            }
+            return ReplayPlan(reset: false, resetID: nil, events: events, coveredThrough: now)
+        }
+    }
+
+    // MARK: Upkeep and figures
+
+    /// Drops expired events, and channels with neither history nor subscribers.
+    public func sweep(at now: ContinuousClock.Instant) {
+        state.withLock { state in
+            for name in Array(state.channels.keys) {
+                state.channels[name]!.history.trim(now: now)
+                if state.channels[name]!.history.isEmpty && state.channels[name]!.subscribers <= 0 {
+                    state.channels[name] = nil
+                }
+            }
+        }
+    }
+
+    public func stats(channel: String) -> ChannelStats? {
+        state.withLock { state in
+            state.channels[channel].map {
+                ChannelStats(subscribers: $0.subscribers, lastEventID: $0.history.newest?.id, eventsHeld: $0.history.count)
+            }
+        }
+    }
+
+    /// Open streams and known channels, for /metrics.
+    public var totals: (subscribers: Int, channels: Int) {
+        state.withLock { ($0.subscribers, $0.channels.count) }
+    }
+}

@@ -1,0 +1,56 @@
+import EventStream
+
+/// What a request on an events route asks for: `<path>/<channel>` and/or `?channel=a&channel=b`,
+/// and the id to resume after (Last-Event-ID header, else `?lastEventId=`).
+public struct SubscribeRequest: Sendable, Equatable {
+    /// Distinct channels, in the order asked.
+    public var channels: [String]
+    public var lastEventID: String?
+
+    public init(channels: [String], lastEventID: String?) {
+        self.channels = channels
+        self.lastEventID = lastEventID
+    }
+
+    /// A refused subscribe request: the reason goes into a 400.
+    public struct Problem: Error, Sendable, Equatable {
+        public var reason: String
+    }
+
+    /// Parses `target` (the request-target, starting with `eventsPath`).
+    public static func parse(target: String, eventsPath: String, lastEventIDHeader: [UInt8]?,
+                             maxChannels: Int) throws(Problem) -> SubscribeRequest {
+        let path: Substring
+        let query: Substring?
+        if let mark = target.firstIndex(of: "?") {
+            path = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            path = target[...]
+            query = nil
+        }
+        var channels: [String] = []
+        let rest = path.dropFirst(eventsPath.count)
+        if rest.count > 1 {
+            channels.append(String(rest.dropFirst()))
+        } else if rest == "/" {
+            throw Problem(reason: "empty channel name")
+        }
+        if let query {
+            channels += QueryString.values("channel", in: query)
+        }
+        var seen = Set<String>()
+        channels = channels.filter { seen.insert($0).inserted }
+        guard !channels.isEmpty else {
+            throw Problem(reason: "no channel: use \(eventsPath)/<channel> or \(eventsPath)?channel=<a>&channel=<b>")
+        }
+        if let bad = channels.first(where: { !ChannelName.isValid($0) }) {
+            throw Problem(reason: ChannelName.problem(bad))
+        }
+        guard channels.count <= maxChannels else {
+            throw Problem(reason: "too many channels: at most \(maxChannels) per connection")
+        }
+        let fromQuery = query.flatMap { QueryString.values("lastEventId", in: $0).first }
+        return SubscribeRequest(channels: channels, lastEventID: LastEventID.from(header: lastEventIDHeader, query: fromQuery))
+    }
+}

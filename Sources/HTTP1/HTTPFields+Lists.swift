@@ -1,0 +1,100 @@
+/// Reading the list-valued fields that decide framing and connection reuse (RFC 9110 §5.6.1),
+/// straight from the value bytes: these run once per message, so they build no Strings.
+extension HTTPFields {
+    /// True when a `name` field's comma-separated elements include `lowercasedToken` (ASCII case
+    /// ignored, OWS around elements ignored).
+    func listContains(_ lowercasedName: String, _ lowercasedToken: StaticString) -> Bool {
+        for field in fields where field.hasName(lowercasedName) {
+            var found = false
+            forEachListElement(field.value) { element in
+                if !found && elementEquals(element, lowercasedToken) { found = true }
+            }
+            if found { return true }
+        }
+        return false
+    }
+
+    /// What the Transfer-Encoding fields say, or nil when there are none.
+    func transferCodings() -> TransferCodings? {
+        var codings: TransferCodings?
+        for field in fields where field.hasName("transfer-encoding") {
+            var summary = codings ?? TransferCodings()
+            forEachListElement(field.value) { element in
+                summary.count += 1
+                summary.lastIsChunked = elementEquals(element, "chunked")
+                if summary.lastIsChunked { summary.chunkedCount += 1 }
+            }
+            codings = summary
+        }
+        return codings
+    }
+
+    /// The one length all Content-Length fields agree on, nil when there are none; throws when a
+    /// value is not 1*DIGIT, overflows, or differs from another (RFC 9112 §6.3 items 5 and 6).
+    func contentLength() throws(HTTPParseError) -> UInt64? {
+        var length: UInt64?
+        for field in fields where field.hasName("content-length") {
+            try field.value.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+                var elementStart = 0
+                while elementStart <= bytes.count {
+                    var elementEnd = elementStart
+                    while elementEnd < bytes.count && bytes[elementEnd] != HTTPByte.comma { elementEnd += 1 }
+                    let element = bytes.trimmingWhitespace(elementStart..<elementEnd)
+                    let value = try Self.decimal(bytes, element)
+                    if let length, length != value { throw .malformed("differing Content-Length values") }
+                    length = value
+                    elementStart = elementEnd + 1
+                }
+            }
+        }
+        return length
+    }
+
+    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(HTTPParseError) -> UInt64 {
+        guard !range.isEmpty else { throw .malformed("invalid Content-Length") }
+        var value: UInt64 = 0
+        for position in range {
+            let byte = bytes[position]
+            guard HTTPByte.isDigit(byte) else { throw .malformed("invalid Content-Length") }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte &- 0x30))
+            if overflow1 || overflow2 { throw .malformed("Content-Length too large") }
+            value = sum
+        }
+        return value
+    }
+}
+
+/// A summary of a message's transfer codings, in the order they were applied.
+struct TransferCodings {
+    var count = 0
+    var chunkedCount = 0
+    var lastIsChunked = false
+}
+
+/// Calls `body` with each non-empty element of a comma-separated list, OWS trimmed
+/// (empty elements are skipped, as RFC 9110 §5.6.1 asks of recipients).
+private func forEachListElement(_ value: [UInt8], _ body: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
+    value.withUnsafeBufferPointer { bytes in
+        var elementStart = 0
+        while elementStart < bytes.count {
+            var elementEnd = elementStart
+            while elementEnd < bytes.count && bytes[elementEnd] != HTTPByte.comma { elementEnd += 1 }
+            let element = bytes.trimmingWhitespace(elementStart..<elementEnd)
+            if !element.isEmpty { body(bytes[element]) }
+            elementStart = elementEnd + 1
+        }
+    }
+}
+
+/// True when `element` equals the lowercase ASCII `token`, ignoring ASCII case.
+private func elementEquals(_ element: Slice<UnsafeBufferPointer<UInt8>>, _ token: StaticString) -> Bool {
+    guard element.count == token.utf8CodeUnitCount else { return false }
+    let tokenBytes = token.utf8Start
+    var offset = 0
+    for byte in element {
+        if HTTPByte.lowercased(byte) != tokenBytes[offset] { return false }
+        offset += 1
+    }
+    return true
+}

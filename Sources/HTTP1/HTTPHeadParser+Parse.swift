@@ -1,0 +1,151 @@
+extension HTTPHeadParser {
+    /// Parses exactly the bytes of a complete request head, as found by `scanRequestHead`.
+    public static func parseRequestHead(_ raw: UnsafeRawBufferPointer,
+                                        limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
+        let bytes = byteView(raw)
+        guard let (line, fieldsStart) = try startLine(bytes, limits: limits) else {
+            throw .malformed("incomplete request line")
+        }
+        if line.count > limits.maxStartLineBytes {
+            throw HTTPParseError(.startLineTooLong, "request line longer than \(limits.maxStartLineBytes) bytes")
+        }
+
+        // method SP request-target SP HTTP-version
+        var index = bytes.firstNonToken(from: line.lowerBound, to: line.upperBound)
+        guard index > line.lowerBound, index < line.upperBound, bytes[index] == HTTPByte.space else {
+            throw lineError(bytes, line, "invalid method")
+        }
+        let method = line.lowerBound..<index
+        index += 1
+        let targetStart = index
+        index = bytes.firstNonTargetByte(from: index, to: line.upperBound)
+        guard index > targetStart else { throw lineError(bytes, line, "invalid request-target") }
+        guard index < line.upperBound, bytes[index] == HTTPByte.space else {
+            throw lineError(bytes, line, index == line.upperBound ? "missing HTTP version" : "invalid request-target")
+        }
+        let target = targetStart..<index
+        let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
+
+        var hosts = 0
+        let fields = try parseFields(bytes, from: fieldsStart, limits: limits) { field throws(HTTPParseError) in
+            guard isHost(bytes, field.name) else { return }
+            hosts += 1
+            for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
+                throw .malformed("invalid Host header")
+            }
+        }
+        if hosts > 1 { throw .malformed("more than one Host header") }
+        if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
+        return HTTPRequestHead(method: bytes.string(method), target: bytes.array(target),
+                               version: version, fields: fields)
+    }
+
+    /// Parses exactly the bytes of a complete response head, as found by `scanResponseHead`.
+    public static func parseResponseHead(_ raw: UnsafeRawBufferPointer,
+                                         limits: HTTPLimits) throws(HTTPParseError) -> HTTPResponseHead {
+        let bytes = byteView(raw)
+        guard let (line, fieldsStart) = try startLine(bytes, limits: limits) else {
+            throw .malformed("incomplete status line")
+        }
+        if line.count > limits.maxStartLineBytes {
+            throw HTTPParseError(.headTooLarge, "status line longer than \(limits.maxStartLineBytes) bytes")
+        }
+
+        // HTTP-version SP 3DIGIT [ SP reason-phrase ]; a missing SP before an empty reason is accepted.
+        let start = line.lowerBound
+        guard line.count >= 12 else { throw lineError(bytes, line, "invalid status line") }
+        let version = try parseVersion(bytes, start..<start + 8, line)
+        guard bytes[start + 8] == HTTPByte.space else { throw lineError(bytes, line, "invalid status line") }
+        var status = 0
+        for position in start + 9..<start + 12 {
+            guard HTTPByte.isDigit(bytes[position]) else { throw lineError(bytes, line, "invalid status code") }
+            status = status * 10 + Int(bytes[position] &- 0x30)
+        }
+        guard status >= 100 else { throw .malformed("invalid status code") }
+        var reason = line.upperBound..<line.upperBound
+        if line.count > 12 {
+            guard bytes[start + 12] == HTTPByte.space else { throw lineError(bytes, line, "invalid status line") }
+            reason = start + 13..<line.upperBound
+            let stop = bytes.firstNonFieldContent(from: reason.lowerBound, to: reason.upperBound)
+            if stop < reason.upperBound {
+                if bytes[stop] == HTTPByte.cr { throw .bareCR(in: .head) }
+                throw .malformed("control character in reason phrase")
+            }
+        }
+        let fields = try parseFields(bytes, from: fieldsStart, limits: limits) { _ throws(HTTPParseError) in }
+        return HTTPResponseHead(version: version, status: status, reason: bytes.array(reason), fields: fields)
+    }
+
+    // MARK: - Parts
+
+    /// The start line's content (without its line end) and where the next line starts, after
+    /// checking the head's size and skipping leading empty lines; nil when no line end is found.
+    private static func startLine(_ bytes: UnsafeBufferPointer<UInt8>,
+                                  limits: HTTPLimits) throws(HTTPParseError) -> (Range<Int>, next: Int)? {
+        if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
+        guard let start = try skipLeadingEmptyLines(bytes),
+              let lineFeed = bytes.firstLineFeed(from: start, to: bytes.count) else { return nil }
+        // A CR before the LF belongs to the line end; any other CR is left for the checks to find.
+        let end = lineFeed > start && bytes[lineFeed - 1] == HTTPByte.cr ? lineFeed - 1 : lineFeed
+        return (start..<end, lineFeed + 1)
+    }
+
+    /// `HTTP/1.1` or `HTTP/1.0`; another `HTTP/<digit>.<digit>` is a version not supported (505).
+    private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+                                     _ line: Range<Int>) throws(HTTPParseError) -> HTTPVersion {
+        let start = range.lowerBound
+        guard range.count == 8,
+              bytes[start] == UInt8(ascii: "H"), bytes[start + 1] == UInt8(ascii: "T"),
+              bytes[start + 2] == UInt8(ascii: "T"), bytes[start + 3] == UInt8(ascii: "P"),
+              bytes[start + 4] == UInt8(ascii: "/"), HTTPByte.isDigit(bytes[start + 5]),
+              bytes[start + 6] == UInt8(ascii: "."), HTTPByte.isDigit(bytes[start + 7])
+        else { throw lineError(bytes, line, "invalid HTTP version") }
+        switch (bytes[start + 5], bytes[start + 7]) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http11
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http10
+        default: throw HTTPParseError(.versionNotSupported, "HTTP version not supported")
+        }
+    }
+
+    /// The field lines from `start`, up to and including the empty line that must end the bytes;
+    /// `inspect` sees each one before it is kept.
+    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits,
+                                    inspect: (FieldLine) throws(HTTPParseError) -> Void) throws(HTTPParseError) -> HTTPFields {
+        var fields: [HTTPField] = []
+        fields.reserveCapacity(16)
+        var position = start
+        while true {
+            guard let emptyLine = try FieldLine.emptyLine(bytes, at: position, in: .head) else { throw incompleteHead }
+            if emptyLine > 0 {
+                position += emptyLine
+                break
+            }
+            guard let field = try FieldLine.parse(bytes, at: position, in: .head) else { throw incompleteHead }
+            if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
+            try inspect(field)
+            fields.append(HTTPField(name: bytes.string(field.name), value: bytes.array(field.value)))
+            position = field.next
+        }
+        guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }
+        return HTTPFields(fields)
+    }
+
+    private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }
+
+    @inline(__always)
+    private static func isHost(_ bytes: UnsafeBufferPointer<UInt8>, _ name: Range<Int>) -> Bool {
+        guard name.count == 4 else { return false }
+        let start = name.lowerBound
+        return HTTPByte.lowercased(bytes[start]) == UInt8(ascii: "h")
+            && HTTPByte.lowercased(bytes[start + 1]) == UInt8(ascii: "o")
+            && HTTPByte.lowercased(bytes[start + 2]) == UInt8(ascii: "s")
+            && HTTPByte.lowercased(bytes[start + 3]) == UInt8(ascii: "t")
+    }
+
+    /// A start line's error: a bare CR anywhere in it is named as such, since that is the real fault.
+    private static func lineError(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>,
+                                  _ reason: String) -> HTTPParseError {
+        for position in line where bytes[position] == HTTPByte.cr { return .bareCR(in: .head) }
+        return .malformed(reason)
+    }
+}

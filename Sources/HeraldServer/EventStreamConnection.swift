@@ -1,0 +1,176 @@
+// A client connection held open as an SSE stream on one or more channels.
+//
+// Order of what a stream writes: head, padding, `retry:`, a comment (all at once, so proxies
+// and the browser see the stream open), then a reset event or the replayed events, then live
+// events as the loop's hand-off delivers them. Events up to `coveredThrough` were replayed (or
+// predate the stream) and are skipped when they arrive live, so none is sent twice.
+
+import EventStream
+import Fanout
+import HTTP1
+import LibeventIO
+import Logging
+import Proxy
+
+final class EventStreamConnection: ConnectionDelegate {
+    private let downstream: Connection
+    private unowned let worker: LoopWorker
+    let channels: [String]
+    private let address: String
+    private let multiChannel: Bool
+    private var coveredThrough: UInt64 = 0
+    /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
+    private var wroteSinceTick = true
+    private var admitted = false
+    private var registered = false
+
+    /// Opens the stream, or answers an error and closes. Returns nil when no stream opened.
+    static func open(downstream: Connection, request: HTTPRequestHead, worker: LoopWorker) -> EventStreamConnection? {
+        let settings = worker.settings
+        guard request.method == "GET" || request.method == "HEAD" else {
+            refuse(downstream, ProxyError(.downstream, status: 405, "event streams are read with GET"), extra: [("Allow", "GET, HEAD")])
+            return nil
+        }
+        let subscribe: SubscribeRequest
+        do {
+            subscribe = try SubscribeRequest.parse(
+                target: request.targetString, eventsPath: settings.events.path,
+                lastEventIDHeader: request.fields.first("last-event-id"),
+                maxChannels: settings.limits.maxChannelsPerConnection)
+        } catch {
+            refuse(downstream, ProxyError(.downstream, status: 400, error.reason))
+            return nil
+        }
+        let address = downstream.peerHost
+        if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: subscribe.channels) {
+            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))])
+            return nil
+        }
+        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: subscribe.channels, address: address)
+        stream.admitted = true
+        stream.start(request: request, lastEventID: subscribe.lastEventID)
+        return stream
+    }
+
+    private init(downstream: Connection, worker: LoopWorker, channels: [String], address: String) {
+        self.downstream = downstream
+        self.worker = worker
+        self.channels = channels
+        self.address = address
+        multiChannel = channels.count > 1
+        downstream.attach(self)
+    }
+
+    private static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
+        downstream.write(error.response(extraFields: extra))
+        downstream.closeWhenFlushed()
+    }
+
+    private func start(request: HTTPRequestHead, lastEventID: String?) {
+        let events = worker.settings.events
+        var head = HTTPResponseHead(status: 200, reason: "OK")
+        head.fields.append("Content-Type", "text/event-stream")
+        head.fields.append("Cache-Control", "no-cache")
+        head.fields.append("Connection", "keep-alive")
+        head.fields.append("X-Accel-Buffering", "no")
+        downstream.write(head.serialized())
+        if request.method == "HEAD" {
+            downstream.closeWhenFlushed()
+            return
+        }
+        if events.paddingBytes > 0 { downstream.write(EventEncoder.padding(count: events.paddingBytes)) }
+        downstream.write(EventEncoder.retry(milliseconds: events.retryMilliseconds))
+        downstream.write(EventEncoder.comment("herald: \(channels.count == 1 ? channels[0] : "\(channels.count) channels")"))
+
+        let plan = worker.hub.replay(channels: channels, after: lastEventID)
+        coveredThrough = plan.coveredThrough
+        if plan.reset, let lastEventID {
+            let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent,
+                                        data: "{\"lastEventId\":\(jsonString(lastEventID))}")
+            downstream.write(EventEncoder.encode(reset))  // no id line when none is held
+        }
+        for event in plan.events { write(event) }
+        worker.register(self)
+        registered = true
+    }
+
+    // MARK: Delivery (on the loop's thread, from the hand-off)
+
+    /// Queues a live event; skips what was replayed or arrived on another of the stream's channels.
+    /// Returns false when the stream was cut for being too slow.
+    @discardableResult
+    func deliver(_ event: PublishedEvent) -> Bool {
+        guard event.sequence > coveredThrough else { return true }
+        coveredThrough = event.sequence
+        write(event)
+        if downstream.outputCount > worker.settings.events.maxBufferedBytes {
+            worker.logger.info("slow subscriber cut", metadata: [
+                "channel": "\(channels.joined(separator: ","))", "unsent": "\(downstream.outputCount)",
+            ])
+            worker.metrics.slowSubscribersDisconnected.increment()
+            close()
+            return false
+        }
+        return true
+    }
+
+    private func write(_ event: PublishedEvent) {
+        let bytes = event.bytes(multiChannel: multiChannel)
+        downstream.write(retaining: bytes, bytes: bytes.buffer)
+        wroteSinceTick = true
+    }
+
+    /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
+    func heartbeatTick() {
+        if !wroteSinceTick { downstream.write(EventStreamConnection.heartbeat) }
+        wroteSinceTick = false
+    }
+
+    private static let heartbeat = EventEncoder.comment("")
+
+    func close() {
+        downstream.close()
+    }
+
+    // MARK: ConnectionDelegate
+
+    /// A stream's client has nothing to say: whatever it sends is discarded.
+    func connectionDidRead(_ connection: Connection) {
+        connection.drainInput(connection.inputCount)
+    }
+
+    func connectionDidDrain(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
+        connection.close()
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        worker.streamClosed()
+        if registered {
+            registered = false
+            worker.unregister(self)
+        }
+        if admitted {
+            admitted = false
+            worker.hub.release(address: address, channels: channels)
+        }
+    }
+}
+
+/// `text` as a JSON string literal.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}

@@ -1,0 +1,41 @@
+import CoreMetrics
+import Prometheus
+
+/// The figures `/metrics` shows, kept with swift-metrics on a Prometheus registry of Herald's own
+/// (never the global one, so tests and embedders can run several servers in one process).
+///
+/// Counters are bumped once per delivery pass with the pass's count, never once per subscriber.
+final class HeraldMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let eventsPublished: CoreMetrics.Counter
+    let eventsDelivered: CoreMetrics.Counter
+    let slowSubscribersDisconnected: CoreMetrics.Counter
+    /// From a publish arriving to its bytes being queued on every subscriber of a loop.
+    let publishToWrite: CoreMetrics.Timer
+    private let subscribers: CoreMetrics.Gauge
+    private let channels: CoreMetrics.Gauge
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["herald_publish_to_write_seconds"] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+        ]
+        eventsPublished = Counter(label: "herald_events_published_total", factory: factory)
+        eventsDelivered = Counter(label: "herald_events_delivered_total", factory: factory)
+        slowSubscribersDisconnected = Counter(label: "herald_slow_subscribers_disconnected_total", factory: factory)
+        publishToWrite = Timer(label: "herald_publish_to_write_seconds", factory: factory)
+        subscribers = Gauge(label: "herald_subscribers", factory: factory)
+        channels = Gauge(label: "herald_channels", factory: factory)
+    }
+
+    /// The Prometheus text exposition, with the gauges read from `totals` first.
+    func exposition(subscribers: Int, channels: Int) -> [UInt8] {
+        self.subscribers.record(subscribers)
+        self.channels.record(channels)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,116 @@
+import Fanout
+import Foundation
+import HeraldConfig
+import HTTP1
+
+/// The publish listener's routes: what each request gets, apart from reading and writing.
+///
+/// `POST /publish/<channel>` and `POST /publish` publish; `GET` and `DELETE /channels/<channel>`
+/// inspect and close; `/healthz` and `/metrics` serve operations. All but /healthz need the
+/// bearer token when one is configured.
+final class PublishAPI: Sendable {
+    struct Response {
+        var status: Int
+        var contentType = "application/json"
+        var body: [UInt8]
+        var extraFields: [(String, String)] = []
+
+        static func text(_ status: Int, _ reason: String, extra: [(String, String)] = []) -> Response {
+            Response(status: status, contentType: "text/plain; charset=utf-8", body: Array((reason + "\n").utf8), extraFields: extra)
+        }
+
+        static func json(_ status: Int, _ value: Any) -> Response {
+            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return Response(status: status, body: Array(data))
+        }
+    }
+
+    private let hub: Hub
+    private let handOff: LoopHandOff
+    private let metrics: HeraldMetrics
+    private let token: [UInt8]
+
+    init(hub: Hub, handOff: LoopHandOff, metrics: HeraldMetrics, settings: PublishSettings) {
+        self.hub = hub
+        self.handOff = handOff
+        self.metrics = metrics
+        token = Array(settings.token.utf8)
+    }
+
+    func respond(to head: HTTPRequestHead, body: [UInt8]) -> Response {
+        let target = head.targetString
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        let query = target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+        if path == "/healthz" {
+            return Response.text(200, "ok")
+        }
+        guard authorized(head) else {
+            return .text(401, "missing or wrong bearer token", extra: [("WWW-Authenticate", "Bearer")])
+        }
+        switch (head.method, path) {
+        case ("GET", "/metrics"):
+            let totals = hub.totals
+            return Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                            body: metrics.exposition(subscribers: totals.subscribers, channels: totals.channels))
+        case ("POST", "/publish"), ("POST", "/publish/"):
+            let type = head.fields.firstString("content-type")?.lowercased() ?? ""
+            guard type.hasPrefix("application/json") else {
+                return .text(415, "expected Content-Type: application/json (or POST /publish/<channel> with the data as body)")
+            }
+            do {
+                return .json(202, publish(try PublishRequest.json(body)))
+            } catch {
+                return .text(error.status, error.reason)
+            }
+        case ("POST", _) where path.hasPrefix("/publish/"):
+            do {
+                let request = try PublishRequest.raw(channel: String(path.dropFirst("/publish/".count)), query: query, body: body)
+                return .json(202, publish([request])[0])
+            } catch {
+                return .text(error.status, error.reason)
+            }
+        case ("GET", _) where path.hasPrefix("/channels/"), ("DELETE", _) where path.hasPrefix("/channels/"):
+            let channel = String(path.dropFirst("/channels/".count))
+            guard ChannelName.isValid(channel) else { return .text(400, ChannelName.problem(channel)) }
+            let stats = hub.stats(channel: channel) ?? ChannelStats(subscribers: 0, lastEventID: nil, eventsHeld: 0)
+            if head.method == "DELETE" {
+                handOff.closeStreams(of: channel)
+                return .json(202, ["channel": channel, "subscribers": stats.subscribers])
+            }
+            return .json(200, [
+                "channel": channel, "subscribers": stats.subscribers,
+                "last_event_id": stats.lastEventID.map { $0 as Any } ?? NSNull(), "events_held": stats.eventsHeld,
+            ] as [String: Any])
+        default:
+            let known = ["/metrics", "/publish"].contains(path) || path.hasPrefix("/publish/") || path.hasPrefix("/channels/")
+            return known ? .text(405, "method not allowed here") : .text(404, "not found")
+        }
+    }
+
+    /// Publishes every request (already validated, so all or none), then hands the events to the loops.
+    private func publish(_ requests: [PublishRequest]) -> [[String: Any]] {
+        let now = ContinuousClock.now
+        var results: [[String: Any]] = []
+        var delivered: [PublishedEvent] = []
+        for request in requests {
+            let events = hub.publish(request.event, to: request.channels, at: now)
+            for event in events {
+                let subscribers = hub.stats(channel: event.channel)?.subscribers ?? 0
+                results.append(["channel": event.channel, "id": event.id, "subscribers": subscribers])
+            }
+            delivered += events
+        }
+        metrics.eventsPublished.increment(by: requests.count)
+        handOff.deliver(delivered)
+        return results
+    }
+
+    /// Compares in constant time, so the token cannot be guessed byte by byte from timings.
+    private func authorized(_ head: HTTPRequestHead) -> Bool {
+        guard !token.isEmpty else { return true }
+        guard let value = head.fields.first("authorization") else { return false }
+        let expected = Array("Bearer ".utf8) + token
+        guard value.count == expected.count else { return false }
+        return zip(value, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

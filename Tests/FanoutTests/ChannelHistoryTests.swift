@@ -1,0 +1,42 @@
+import EventStream
+import Testing
+@testable import Fanout
+
+@Suite struct ChannelHistoryTests {
+    private func event(_ sequence: UInt64, id: String? = nil, at instant: ContinuousClock.Instant = .now) -> PublishedEvent {
+        PublishedEvent(sequence: sequence, channel: "c", event: ServerSentEvent(id: id ?? "e\(sequence)", data: "\(sequence)"),
+                       publishedAt: instant)
+    }
+
+    @Test func itKeepsTheNewestEventsUpToItsCapacity() {
+        var history = ChannelHistory(capacity: 3, ttl: .seconds(60))
+        for sequence in 1...5 { history.append(event(UInt64(sequence))) }
+        #expect(history.inOrder().map(\.sequence) == [3, 4, 5])
+        #expect(history.newest?.sequence == 5)
+        #expect(history.hasDropped)
+    }
+
+    @Test func theLatestEventWithARepeatedIdCounts() {
+        var history = ChannelHistory(capacity: 10, ttl: .seconds(60))
+        history.append(event(1, id: "same"))
+        history.append(event(2))
+        history.append(event(3, id: "same"))
+        #expect(history.sequence(ofID: "same") == 3)
+        #expect(history.events(after: 1).map(\.sequence) == [2, 3])
+    }
+
+    @Test func expiredEventsAreTrimmed() {
+        let start = ContinuousClock.now
+        var history = ChannelHistory(capacity: 10, ttl: .seconds(10))
+        history.append(event(1, at: start))
+        history.append(event(2, at: start + .seconds(20)))
+        history.trim(now: start + .seconds(25))
+        #expect(history.inOrder().map(\.sequence) == [2])
+    }
+
+    @Test func aZeroCapacityKeepsNothing() {
+        var history = ChannelHistory(capacity: 0, ttl: .seconds(10))
+        history.append(event(1))
+        #expect(history.isEmpty)
+    }
+}

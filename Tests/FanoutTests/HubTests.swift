@@ -1,0 +1,94 @@
+import EventStream
+import Testing
+@testable import Fanout
+
+@Suite struct HubTests {
+    private func hub(historySize: Int = 100, maxSubscribers: Int = 10, perIP: Int = 5) -> Hub {
+        Hub(limits: HubLimits(historySize: historySize, historyTTL: .seconds(60), maxSubscribers: maxSubscribers,
+                              maxSubscribersPerIP: perIP), instance: "t")
+    }
+
+    @discardableResult
+    private func publish(_ hub: Hub, _ data: String, to channels: [String], id: String = "") -> [PublishedEvent] {
+        hub.publish(ServerSentEvent(id: id, data: data), to: channels, at: .now)
+    }
+
+    @Test func assignedIdsIncreaseAndCarryTheInstance() {
+        let hub = hub()
+        #expect(publish(hub, "a", to: ["c"])[0].id == "t-1")
+        #expect(publish(hub, "b", to: ["c"])[0].id == "t-2")
+        #expect(publish(hub, "c", to: ["c"], id: "mine")[0].id == "mine")
+    }
+
+    @Test func onePublishToSeveralChannelsIsOneSequenceSharingItsBytes() {
+        let events = publish(hub(), "x", to: ["a", "b"])
+        #expect(events.map(\.channel) == ["a", "b"])
+        #expect(events[0].sequence == events[1].sequence)
+        #expect(events[0].bytes === events[1].bytes)
+        #expect(String(decoding: events[1].bytes(multiChannel: true).array, as: UTF8.self).contains("event: b\n"))
+    }
+
+    @Test func replayReturnsWhatCameAfterTheIdInPublishOrderAcrossChannels() {
+        let hub = hub()
+        publish(hub, "1", to: ["a"], id: "one")
+        publish(hub, "2", to: ["b"])
+        publish(hub, "3", to: ["a", "b"])
+        publish(hub, "4", to: ["c"])
+        let plan = hub.replay(channels: ["a", "b"], after: "one")
+        #expect(!plan.reset)
+        #expect(plan.events.map(\.sequence) == [2, 3])
+        #expect(plan.coveredThrough == 4)
+    }
+
+    @Test func anUnknownOrEvictedIdAsksForAReset() {
+        let hub = hub(historySize: 2)
+        publish(hub, "1", to: ["a"], id: "old")
+        publish(hub, "2", to: ["a"])
+        publish(hub, "3", to: ["a"], id: "newest")
+        let plan = hub.replay(channels: ["a"], after: "old")
+        #expect(plan.reset)
+        #expect(plan.resetID == "newest")
+        #expect(plan.events.isEmpty)
+    }
+
+    @Test func aNewSubscriberReplaysNothingAndSkipsWhatWasAlreadyPublished() {
+        let hub = hub()
+        publish(hub, "1", to: ["a"])
+        let plan = hub.replay(channels: ["a"], after: nil)
+        #expect(plan.events.isEmpty && !plan.reset)
+        #expect(plan.coveredThrough == 1)
+    }
+
+    @Test func admissionCountsPerAddressAndInTotal() {
+        let hub = hub(maxSubscribers: 3, perIP: 2)
+        #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) == .admitted)
+        #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) == .admitted)
+        guard case .refused(429, _, _) = hub.admit(address: "1.1.1.1", channels: ["a"]) else {
+            Issue.record("expected 429")
+            return
+        }
+        #expect(hub.admit(address: "2.2.2.2", channels: ["b"]) == .admitted)
+        guard case .refused(503, _, _) = hub.admit(address: "3.3.3.3", channels: ["b"]) else {
+            Issue.record("expected 503")
+            return
+        }
+        #expect(hub.stats(channel: "a")?.subscribers == 2)
+        hub.release(address: "1.1.1.1", channels: ["a"])
+        #expect(hub.stats(channel: "a")?.subscribers == 1)
+        #expect(hub.admit(address: "3.3.3.3", channels: ["b"]) == .admitted)
+    }
+
+    @Test func publishingToAChannelNobodyListensToFillsItsHistory() {
+        let hub = hub()
+        publish(hub, "1", to: ["quiet"], id: "q1")
+        #expect(hub.stats(channel: "quiet") == ChannelStats(subscribers: 0, lastEventID: "q1", eventsHeld: 1))
+    }
+
+    @Test func aSweepForgetsChannelsWithNothingLeft() {
+        let hub = Hub(limits: HubLimits(historySize: 10, historyTTL: .milliseconds(1)), instance: "t")
+        publish(hub, "1", to: ["a"])
+        hub.sweep(at: .now + .seconds(1))
+        #expect(hub.stats(channel: "a") == nil)
+        #expect(hub.totals.channels == 0)
+    }
+}

@@ -1,0 +1,39 @@
+import Testing
+@testable import Fanout
+
+@Suite struct SubscribeRequestTests {
+    private func parse(_ target: String, header: String? = nil, max: Int = 4) throws(SubscribeRequest.Problem) -> SubscribeRequest {
+        try SubscribeRequest.parse(target: target, eventsPath: "/events", lastEventIDHeader: header.map { Array($0.utf8) }, maxChannels: max)
+    }
+
+    @Test func theChannelIsTheRestOfThePath() throws {
+        #expect(try parse("/events/orders").channels == ["orders"])
+        #expect(try parse("/events/user:42/inbox").channels == ["user:42/inbox"])
+    }
+
+    @Test func severalChannelsComeFromTheQueryOnceEach() throws {
+        #expect(try parse("/events?channel=a&channel=b&channel=a").channels == ["a", "b"])
+        #expect(try parse("/events/a?channel=b").channels == ["a", "b"])
+    }
+
+    @Test func theHeaderWinsOverTheQueryForTheLastEventID() throws {
+        #expect(try parse("/events/a?lastEventId=q").lastEventID == "q")
+        #expect(try parse("/events/a?lastEventId=q", header: "h").lastEventID == "h")
+    }
+
+    @Test func badChannelsAndTooManyAreRefused() {
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events") }
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events/") }
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events/a%20b") }
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events?channel=a&channel=b&channel=c", max: 2) }
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events/" + String(repeating: "x", count: 201)) }
+    }
+
+    @Test func channelNamesAllowExactlyTheDocumentedBytes() {
+        #expect(ChannelName.isValid("A-z_0.9:@/"))
+        #expect(!ChannelName.isValid(""))
+        #expect(!ChannelName.isValid("a b"))
+        #expect(!ChannelName.isValid("é"))
+        #expect(!ChannelName.isValid("a?b"))
+    }
+}
