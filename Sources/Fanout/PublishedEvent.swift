@@ -24,7 +24,7 @@ public final class PublishedEvent: Sendable {
         id = event.id
         self.publishedAt = publishedAt
         bytes = other?.bytes ?? EventBytes(EventEncoder.encode(event))
-        bytesNamingChannel = event.event == nil ? EventBytes(EventEncoder.encode(event, typeOverride: channel)) : nil
+        bytesNamingChannel = (event.event ?? "").isEmpty ? EventBytes(EventEncoder.encode(event, typeOverride: channel)) : nil
     }
 
     /// The bytes for a stream subscribed to one channel, or to several.

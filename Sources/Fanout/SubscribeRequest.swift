@@ -50,7 +50,6 @@ public struct SubscribeRequest: Sendable, Equatable {
         guard channels.count <= maxChannels else {
             throw Problem(reason: "too many channels: at most \(maxChannels) per connection")
         }
-        let fromQuery = query.flatMap { QueryString.values("lastEventId", in: $0).first }
-        return SubscribeRequest(channels: channels, lastEventID: LastEventID.from(header: lastEventIDHeader, query: fromQuery))
+        return SubscribeRequest(channels: channels, lastEventID: LastEventID.from(header: lastEventIDHeader, query: query.map(String.init)))
     }
 }

@@ -87,7 +87,11 @@ final class EventStreamConnection: ConnectionDelegate {
         if plan.reset, let lastEventID {
             let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent,
                                         data: "{\"lastEventId\":\(jsonString(lastEventID))}")
-            downstream.write(EventEncoder.encode(reset))  // no id line when none is held
+            var bytes = EventEncoder.encode(reset)
+            // No id held: drop the empty `id: ` line, which would clear the browser's last event
+            // id; keeping it means a later reconnect is told of the gap again.
+            if plan.resetID == nil { bytes.removeFirst("id: \n".utf8.count) }
+            downstream.write(bytes)
         }
         for event in plan.events { write(event) }
         worker.register(self)

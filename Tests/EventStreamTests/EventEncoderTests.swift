@@ -6,7 +6,8 @@ import Testing
 
     @Test func fieldsComeInOrderIdEventRetryData() {
         let event = ServerSentEvent(id: "7", event: "update", data: "a\r\nb\rc\nd", retry: 500)
-        #expect(EventEncoder.encode(event) == bytes("id: 7\nevent: update\nretry: 500\ndata: a\ndata: b\ndata: c\ndata: d\n\n"))
+        #expect(EventEncoder.encode(event)
+            == bytes("id: 7\nevent: update\nretry: 500\ndata: a\ndata: b\ndata: c\ndata: d\n\n"))
     }
 
     @Test func anEventWithoutTypeHasNoEventLine() {
@@ -16,11 +17,13 @@ import Testing
     @Test func emptyDataIsOneEmptyDataLineSoTheBrowserStillDispatches() {
         let encoded = EventEncoder.encode(ServerSentEvent(id: "1", data: ""))
         #expect(encoded == bytes("id: 1\ndata: \n\n"))
-        #expect(EventSourceParser.parse(encoded).events == [DispatchedEvent(type: "message", data: "", lastEventID: "1")])
+        #expect(EventSourceParser.parse(encoded).events
+            == [DispatchedEvent(type: "message", data: "", lastEventID: "1")])
     }
 
     @Test func trailingLineBreaksBecomeEmptyDataLines() {
-        #expect(EventEncoder.encode(ServerSentEvent(id: "1", data: "a\n\r\n")) == bytes("id: 1\ndata: a\ndata: \ndata: \n\n"))
+        #expect(EventEncoder.encode(ServerSentEvent(id: "1", data: "a\n\r\n"))
+            == bytes("id: 1\ndata: a\ndata: \ndata: \n\n"))
     }
 
     @Test func theTypeOverrideNamesAnUntypedEvent() {
@@ -37,14 +40,16 @@ import Testing
         #expect(EventEncoder.encode(ServerSentEvent(id: "1", event: "", data: "x")) == bytes("id: 1\ndata: x\n\n"))
         #expect(EventEncoder.encode(ServerSentEvent(id: "1", event: "", data: "x"), typeOverride: "a")
             == bytes("id: 1\nevent: a\ndata: x\n\n"))
-        #expect(EventEncoder.encode(ServerSentEvent(id: "1", data: "x"), typeOverride: "") == bytes("id: 1\ndata: x\n\n"))
+        #expect(EventEncoder.encode(ServerSentEvent(id: "1", data: "x"), typeOverride: "")
+            == bytes("id: 1\ndata: x\n\n"))
     }
 
     @Test func valuesKeepTheirLeadingSpacesAndColons() {
         let event = ServerSentEvent(id: " :1", event: "  a:b", data: " data: x")
         let encoded = EventEncoder.encode(event)
         #expect(encoded == bytes("id:  :1\nevent:   a:b\ndata:  data: x\n\n"))
-        #expect(EventSourceParser.parse(encoded).events == [DispatchedEvent(type: "  a:b", data: " data: x", lastEventID: " :1")])
+        #expect(EventSourceParser.parse(encoded).events
+            == [DispatchedEvent(type: "  a:b", data: " data: x", lastEventID: " :1")])
     }
 
     @Test func aNegativeRetryIsNotSent() {
@@ -63,7 +68,8 @@ import Testing
     }
 
     @Test func theOutputHasNoSpareCapacity() {
-        let event = ServerSentEvent(id: "12", event: "t", data: "a\r\nb\rc\n\n" + String(repeating: "é\n", count: 300), retry: 3000)
+        let data = "a\r\nb\rc\n\n" + String(repeating: "é\n", count: 300)
+        let event = ServerSentEvent(id: "12", event: "t", data: data, retry: 3000)
         let encoded = EventEncoder.encode(event)
         #expect(encoded.capacity - encoded.count < 32)
     }

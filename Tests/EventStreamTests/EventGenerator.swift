@@ -59,7 +59,8 @@ struct EventGenerator {
         case 2: random.pick(Self.channelNames)
         default: singleLine(maxPieces: 3)
         }
-        let retry: Int? = random.oneIn(3) ? random.pick([0, 1, 999, 3000, Int.max, random.below(10_000_000)]) : nil
+        let retry: Int? =
+            random.oneIn(3) ? random.pick([0, 1, 999, 3000, Int.max, random.below(10_000_000)]) : nil
         return (ServerSentEvent(id: id, event: type, data: data(), retry: retry), override)
     }
 
@@ -79,7 +80,8 @@ struct EventGenerator {
     mutating func singleLine(maxPieces: Int) -> String {
         var text = ""
         for _ in 0..<random.below(maxPieces + 1) {
-            text += random.oneIn(5) ? scalars(count: random.below(8), singleLine: true) : random.pick(Self.singleLinePieces)
+            text += random.oneIn(5)
+                ? scalars(count: random.below(8), singleLine: true) : random.pick(Self.singleLinePieces)
         }
         return text
     }

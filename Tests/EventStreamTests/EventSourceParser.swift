@@ -8,7 +8,9 @@ struct DispatchedEvent: Equatable, CustomStringConvertible {
     var data: String
     var lastEventID: String
 
-    var description: String { "DispatchedEvent(type: \(type.debugDescription), data: \(data.debugDescription), lastEventID: \(lastEventID.debugDescription))" }
+    var description: String {
+        "(type: \(type.debugDescription), data: \(data.debugDescription), id: \(lastEventID.debugDescription))"
+    }
 }
 
 /// The state of one `EventSource` reading one stream.

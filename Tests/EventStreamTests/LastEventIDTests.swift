@@ -22,7 +22,8 @@ import Testing
         #expect(LastEventID.from(header: bytes("a%20b+c"), query: nil) == "a%20b+c")
     }
 
-    @Test(arguments: [[0x31, 0x0A, 0x32], [0x0D], [0x31, 0x00], [0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80]] as [[UInt8]])
+    @Test(arguments: [[0x31, 0x0A, 0x32], [0x0D], [0x31, 0x00], [0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80]]
+          as [[UInt8]])
     func aHeaderWithALineBreakNULOrBadUTF8GivesNilEvenWithAGoodQuery(header: [UInt8]) {
         #expect(LastEventID.from(header: header, query: "lastEventId=7") == nil)
     }

@@ -41,13 +41,15 @@ import Testing
     }
 
     @Test(arguments: [("", ""), ("abc", "abc"), ("a%2Fb", "a/b"), ("a%2fb", "a/b"), ("a+b", "a+b"), ("%2B", "+"),
-                      ("%C3%A9", "é"), ("%e2%82%ac", "€"), ("%F0%9F%91%8D", "👍"), ("%00", "\u{0}"), ("é%20", "é "),
+                      ("%C3%A9", "é"), ("%e2%82%ac", "€"), ("%F0%9F%91%8D", "👍"), ("%00", "\u{0}"),
+                      ("é%20", "é "),
                       ("%25", "%"), ("%0D%0A", "\r\n")])
     func percentDecodeDecodesEscapesOnly(text: String, decoded: String) {
         #expect(QueryString.percentDecode(text[...]) == decoded)
     }
 
-    @Test(arguments: ["%", "%2", "a%", "%zz", "%2G", "%%41", "%FF", "%C3", "%C0%AF", "%ED%A0%80", "%F4%90%80%80", "%80"])
+    @Test(arguments: ["%", "%2", "a%", "%zz", "%2G", "%%41", "%FF", "%C3", "%C0%AF", "%ED%A0%80", "%F4%90%80%80",
+                      "%80"])
     func percentDecodeRefusesBadEscapesAndBadUTF8(text: String) {
         #expect(QueryString.percentDecode(text[...]) == nil)
     }

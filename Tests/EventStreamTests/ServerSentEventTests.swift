@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct ServerSentEventTests {
     @Test func anOrdinaryEventIsValid() throws {
-        try ServerSentEvent(id: "a b:c 👍🏽", event: " x:y ", data: "line\r\nline\rline\n\u{0}", retry: 0).validate()
+        try ServerSentEvent(id: "a b:c 👍🏽", event: " x:y ", data: "line\r\nline\rline\n\u{0}", retry: 0)
+            .validate()
         try ServerSentEvent(id: "", data: "").validate()
     }
 

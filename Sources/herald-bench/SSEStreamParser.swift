@@ -1,0 +1,215 @@
+// Reads an SSE stream (the WHATWG "event stream interpretation") byte by byte, keeping only what a
+// benchmark needs: that an event was dispatched, whether it had an `id:`, and the `ts=` and `seq=`
+// numbers at the start of its first `data:` line. Nothing is buffered, so a line, a field name or a
+// number may be split across reads anywhere, and padding of any length costs nothing but a scan.
+//
+//     ts=1764059000123456789 seq=42 xxxxxxxx…   ← what herald-bench publish sends
+
+/// What a subscriber learns from one dispatched event.
+struct EventStamp: Sendable, Equatable {
+    /// CLOCK_REALTIME nanoseconds at publish (the `ts=` number), when the data started with one.
+    var timestamp: UInt64?
+    /// The publisher's sequence number (the `seq=` number after `ts=`), when present.
+    var sequence: UInt64?
+    /// True when the event had an `id:` field.
+    var hasID = false
+}
+
+/// Incremental SSE parser. Feed it the decoded body bytes in order; it calls back once per
+/// dispatched event (a blank line after at least one `data` field). Allocation-free.
+struct SSEStreamParser: Sendable {
+    // Events: one per byte. A comment above each case says which bytes move it where.
+    private enum Position: Sendable, Equatable {
+        /// At the first byte of a line. LF/CR → blank line: dispatch, stay; ":" → .skipLine
+        /// (comment); anything else → .name.
+        case lineStart
+        /// In a field name. ":" → .valueStart; line end → field with an empty value.
+        case name
+        /// Just after "data:" on the event's first data line. " " (once) or anything else → .literal.
+        case valueStart
+        /// Matching `tsLiteral` or `seqLiteral` at `matched`. Full match → .digits; else → .skipLine.
+        case literal(matched: UInt8)
+        /// Reading the ts or seq number. A digit stays; " " after ts → .literal (seq); else → .skipLine.
+        case digits(count: UInt8)
+        /// The rest of the line does not matter. Line end → .lineStart.
+        case skipLine
+    }
+
+    /// Which number the `.literal` and `.digits` positions are reading.
+    private enum Number: Sendable { case timestamp, sequence }
+
+    /// The fields this parser cares about; every other one is skipped.
+    private enum Field: Sendable { case data, id, other }
+
+    private static let tsLiteral: StaticString = "ts="
+    private static let seqLiteral: StaticString = "seq="
+    /// 2^64 has 20 digits; 19 always fit in a UInt64, and a nanosecond timestamp has 19 until 2286.
+    private static let maxDigits: UInt8 = 19
+
+    private var position = Position.lineStart
+    /// The previous byte was a CR that ended a line: an LF right after it belongs to that line end.
+    private var afterCR = false
+    /// Bytes of the current field name read so far, and which known names they still match.
+    private var nameLength: UInt8 = 0
+    private var nameMayBeData = false
+    private var nameMayBeID = false
+    private var number = Number.timestamp
+    private var value: UInt64 = 0
+
+    // The event being built, up to its dispatching blank line.
+    private var event = EventStamp()
+    private var eventHasData = false
+    /// The event's first data line was seen: only that one can carry the stamp.
+    private var sawFirstDataLine = false
+
+    init() {}
+
+    /// Parses `bytes`, calling `dispatch` for every event completed in them.
+    mutating func consume(_ bytes: UnsafeRawBufferPointer, dispatch: (EventStamp) -> Void) {
+        let count = bytes.count
+        var index = 0
+        // Bounded: every pass of either loop consumes at least one byte.
+        while index < count {
+            let byte = bytes[index]
+            index += 1
+            if afterCR {
+                afterCR = false
+                if byte == lf { continue }
+            }
+            if byte == lf || byte == cr {
+                afterCR = byte == cr
+                endLine(dispatch)
+                continue
+            }
+            switch position {
+            case .lineStart:
+                if byte == colon {
+                    position = .skipLine
+                } else {
+                    nameLength = 0
+                    nameMayBeData = true
+                    nameMayBeID = true
+                    position = .name
+                    readNameByte(byte)
+                }
+            case .name:
+                readNameByte(byte)
+            case .valueStart:
+                position = .literal(matched: 0)
+                if byte != space { readLiteralByte(byte, matched: 0) }
+            case .literal(let matched):
+                readLiteralByte(byte, matched: matched)
+            case .digits(let digits):
+                readDigit(byte, digits: digits)
+            case .skipLine:
+                // The fast path for padding and uninteresting lines: look for the line end only.
+                while index < count && bytes[index] != lf && bytes[index] != cr { index += 1 }
+            }
+        }
+    }
+
+    // MARK: - Steps
+
+    @inline(__always)
+    private mutating func readNameByte(_ byte: UInt8) {
+        if byte == colon {
+            fieldEnded(hasValue: true)
+            return
+        }
+        let offset = Int(nameLength)
+        nameMayBeData = nameMayBeData && offset < 4 && byte == dataName.utf8Start[offset]
+        nameMayBeID = nameMayBeID && offset < 2 && byte == idName.utf8Start[offset]
+        nameLength = nameLength < 255 ? nameLength + 1 : 255
+        if !nameMayBeData && !nameMayBeID { position = .skipLine }
+    }
+
+    /// The field name ended (at ":" or at the line end).
+    private mutating func fieldEnded(hasValue: Bool) {
+        let field: Field = nameMayBeData && nameLength == 4 ? .data : nameMayBeID && nameLength == 2 ? .id : .other
+        position = .skipLine
+        switch field {
+        case .data:
+            eventHasData = true
+            if !sawFirstDataLine {
+                sawFirstDataLine = true
+                number = .timestamp
+                if hasValue { position = .valueStart }
+            }
+        case .id:
+            event.hasID = true
+        case .other:
+            break
+        }
+    }
+
+    @inline(__always)
+    private mutating func readLiteralByte(_ byte: UInt8, matched: UInt8) {
+        let literal = number == .timestamp ? Self.tsLiteral : Self.seqLiteral
+        let offset = Int(matched)
+        guard byte == literal.utf8Start[offset] else {
+            position = .skipLine
+            return
+        }
+        if offset + 1 == literal.utf8CodeUnitCount {
+            value = 0
+            position = .digits(count: 0)
+        } else {
+            position = .literal(matched: matched + 1)
+        }
+    }
+
+    @inline(__always)
+    private mutating func readDigit(_ byte: UInt8, digits: UInt8) {
+        if byte >= zero && byte <= nine {
+            guard digits < Self.maxDigits else {
+                position = .skipLine
+                return
+            }
+            value = value &* 10 &+ UInt64(byte &- zero)
+            position = .digits(count: digits + 1)
+            return
+        }
+        numberEnded(digits: digits)
+        if number == .sequence || byte != space || event.timestamp == nil {
+            position = .skipLine
+        } else {
+            number = .sequence
+            position = .literal(matched: 0)
+        }
+    }
+
+    private mutating func numberEnded(digits: UInt8) {
+        guard digits > 0 else { return }
+        switch number {
+        case .timestamp: event.timestamp = value
+        case .sequence: event.sequence = value
+        }
+    }
+
+    private mutating func endLine(_ dispatch: (EventStamp) -> Void) {
+        switch position {
+        case .lineStart:
+            // A blank line dispatches the event, if it had data (WHATWG: empty data → no event).
+            if eventHasData { dispatch(event) }
+            event = EventStamp()
+            eventHasData = false
+            sawFirstDataLine = false
+        case .name:
+            fieldEnded(hasValue: false)
+        case .digits(let digits):
+            numberEnded(digits: digits)
+        case .valueStart, .literal, .skipLine:
+            break
+        }
+        position = .lineStart
+    }
+}
+
+private let lf = UInt8(ascii: "\n")
+private let cr = UInt8(ascii: "\r")
+private let colon = UInt8(ascii: ":")
+private let space = UInt8(ascii: " ")
+private let zero = UInt8(ascii: "0")
+private let nine = UInt8(ascii: "9")
+private let dataName: StaticString = "data"
+private let idName: StaticString = "id"

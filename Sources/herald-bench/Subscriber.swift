@@ -1,0 +1,178 @@
+// One SSE subscriber: a connection that sends a GET, expects `200` and then reads events until the
+// run ends. Per-subscriber state is kept small (about 200 bytes here, plus libevent's bufferevent)
+// because one process holds thousands: nothing of the stream is buffered, only counted.
+
+import HTTP1
+import LibeventIO
+
+/// One subscriber connection and what it has received.
+final class Subscriber: ConnectionDelegate {
+    // Events: head (read), body (read), end, close by the run.
+    enum State {
+        /// Connecting, request sent, waiting for the response head.
+        /// head 200 → .streaming; other head, error or end → .failed.
+        case subscribing(startedAt: UInt64)
+        /// Reading events. end, a finished body or a bad frame → .dropped; run's close → .closed.
+        case streaming
+        /// Never got its `200`.
+        case failed
+        /// Its stream ended before the run did.
+        case dropped
+        /// Closed by the run at its end.
+        case closed
+    }
+
+    /// Response heads are small; a subscriber does not need the proxy's 64 KiB.
+    static let headLimits = HTTPLimits(maxStartLineBytes: 1024, maxHeadBytes: 16 * 1024)
+    /// Most input bytes viewed (and so linearized by libevent) at once: a burst of events is parsed
+    /// in slices of this size rather than pulled up whole.
+    static let sliceBytes = 64 * 1024
+
+    let index: Int
+    private unowned let run: SubscribeRun
+    private var connection: Connection?
+    private(set) var state = State.closed
+    private var body = ResponseBodyDecoder()
+    private var parser = SSEStreamParser()
+    /// Events dispatched on this stream (with or without a stamp).
+    private(set) var received: UInt64 = 0
+    private(set) var sequence = SequenceTracker()
+    /// Counted once by the run as complete (got `expect-events`) or ended, whichever came first.
+    private(set) var isDone = false
+
+    init(index: Int, run: SubscribeRun) {
+        self.index = index
+        self.run = run
+    }
+
+    /// Connects and sends the request; the response arrives in `connectionDidRead`.
+    func start(to address: SocketAddress, from source: SocketAddress?, timeout: BenchDuration,
+               request: [UInt8]) throws(LibeventError) {
+        let connection = try Connection.connect(loop: run.loop, to: address, from: source, timeout: timeout.duration)
+        connection.attach(self)
+        self.connection = connection
+        state = .subscribing(startedAt: BenchClock.monotonicNanoseconds())
+        connection.write(request) // queued until the connect completes
+    }
+
+    /// Closes the connection at the end of the run.
+    func close() {
+        if case .streaming = state { state = .closed }
+        connection?.close()
+        connection = nil
+    }
+
+    /// Marks the subscriber as counted by the run; true the first time.
+    func markDone() -> Bool {
+        defer { isDone = true }
+        return !isDone
+    }
+
+    // MARK: - ConnectionDelegate
+
+    func connectionDidRead(_ connection: Connection) {
+        switch state {
+        case .subscribing(let startedAt):
+            readHead(connection, startedAt: startedAt)
+        case .streaming:
+            readBody(connection)
+        case .failed, .dropped, .closed:
+            connection.drainInput(connection.inputCount)
+        }
+    }
+
+    func connectionDidDrain(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
+        switch state {
+        case .subscribing:
+            fail(reason.description)
+        case .streaming:
+            readBody(connection) // whatever arrived with the end
+            guard case .streaming = state else { return }
+            drop(body.endsAtClose && reason == .closedByPeer ? "stream closed by server" : reason.description)
+        case .failed, .dropped, .closed:
+            connection.close()
+        }
+    }
+
+    // MARK: - Reading
+
+    private func readHead(_ connection: Connection, startedAt: UInt64) {
+        let head: HTTPResponseHead
+        do {
+            guard let complete = try connection.takeResponseHead(limits: Self.headLimits) else { return }
+            head = complete
+            guard head.status == 200 else { return fail("status \(head.status)") }
+            body = ResponseBodyDecoder(framing: try head.bodyFraming(requestMethod: "GET"))
+        } catch {
+            return fail("bad response: \(error.reason)")
+        }
+        guard !body.isFinished else { return fail("200 without a body") }
+        // An idle stream is normal from here on (the run's duration limit bounds it).
+        connection.setTimeouts(read: nil, write: nil)
+        state = .streaming
+        run.subscriberEstablished(self, startedAt: startedAt)
+        if connection.inputCount > 0 { readBody(connection) }
+    }
+
+    /// Decodes and parses all the input. The stream state is copied to locals for the pass, so the
+    /// per-byte work touches no class properties.
+    private func readBody(_ connection: Connection) {
+        let now = BenchClock.wallNanoseconds()
+        let run = self.run
+        var body = self.body
+        var parser = self.parser
+        var received = self.received
+        var sequence = self.sequence
+        var failure: HTTPParseError?
+        // Bounded: each pass drains at least one byte or stops.
+        while connection.inputCount > 0 && failure == nil {
+            let used = connection.withInput(upTo: Self.sliceBytes) { bytes -> Int in
+                do throws(HTTPParseError) {
+                    return try body.decode(bytes) { data in
+                        parser.consume(data) { stamp in
+                            received &+= 1
+                            if let number = stamp.sequence { sequence.observe(number) }
+                            run.eventReceived(stamp, at: now)
+                        }
+                    }
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if used == 0 { break }
+            connection.drainInput(used)
+        }
+        self.body = body
+        self.parser = parser
+        self.received = received
+        self.sequence = sequence
+
+        if !isDone, run.isComplete(received: received, highestSequence: sequence.highest) {
+            run.subscriberCompleted(self)
+        }
+        if let failure {
+            drop("bad stream framing: \(failure.reason)")
+        } else if body.isFinished {
+            drop("stream ended by server")
+        }
+    }
+
+    // MARK: - Ending
+
+    private func fail(_ reason: String) {
+        state = .failed
+        connection?.close()
+        connection = nil
+        run.subscriberFailed(self, reason: reason)
+    }
+
+    private func drop(_ reason: String) {
+        state = .dropped
+        connection?.close()
+        connection = nil
+        run.subscriberDropped(self, reason: reason)
+    }
+}
