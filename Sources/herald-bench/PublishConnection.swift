@@ -99,7 +99,7 @@ final class PublishConnection: ConnectionDelegate {
             keepAlive = false
             finishResponse(sequence: sequence, sentAt: sentAt, status: status)
         case .awaitingHead(let sequence, _), .readingBody(let sequence, _, _):
-            lose("\(reason) (seq \(sequence) unanswered)", failedSequence: sequence)
+            lose("unanswered: \(reason)", failedSequence: sequence)
         case .connecting:
             lose("connect: \(reason)", failedSequence: nil)
         case .idle:
@@ -125,7 +125,7 @@ final class PublishConnection: ConnectionDelegate {
             state = .readingBody(sequence: sequence, sentAt: sentAt, status: head.status)
             return true
         } catch {
-            lose("bad response: \(error.reason) (seq \(sequence))", failedSequence: sequence)
+            lose("bad response: \(error.reason)", failedSequence: sequence)
             return false
         }
     }
@@ -137,7 +137,7 @@ final class PublishConnection: ConnectionDelegate {
             let used = connection.withInput(upTo: Self.sliceBytes) { bytes -> Int in
                 do throws(HTTPParseError) { return try body.decode(bytes) { _ in } } catch { failure = error; return 0 }
             }
-            if let failure { return lose("bad response body: \(failure.reason) (seq \(sequence))", failedSequence: sequence) }
+            if let failure { return lose("bad response body: \(failure.reason)", failedSequence: sequence) }
             if used == 0 { break }
             connection.drainInput(used)
         }

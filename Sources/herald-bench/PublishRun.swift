@@ -71,6 +71,8 @@ final class PublishRun {
             signalWatchers.append(try SignalWatcher(loop: loop, signal: signal) { [unowned self] in finish("interrupted") })
         }
         for _ in 0..<settings.concurrency { openConnection() }
+        // A stop() before run() is forgotten (libevent clears its break flag on entry), so a run
+        // that already ended during setup must not enter the loop.
         if finishReason == nil { loop.run() }
         paceTimer = nil
         checkTimer = nil

@@ -29,7 +29,7 @@ struct SequenceTracker: Sendable {
         if sequence > highest {
             let shift = sequence - highest
             if shift >= Self.window {
-                lostBehindWindow &+= UInt64(seen.nonzeroBitCount == 64 ? 0 : 64 - seen.nonzeroBitCount) + (shift - Self.window)
+                lostBehindWindow &+= UInt64(64 - seen.nonzeroBitCount) + (shift - Self.window)
                 seen = 1
             } else {
                 let leaving = seen >> (Self.window - shift)
@@ -58,8 +58,9 @@ struct SequenceTracker: Sendable {
         lostBehindWindow + UInt64(64 - seen.nonzeroBitCount)
     }
 
-    /// True when every number up to the highest arrived.
-    var hasNoGaps: Bool { lostInGaps == 0 }
+    /// True when the last `window` numbers up to the highest all arrived: nothing late is still
+    /// worth waiting for.
+    var windowIsComplete: Bool { seen == .max }
 
     /// Numbers never received at the end of a run that published `expected` events.
     func lostAtEnd(expected: UInt64) -> UInt64 {

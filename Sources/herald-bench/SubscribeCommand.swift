@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTP1
 import LibeventIO
 
 /// `herald-bench subscribe`: holds N SSE subscribers and measures what reaches them.
@@ -67,7 +68,7 @@ struct SubscribeCommand: ParsableCommand {
         let loop: EventLoop
         do {
             let sources = try (sourceAddresses ?? "").split(separator: ",").map { text throws(LibeventError) in
-                try SocketAddress.resolve(host: text.trimmingCharacters(), port: 0)
+                try SocketAddress.resolve(host: text.trimmingASCIIWhitespace(), port: 0)
             }
             settings = SubscribeSettings(
                 url: url, address: try url.resolve(), sources: sources, connections: connections,
@@ -90,12 +91,5 @@ struct SubscribeCommand: ParsableCommand {
         let result = SubscribeReport(run)
         StandardStream.out(result.summary)
         if let report { try ReportFile.write(result, to: report) }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces.
-    func trimmingCharacters() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -29,6 +29,7 @@ struct SubscribeReport: Codable {
         var highestSeq: UInt64
         var lost: UInt64
         var duplicates: UInt64
+        var reordered: UInt64
         var state: String
     }
 
@@ -44,6 +45,10 @@ struct SubscribeReport: Codable {
         /// Expected numbers above the highest each subscriber saw (needs `expect_events`).
         var lostAtEnd: UInt64
         var duplicatesTotal: UInt64
+        /// Events that arrived after a higher seq (several publisher connections race).
+        var reorderedTotal: UInt64
+        /// Events more than 64 behind the highest seq: lost earlier and late, or repeats.
+        var farBehindTotal: UInt64
         var maxLost: UInt64
         var minReceived: UInt64
         var maxReceived: UInt64
@@ -123,10 +128,13 @@ extension SubscribeReport {
         let expected = run.settings.expectEvents
         var result = Subscribers(expectEvents: expected, complete: run.complete, dropped: run.dropped, drops: ReasonCount.list(run.drops),
                                  withLoss: 0, withDuplicates: 0, lostTotal: 0, lostInGaps: 0, lostAtEnd: 0,
-                                 duplicatesTotal: 0, maxLost: 0, minReceived: .max, maxReceived: 0, worst: [])
+                                 duplicatesTotal: 0, reorderedTotal: 0, farBehindTotal: 0, maxLost: 0, minReceived: .max, maxReceived: 0, worst: [])
         var rows: [SubscriberRow] = []
         for subscriber in run.subscribers {
-            if case .failed = subscriber.state { continue }
+            switch subscriber.state {
+            case .subscribing, .failed: continue // never established: counted in `failed` or not at all
+            case .streaming, .dropped, .closed: break
+            }
             let sequence = subscriber.sequence
             let atEnd = sequence.lostAtEnd(expected: expected)
             let lost = sequence.lostInGaps + atEnd
@@ -134,6 +142,8 @@ extension SubscribeReport {
             result.lostAtEnd += atEnd
             result.lostTotal += lost
             result.duplicatesTotal += sequence.duplicates
+            result.reorderedTotal += sequence.reordered
+            result.farBehindTotal += sequence.farBehind
             result.maxLost = max(result.maxLost, lost)
             result.minReceived = min(result.minReceived, subscriber.received)
             result.maxReceived = max(result.maxReceived, subscriber.received)
@@ -142,7 +152,7 @@ extension SubscribeReport {
             if lost > 0 || sequence.duplicates > 0 {
                 rows.append(SubscriberRow(index: subscriber.index, received: subscriber.received,
                                           highestSeq: sequence.highest, lost: lost,
-                                          duplicates: sequence.duplicates, state: "\(subscriber.state)"))
+                                          duplicates: sequence.duplicates, reordered: sequence.reordered, state: "\(subscriber.state)"))
             }
         }
         if result.minReceived == .max { result.minReceived = 0 }
@@ -158,6 +168,7 @@ extension SubscribeReport {
         if failed > 0 { line += " (\(failed) failed)" }
         line += "; \(events.total) events, \(format(events.deliveriesPerSecond, decimals: 0)) deliveries/s"
         line += "; lost \(subscribers.lostTotal), duplicated \(subscribers.duplicatesTotal)"
+        if subscribers.reorderedTotal > 0 { line += ", reordered \(subscribers.reorderedTotal)" }
         if subscribers.dropped > 0 { line += ", \(subscribers.dropped) streams dropped" }
         line += "; latency \(latency.summary); \(memory.bytesPerConnection) B/connection"
         line += ", \(format(cpu.microsecondsPerEvent, decimals: 2)) µs CPU/event; end: \(finish)"

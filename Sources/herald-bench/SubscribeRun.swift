@@ -76,6 +76,8 @@ final class SubscribeRun {
         }
         subscribers.reserveCapacity(settings.connections)
         fillConnectWindow()
+        // A stop() before run() is forgotten (libevent clears its break flag on entry), so a run
+        // that already ended during setup must not enter the loop.
         if finishReason == nil { loop.run() }
         finishedAtWall = BenchClock.wallNanoseconds()
         cpuAtEnd = ProcessUsage.cpuSeconds()
@@ -151,11 +153,13 @@ final class SubscribeRun {
         latency.record(receivedAt > timestamp ? receivedAt - timestamp : 0)
     }
 
-    /// Whether a subscriber with these counts has all it was expected to get.
-    func isComplete(received: UInt64, highestSequence: UInt64) -> Bool {
+    /// Whether a subscriber with these counts has all it was expected to get: seq=M and nothing
+    /// missing just below it (still possibly in flight), or M events when they carry no seq.
+    func isComplete(received: UInt64, sequence: SequenceTracker) -> Bool {
         let expected = settings.expectEvents
         guard expected > 0 else { return false }
-        return highestSequence > 0 ? highestSequence >= expected : received >= expected
+        guard sequence.highest > 0 else { return received >= expected }
+        return sequence.highest >= expected && sequence.windowIsComplete
     }
 
     func subscriberCompleted(_ subscriber: Subscriber) {

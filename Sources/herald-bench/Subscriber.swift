@@ -150,7 +150,7 @@ final class Subscriber: ConnectionDelegate {
         self.received = received
         self.sequence = sequence
 
-        if !isDone, run.isComplete(received: received, highestSequence: sequence.highest) {
+        if !isDone, run.isComplete(received: received, sequence: sequence) {
             run.subscriberCompleted(self)
         }
         if let failure {
