@@ -50,15 +50,16 @@ public enum HTTPHeadParser {
         if contentEnd > startLine && bytes[contentEnd - 1] == HTTPByte.cr { contentEnd -= 1 }
         if contentEnd - startLine > limits.maxStartLineBytes { throw startLineTooLong() }
 
-        // Field lines until an empty one, never looking past maxHeadBytes.
+        // Field lines until an empty one, never looking past maxHeadBytes (so a head found is
+        // never too large, and what lies beyond the limit never changes the outcome).
         let searchEnd = min(count, limits.maxHeadBytes)
         var lineStart = startLineEnd + 1
         while lineStart < searchEnd {
             let first = bytes[lineStart]
-            if first == HTTPByte.lf { return try complete(lineStart + 1, limits) }
+            if first == HTTPByte.lf { return .complete(length: lineStart + 1) }
             if first == HTTPByte.cr && lineStart + 1 < searchEnd {
                 guard bytes[lineStart + 1] == HTTPByte.lf else { throw .bareCR(in: .head) }
-                return try complete(lineStart + 2, limits)
+                return .complete(length: lineStart + 2)
             }
             guard let lineFeed = bytes.firstLineFeed(from: lineStart, to: searchEnd) else { break }
             lineStart = lineFeed + 1
@@ -66,12 +67,6 @@ public enum HTTPHeadParser {
         // No head end within the first min(count, maxHeadBytes) bytes.
         if count >= limits.maxHeadBytes { throw .headTooLarge(limits) }
         return .incomplete
-    }
-
-    @inline(__always)
-    private static func complete(_ length: Int, _ limits: HTTPLimits) throws(HTTPParseError) -> HeadScan {
-        if length > limits.maxHeadBytes { throw .headTooLarge(limits) }
-        return .complete(length: length)
     }
 
     /// The index where the start line begins after up to `maxLeadingEmptyLines` empty lines, or nil

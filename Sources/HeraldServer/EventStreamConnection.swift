@@ -101,10 +101,9 @@ final class EventStreamConnection: ConnectionDelegate {
     // MARK: Delivery (on the loop's thread, from the hand-off)
 
     /// Queues a live event; skips what was replayed or arrived on another of the stream's channels.
-    /// Returns false when the stream was cut for being too slow.
-    @discardableResult
+    /// Returns whether the event was written (a slow stream is cut after its last write).
     func deliver(_ event: PublishedEvent) -> Bool {
-        guard event.sequence > coveredThrough else { return true }
+        guard event.sequence > coveredThrough else { return false }
         coveredThrough = event.sequence
         write(event)
         if downstream.outputCount > worker.settings.events.maxBufferedBytes {
@@ -113,7 +112,6 @@ final class EventStreamConnection: ConnectionDelegate {
             ])
             worker.metrics.slowSubscribersDisconnected.increment()
             close()
-            return false
         }
         return true
     }

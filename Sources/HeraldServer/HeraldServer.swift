@@ -24,7 +24,7 @@ public final class HeraldServer {
     public private(set) var lifecycle: Lifecycle = .starting
     private var workers: [LoopWorker] = []
     private var threads: [Thread] = []
-    private var publishListener: Listener?
+    private var publishLoop: PublishLoop?
     private var signalWatchers: [SignalWatcher] = []
     private var graceTimer: LoopTimer?
     private var sweepTimer: LoopTimer?
@@ -58,20 +58,32 @@ public final class HeraldServer {
         workers.append(mainWorker)
         // Bind loop 0 first: when port 0 was asked for, the other loops share the port it got.
         let boundPublic = try mainWorker.listen(on: publicAddress)
+        let settings = settings, logger = logger
         for index in 1..<max(loopCount, 1) {
-            workers.append(try startLoopThread(index: index, loopCount: loopCount, address: boundPublic,
-                                               upstreamAddress: upstreamAddress, hub: hub, metrics: metrics))
+            workers.append(try startThread(name: "herald-loop-\(index)") {
+                let loop = try EventLoop()
+                let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings,
+                                        upstreamAddress: upstreamAddress, hub: hub, metrics: metrics, logger: logger)
+                _ = try worker.listen(on: boundPublic)
+                return (worker, loop)
+            })
         }
+        // Publishing has a loop of its own: a publisher is answered at once, never after a pass
+        // over thousands of subscribers, so publishes keep arriving and are delivered in batches.
         let api = PublishAPI(hub: hub, handOff: LoopHandOff(workers: workers), metrics: metrics, settings: settings.publish)
         let limits = mainWorker.limits, maxBody = settings.publish.maxBodyBytes, idle = server.idleTimeout
-        let publish = try Listener(loop: mainLoop, address: publishAddress) { connection in
-            _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
+        let publish = try startThread(name: "herald-publish") {
+            let loop = try EventLoop()
+            let listener = try Listener(loop: loop, address: publishAddress) { connection in
+                _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
+            }
+            return (PublishLoop(loop: loop, listener: listener), loop)
         }
         // Expired history goes, and channels left with nothing: memory follows what is in use.
         let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
         sweep.schedule(after: .seconds(30))
         sweepTimer = sweep
-        publishListener = publish
+        publishLoop = publish
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(try SignalWatcher(loop: mainLoop, signal: signal) { [unowned self] in
                 self.beginDraining(signal: signal)
@@ -79,29 +91,27 @@ public final class HeraldServer {
         }
 
         lifecycle = .running
-        logger.notice("listening public=\(boundPublic) publish=\(publish.address)", metadata: [
+        logger.notice("listening public=\(boundPublic) publish=\(publish.listener.address)", metadata: [
             "upstream": "\(settings.upstream.url)", "loops": "\(workers.count)",
         ])
         mainLoop.run()
-        for _ in 1..<workers.count { stoppedThreads.wait() }
+        for _ in threads { stoppedThreads.wait() }
         lifecycle = .stopped
         logger.notice("stopped")
     }
 
     /// Creates loop `index` on a thread of its own, binds its listener there, and waits until it
     /// is serving (or has failed to bind, which is thrown here).
-    private func startLoopThread(index: Int, loopCount: Int, address: SocketAddress, upstreamAddress: SocketAddress,
-                                 hub: Hub, metrics: HeraldMetrics) throws -> LoopWorker {
+    /// Runs `setUp` on a new thread, then that thread's loop until it is stopped; waits until
+    /// `setUp` is done and returns what it made (or throws what it threw).
+    private func startThread<T>(name: String, _ setUp: @escaping @Sendable () throws -> (T, EventLoop)) throws -> T {
         let started = DispatchSemaphore(value: 0)
-        let outcome = StartOutcome()
-        let settings = settings, logger = logger, stopped = stoppedThreads
+        let outcome = StartOutcome<T>()
+        let stopped = stoppedThreads
         let thread = Thread {
             do {
-                let loop = try EventLoop()
-                let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
-                                        hub: hub, metrics: metrics, logger: logger)
-                _ = try worker.listen(on: address)
-                outcome.result = .success(worker)
+                let (value, loop) = try setUp()
+                outcome.result = .success(value)
                 started.signal()
                 loop.run()
                 stopped.signal()
@@ -110,7 +120,7 @@ public final class HeraldServer {
                 started.signal()
             }
         }
-        thread.name = "herald-loop-\(index)"
+        thread.name = name
         thread.start()
         started.wait()
         threads.append(thread)
@@ -126,7 +136,7 @@ public final class HeraldServer {
         }
         lifecycle = .draining
         logger.notice("draining", metadata: ["signal": "\(signal)", "grace": "\(settings.server.shutdownGrace)"])
-        publishListener?.close()
+        publishLoop?.stopAccepting()
         drainingWorkers = workers.count
         let mainLoop = workers[0].loop
         for worker in workers {
@@ -153,6 +163,7 @@ public final class HeraldServer {
     private func stopAll() {
         graceTimer = nil
         sweepTimer = nil
+        publishLoop?.stop()
         signalWatchers.removeAll()
         for worker in workers.dropFirst() {
             worker.loop.execute {
@@ -167,8 +178,33 @@ public final class HeraldServer {
 
 /// Carries a loop thread's start-up result back to the starting thread; the semaphore orders
 /// the write before the read.
-private final class StartOutcome: @unchecked Sendable {
-    var result: Result<LoopWorker, any Error>?
+private final class StartOutcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// The publish listener's loop, run by a thread of its own.
+private final class PublishLoop: @unchecked Sendable {
+    // @unchecked: `listener` is touched only on `loop`'s thread, through `stop()`'s hand-off.
+    let loop: EventLoop
+    let listener: Listener
+
+    init(loop: EventLoop, listener: Listener) {
+        self.loop = loop
+        self.listener = listener
+    }
+
+    /// Stops accepting publishers; those connected may go on until `stop()`.
+    func stopAccepting() {
+        loop.execute { [self] in listener.close() }
+    }
+
+    /// Ends the loop (its open connections go with the process).
+    func stop() {
+        loop.execute { [self] in
+            listener.close()
+            loop.stop()
+        }
+    }
 }
 
 extension HeraldServer: @unchecked Sendable {}

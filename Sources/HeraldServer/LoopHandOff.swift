@@ -1,23 +1,49 @@
 import Fanout
+import Synchronization
 
-/// The one way published events reach the loops: each loop's share is queued with
-/// `EventLoop.execute`, which wakes that loop; the loop then writes to its own streams.
-/// Events arrive at every loop in publish order, several publishes per wake-up when busy.
+/// The one way published events reach the loops. Each loop has an inbox; a publish appends its
+/// events to every inbox and wakes a loop (`EventLoop.execute`) only when its inbox was empty.
+/// A loop busy with a long pass finds every publish that arrived meanwhile in its inbox and
+/// delivers them together, so each subscriber gets one write for all of them.
 final class LoopHandOff: Sendable {
-    private let workers: [LoopWorker]
+    private final class Inbox: Sendable {
+        let worker: LoopWorker
+        let events = Mutex<[PublishedEvent]>([])
 
-    init(workers: [LoopWorker]) {
-        self.workers = workers
+        init(worker: LoopWorker) {
+            self.worker = worker
+        }
+
+        /// Fires on the worker's loop: takes everything queued so far and delivers it.
+        func drain() {
+            let batch = events.withLock { queued in
+                defer { queued.removeAll(keepingCapacity: true) }
+                return queued
+            }
+            worker.deliver(batch)
+        }
     }
 
+    private let inboxes: [Inbox]
+
+    init(workers: [LoopWorker]) {
+        inboxes = workers.map(Inbox.init)
+    }
+
+    /// Queues `events` (in publish order) for every loop. Called on the publish loop.
     func deliver(_ events: [PublishedEvent]) {
-        for worker in workers {
-            worker.loop.execute { worker.deliver(events) }
+        for inbox in inboxes {
+            let wasEmpty = inbox.events.withLock { queued in
+                defer { queued += events }
+                return queued.isEmpty
+            }
+            if wasEmpty { inbox.worker.loop.execute { inbox.drain() } }
         }
     }
 
     func closeStreams(of channel: String) {
-        for worker in workers {
+        for inbox in inboxes {
+            let worker = inbox.worker
             worker.loop.execute { worker.closeStreams(of: channel) }
         }
     }

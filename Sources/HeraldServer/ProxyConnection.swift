@@ -149,16 +149,8 @@ final class ProxyConnection: ConnectionDelegate {
             headStarted = true
             armHeadTimer(worker.settings.server.headerTimeout)
         }
-        let limits = worker.limits
         do {
-            let scan = try downstream.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-                try HTTPHeadParser.scanRequestHead(bytes, limits: limits)
-            }
-            guard case .complete(let length) = scan else { return }
-            let head = try downstream.withInput(upTo: length) { bytes throws(HTTPParseError) in
-                try HTTPHeadParser.parseRequestHead(bytes, limits: limits)
-            }
-            downstream.drainInput(length)
+            guard let head = try downstream.readRequestHead(limits: worker.limits) else { return }
             headTimer?.cancel()
             route(head)
         } catch {
@@ -269,18 +261,11 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Phase: read the response head
 
     private func readResponseHead(_ exchange: Exchange) {
-        let limits = worker.limits
         while true {
             let head: HTTPResponseHead
             do {
-                let scan = try exchange.upstream.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-                    try HTTPHeadParser.scanResponseHead(bytes, limits: limits)
-                }
-                guard case .complete(let length) = scan else { return }
-                head = try exchange.upstream.withInput(upTo: length) { bytes throws(HTTPParseError) in
-                    try HTTPHeadParser.parseResponseHead(bytes, limits: limits)
-                }
-                exchange.upstream.drainInput(length)
+                guard let complete = try exchange.upstream.readResponseHead(limits: worker.limits) else { return }
+                head = complete
             } catch {
                 exchange.upstream.close()
                 fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)

@@ -52,7 +52,7 @@ final class PublishAPI: Sendable {
             let totals = hub.totals
             return Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                             body: metrics.exposition(subscribers: totals.subscribers, channels: totals.channels))
-        case ("POST", "/publish"), ("POST", "/publish/"):
+        case ("POST", "/publish"):
             let type = head.fields.firstString("content-type")?.lowercased() ?? ""
             guard type.hasPrefix("application/json") else {
                 return .text(415, "expected Content-Type: application/json (or POST /publish/<channel> with the data as body)")

@@ -31,7 +31,7 @@ final class PublishConnection: ConnectionDelegate {
             while !connection.isClosed {
                 switch state {
                 case .awaitingHead:
-                    guard let head = try readHead() else { return }
+                    guard let head = try connection.readRequestHead(limits: limits) else { return }
                     let framing = try head.bodyFraming()
                     if case .contentLength(let length) = framing, length > UInt64(maxBodyBytes) {
                         throw HTTPParseError(.bodyTooLarge, "body exceeds publish.max_body_bytes (\(maxBodyBytes))")
@@ -54,19 +54,6 @@ final class PublishConnection: ConnectionDelegate {
             connection.write(ProxyError(error).response())
             connection.closeWhenFlushed()
         }
-    }
-
-    private func readHead() throws(HTTPParseError) -> HTTPRequestHead? {
-        let limits = limits
-        let scan = try connection.withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-            try HTTPHeadParser.scanRequestHead(bytes, limits: limits)
-        }
-        guard case .complete(let length) = scan else { return nil }
-        let head = try connection.withInput(upTo: length) { bytes throws(HTTPParseError) in
-            try HTTPHeadParser.parseRequestHead(bytes, limits: limits)
-        }
-        connection.drainInput(length)
-        return head
     }
 
     /// Copies body data out of the input (publish bodies are small and bounded); true when complete.
@@ -100,6 +87,9 @@ final class PublishConnection: ConnectionDelegate {
         for (name, value) in response.extraFields { responseHead.fields.append(name, value) }
         connection.write(responseHead.serialized())
         if head.method != "HEAD" { connection.write(response.body) }
+        // The publisher hears 202 before this loop turns to delivering (a pass over every
+        // subscriber), so its next publish is on its way meanwhile and joins the next pass.
+        connection.flushNow()
     }
 
     func connectionDidDrain(_ connection: Connection) {}

@@ -228,6 +228,13 @@ public final class Connection {
         }
     }
 
+    /// Writes what is queued to the socket now, instead of on the loop's next turn (as much as the
+    /// socket takes; the rest goes as usual). For answers that must not wait behind a long callback.
+    public func flushNow() {
+        guard let bev else { return }
+        evbuffer_write(bufferevent_get_output(bev), bufferevent_getfd(bev))
+    }
+
     /// `connectionDidDrain` fires when the output falls to `count` bytes or fewer.
     public func setOutputLowWatermark(_ count: Int) {
         guard let bev, !closingWhenFlushed else { return }

@@ -1,0 +1,447 @@
+"""DESIGN §1.1: an event stream on the public listener — its head and first bytes, every field of an
+event read back by a WHATWG parser, channels told apart on multi-channel streams, heartbeats,
+HTTP/1.0 and HEAD, and the routes and channel names that are refused.
+
+Events are published on the publish listener (sse.Publisher) and read on raw sockets (sse.SSEStream);
+"nothing was delivered" is always proved by publishing a good event afterwards and seeing that it is
+the very next event on the stream.
+"""
+
+import re
+import socket
+import struct
+import time
+
+import pytest
+
+import sse
+from conftest import wait_for
+from sse import assert_next_is
+
+RETRY_BLOCK = re.compile(rb"retry: (\d+)\n\n")
+COMMENT_BLOCK = re.compile(rb"(?::[^\r\n]*\n)+\n")
+
+
+def read_raw_until(stream, pattern, timeout=3.0):
+    """Reads the stream until its raw body matches `pattern` (a compiled bytes regex, matched at the
+    start); returns the match."""
+    deadline = time.monotonic() + timeout
+    while True:
+        match = pattern.match(bytes(stream.raw))
+        if match:
+            return match
+        if time.monotonic() >= deadline:
+            raise AssertionError("stream body does not match %r within %ss: %r"
+                                 % (pattern.pattern, timeout, bytes(stream.raw[:400])))
+        try:
+            stream._pump(deadline)
+        except TimeoutError:
+            pass
+
+
+def assert_event_stream_head(response, http10=False):
+    assert response.status == 200 and response.reason == "OK", response
+    if http10:
+        assert response.version in ("HTTP/1.0", "HTTP/1.1"), response
+    else:
+        assert response.version == "HTTP/1.1", response
+    assert response.header("content-type") == "text/event-stream", response
+    assert response.header("cache-control") == "no-cache", response
+    assert response.header("x-accel-buffering") == "no", response
+    if not http10:
+        assert response.tokens("connection") == {"keep-alive"}, response
+    assert response.values("content-length") == [], "an event stream has no Content-Length: %r" % response
+    assert response.values("transfer-encoding") == [], "the stream is close-delimited, not chunked: %r" % response
+
+
+# --------------------------------------------------------------------------- head, first bytes
+
+
+def test_stream_head_and_first_bytes_are_retry_then_a_comment(herald):
+    with sse.SSEStream(herald.public_port, "/events/first") as stream:
+        assert_event_stream_head(stream.open(timeout=3))
+        # no event is published: these bytes must come by themselves, at once
+        retry = read_raw_until(stream, re.compile(rb"retry: 3000\n\n" + COMMENT_BLOCK.pattern), timeout=2)
+        assert retry.group(0).startswith(b"retry: 3000\n\n:"), bytes(stream.raw)
+        assert stream.parser.reconnection_time == 3000
+        assert not [i for i in stream.items if isinstance(i, sse.Event)]
+
+
+def test_retry_comes_from_events_retry(start_herald):
+    herald = start_herald(events={"retry": "2500ms"})
+    with sse.SSEStream(herald.public_port, "/events/first") as stream:
+        assert_event_stream_head(stream.open(timeout=3))
+        read_raw_until(stream, re.compile(rb"retry: 2500\n\n" + COMMENT_BLOCK.pattern), timeout=2)
+
+
+def test_padding_comes_first_as_one_comment_of_padding_bytes(start_herald):
+    padding = 2048
+    herald = start_herald(events={"padding_bytes": padding})
+    with sse.SSEStream(herald.public_port, "/events/padded") as stream:
+        assert_event_stream_head(stream.open(timeout=3))
+        pattern = re.compile(rb"(:[^\r\n]*\n)\n?retry: 3000\n\n" + COMMENT_BLOCK.pattern)
+        match = read_raw_until(stream, pattern, timeout=2)
+        line = match.group(1)
+        # "a comment line of exactly that many bytes": counted with its LF, or without it
+        assert len(line) in (padding, padding + 1), "padding comment line is %d bytes, not %d" % (len(line), padding)
+        assert stream.parser.reconnection_time == 3000
+
+
+def test_stream_writes_its_events_without_chunked_framing(herald):
+    with sse.Publisher(herald.publish_port) as pub:
+        with sse.subscribe(herald.public_port, "raw") as stream:
+            assert stream.response.stream.mode == "close"
+            result = pub.publish("raw", "hello", event="greeting")
+            event = assert_next_is(stream, "hello", type="greeting", id=result["id"])
+            assert sorted(event.raw.split(b"\n")[:-2]) == sorted(
+                [b"id: " + result["id"].encode(), b"event: greeting", b"data: hello"]), event.raw
+            assert event.raw.endswith(b"\n\n")
+
+
+# ---------------------------------------------------------------------------- event fields
+
+UNICODE = "héllo wörld ✓ 中文 🎉 👩‍👩‍👧 \u2028 \x0b \x85 end"  # U+2028, VT, NEL: no SSE line breaks
+DATA_CASES = {
+    "one line": ("hello", "hello"),
+    "LF lines": ("a\nb\nc", "a\nb\nc"),
+    "CR lines": ("a\rb\rc", "a\nb\nc"),
+    "CRLF lines": ("a\r\nb\r\nc", "a\nb\nc"),
+    "mixed line ends": ("a\r\nb\rc\nd\n\re", "a\nb\nc\nd\n\ne"),
+    "empty lines inside": ("a\n\n\nb\r\n\r\nc", "a\n\n\nb\n\nc"),
+    "leading newline": ("\nfirst", "\nfirst"),
+    "trailing newline": ("last\n", "last\n"),
+    "trailing CRLF": ("last\r\n", "last\n"),
+    "newline only": ("\n", "\n"),
+    "empty data": ("", ""),
+    "leading spaces kept": ("  two spaces", "  two spaces"),
+    "colons": ("data: not a field\nid: nor this", "data: not a field\nid: nor this"),
+    "comment-like line": (":not a comment", ":not a comment"),
+    "unicode and emoji": (UNICODE, UNICODE),
+    "long line": ("x" * 100_000, "x" * 100_000),
+}
+
+
+@pytest.mark.parametrize("case", list(DATA_CASES))
+def test_data_is_read_back_exactly(herald, case):
+    """CR, LF and CRLF each end a line (and become LF for the page); everything else is kept byte
+    for byte, including empty lines, a final newline, leading spaces and characters that only
+    Unicode (not SSE) calls line breaks."""
+    published, expected = DATA_CASES[case]
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "fields") as stream:
+        result = pub.publish("fields", published)
+        event = assert_next_is(stream, expected, type="message", id=result["id"], event_field=None)
+        assert event.data_lines == expected.count("\n") + 1, "one data line per line: %r" % event.raw
+        pub.publish("fields", "after")
+        assert_next_is(stream, "after")
+
+
+def test_event_id_and_retry_fields_from_the_query(herald):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "q") as stream:
+        result = pub.publish("q", "typed", event="order.created", id="ord 42/α ✓", retry=1500)
+        assert result["id"] == "ord 42/α ✓", result
+        event = assert_next_is(stream, "typed", type="order.created", id="ord 42/α ✓",
+                               id_field="ord 42/α ✓", retry_field=1500)
+        assert stream.parser.reconnection_time == 1500
+        # the next event without its own retry leaves the reconnection time alone and has an id of its own
+        second = pub.publish("q", "plain")
+        assert second["id"] and second["id"] != "ord 42/α ✓"
+        assert_next_is(stream, "plain", type="message", id=second["id"], id_field=second["id"], retry_field=None)
+
+
+def test_event_id_and_retry_fields_from_json(herald):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "j") as stream:
+        results = pub.publish_json({"channel": "j", "event": "e-json", "data": "line 1\nline 2",
+                                    "id": "json-1 ✓", "retry": 2000})
+        assert results == [{"channel": "j", "id": "json-1 ✓", "subscribers": 1}], results
+        assert_next_is(stream, "line 1\nline 2", type="e-json", id="json-1 ✓", retry_field=2000)
+        value = {"a": 1, "b": [1, 2, {"c": None}], "s": "x\ny \"q\" ✓", "t": True}
+        pub.publish_json({"channel": "j", "data": value})
+        event = stream.next_event()
+        assert event.data_lines == 1, "a JSON value is sent on one line: %r" % event.raw
+        assert sse.json.loads(event.data) == value
+        assert ": " not in event.data and ", " not in event.data, "not compact: %r" % event.data
+        for value in (42, [1, 2], None, False, "just text"):
+            pub.publish_json({"channel": "j", "data": value})
+            event = stream.next_event()
+            expected = value if isinstance(value, str) else sse.json.dumps(value, separators=(",", ":"))
+            assert event.data == expected, (value, event)
+
+
+def test_herald_assigned_ids_are_distinct_and_delivered(herald):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "ids") as stream:
+        ids = [pub.publish("ids", "e%d" % i)["id"] for i in range(20)]
+        assert all(isinstance(i, str) and i for i in ids) and len(set(ids)) == 20, ids
+        for i, event in enumerate(stream.events(20)):
+            assert (event.data, event.id_field) == ("e%d" % i, ids[i]), event
+
+
+# ------------------------------------------------------------------------------- channels
+
+
+def test_channel_is_the_event_type_on_multi_channel_streams(herald):
+    with sse.Publisher(herald.publish_port) as pub, \
+            sse.subscribe(herald.public_port, ["alpha", "beta"]) as both, \
+            sse.subscribe(herald.public_port, "alpha") as single:
+        pub.publish("alpha", "to alpha")
+        pub.publish("beta", "to beta")
+        pub.publish("alpha", "typed", event="update")
+        assert_next_is(both, "to alpha", type="alpha", event_field="alpha")
+        assert_next_is(both, "to beta", type="beta", event_field="beta")
+        assert_next_is(both, "typed", type="update")
+        assert_next_is(single, "to alpha", type="message", event_field=None)
+        assert_next_is(single, "typed", type="update")
+
+
+def test_query_channels_are_percent_decoded(herald):
+    with sse.Publisher(herald.publish_port) as pub:
+        stream = sse.SSEStream(herald.public_port, "/events?channel=room%3A1%2Fa&channel=user%40x")
+        with stream:
+            assert_event_stream_head(stream.open())
+            stream.read_preamble()
+            pub.publish("user@x", "for user")
+            pub.publish("room:1/a", "for room")
+            assert_next_is(stream, "for user", type="user@x")
+            assert_next_is(stream, "for room", type="room:1/a")
+
+
+def test_one_publish_to_two_channels_arrives_once_on_a_stream_of_both(herald):
+    with sse.Publisher(herald.publish_port) as pub, \
+            sse.subscribe(herald.public_port, ["a", "b"]) as both, \
+            sse.subscribe(herald.public_port, "b") as only_b:
+        results = pub.publish_json({"channel": ["a", "b"], "event": "both", "data": "once"})
+        assert [r["channel"] for r in results] == ["a", "b"], results
+        assert [r["subscribers"] for r in results] == [1, 2], results
+        event = assert_next_is(both, "once", type="both")
+        assert event.id in {r["id"] for r in results}, (event, results)
+        assert_next_is(only_b, "once", type="both")
+        pub.publish("b", "marker")
+        assert_next_is(both, "marker", type="b")  # not a second copy of "once"
+        assert_next_is(only_b, "marker")
+
+
+def test_heartbeat_comments_keep_an_idle_stream_alive(start_herald):
+    herald = start_herald(events={"heartbeat": "1s"})
+    with sse.subscribe(herald.public_port, "idle") as stream:
+        start = len(stream.raw)
+        first = time.monotonic()
+        stream.next_comment(timeout=3)
+        stream.next_comment(timeout=3)
+        elapsed = time.monotonic() - first
+        assert elapsed >= 0.5, "two heartbeats %.2fs apart at 1s intervals" % elapsed
+        read_raw_until_blank(stream)
+        tail = bytes(stream.raw[start:])
+        assert re.fullmatch(rb"(?:(?::[^\r\n]*\n)+\n)+", tail), "heartbeats are comment blocks: %r" % tail
+        assert not [i for i in stream.items if isinstance(i, sse.Event)]
+
+
+def read_raw_until_blank(stream, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not stream.raw.endswith(b"\n\n"):
+        stream._pump(deadline)
+
+
+# -------------------------------------------------------------------------- HTTP/1.0 and HEAD
+
+
+def test_http10_subscriber_gets_a_close_delimited_stream(herald):
+    with sse.Publisher(herald.publish_port) as pub:
+        stream = sse.SSEStream(herald.public_port, "/events/old", version="HTTP/1.0")
+        with stream:
+            response = stream.open(timeout=3)
+            assert_event_stream_head(response, http10=True)
+            assert response.stream.mode == "close"
+            stream.read_preamble()
+            wait_for(lambda: pub.subscribers("old") == 1, 2, message="HTTP/1.0 stream subscribed")
+            result = pub.publish("old", "for 1.0")
+            assert_next_is(stream, "for 1.0", id=result["id"])
+            assert pub.delete("old")["subscribers"] == 1
+            stream.wait_closed(timeout=3)  # the end of the body is the end of the connection
+            assert stream.response.stream.done
+
+
+def test_head_gets_the_headers_only_and_subscribes_nobody(herald):
+    with sse.Publisher(herald.publish_port) as pub:
+        stream = sse.SSEStream(herald.public_port, "/events/headed", method="HEAD")
+        with stream:
+            response = stream.open(timeout=3)
+            assert_event_stream_head(response)
+            assert pub.publish("headed", "nobody listens")["subscribers"] == 0
+            # no body bytes follow the head: the connection closes, or stays silent
+            try:
+                extra = stream.conn.wait_closed(timeout=0.5)
+            except TimeoutError:
+                extra = bytes(stream.conn.buf)
+            assert extra == b"", "a HEAD response has no body: %r" % extra
+            assert pub.subscribers("headed") == 0
+
+
+# ----------------------------------------------------------------------- routes that refuse
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_other_methods_on_events_routes_are_405(herald, upstream, method):
+    mark = upstream.mark()
+    for target in ("/events/x", "/events?channel=x"):
+        response = herald.request(method, target, body=b"payload" if method in ("POST", "PUT", "PATCH") else b"")
+        assert response.status == 405, response
+        assert {t.strip() for t in response.header("allow", "").split(",")} == {"GET", "HEAD"}, response
+    assert upstream.records_since(mark) == [], "an events route reached the upstream"
+
+
+def test_post_publish_on_the_public_listener_is_forwarded_and_publishes_nothing(herald, upstream):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "x") as stream:
+        mark = upstream.mark()
+        response = herald.request("POST", "/publish/x", [("Content-Type", "text/plain")], b"not an event")
+        assert response.status == 200, response
+        assert response.json()["target"] == "/publish/x"
+        records = upstream.requests_for("/publish/x", since=mark)
+        assert len(records) == 1 and records[0]["method"] == "POST", records
+        response = herald.request("POST", "/publish", [("Content-Type", "application/json")],
+                                  b'{"channel":"x","data":"not an event either"}')
+        assert response.status == 200 and response.json()["target"] == "/publish", response
+        assert pub.channel("x")["events_held"] == 0
+        pub.publish("x", "the real one")
+        assert_next_is(stream, "the real one")
+
+
+def test_paths_that_only_start_like_the_events_path_are_forwarded(herald, upstream):
+    mark = upstream.mark()
+    for target in ("/eventsource.js", "/events-archive/1", "/eventsx?channel=a"):
+        response = herald.request("GET", target)
+        assert response.status == 200 and response.json()["target"] == target, response
+    assert len(upstream.records_since(mark)) == 3
+
+
+BAD_TARGETS = {
+    "no channel": "/events",
+    "empty path channel": "/events/",
+    "empty query channel": "/events?channel=",
+    "query without channel": "/events?lastEventId=1",
+    "bang in path": "/events/bad!name",
+    "comma in path": "/events/a,b",
+    "tilde in path": "/events/a~b",
+    "star in path": "/events/a*",
+    "percent in path": "/events/sp%20ace",
+    "space in query": "/events?channel=sp%20ace",
+    "bang in query": "/events?channel=ok&channel=bad%21",
+    "non-ASCII in query": "/events?channel=caf%C3%A9",
+    "invalid UTF-8 in query": "/events?channel=%FF",
+    "NUL in query": "/events?channel=a%00b",
+    "201 bytes": "/events/" + "a" * 201,
+    "201 bytes in query": "/events?channel=" + "b" * 201,
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TARGETS))
+def test_bad_channel_names_are_400(herald, upstream, case):
+    mark = upstream.mark()
+    response = herald.request("GET", BAD_TARGETS[case], [("Accept", "text/event-stream")])
+    assert response.status == 400, response
+    assert response.header("content-type", "").startswith("text/plain"), response
+    assert 0 < len(response.body) < 1000, "a short reason: %r" % response.body
+    assert upstream.records_since(mark) == [], "a refused subscribe reached the upstream"
+
+
+def test_every_allowed_character_and_200_bytes_make_a_good_channel(herald):
+    names = ["AZaz09-_.:@/x", "c" * 200, "a/b/c", "user@example.com:inbox"]
+    with sse.Publisher(herald.publish_port) as pub:
+        for name in names:
+            with sse.subscribe(herald.public_port, name) as stream:
+                result = pub.publish(name, "hi " + name[:10])
+                assert result["channel"] == name and result["subscribers"] == 1, result
+                assert_next_is(stream, "hi " + name[:10])
+            with sse.subscribe(herald.public_port, [name, "other"]) as stream:
+                pub.publish(name, "again")
+                assert_next_is(stream, "again", type=name)
+
+
+def test_more_channels_than_max_channels_per_connection_is_400(start_herald):
+    herald = start_herald(limits={"max_channels_per_connection": 3})
+    with sse.subscribe(herald.public_port, ["c1", "c2", "c3"]):
+        pass
+    response = herald.request("GET", sse.events_target(["c1", "c2", "c3", "c4"]))
+    assert response.status == 400, response
+    assert response.header("content-type", "").startswith("text/plain"), response
+
+
+# ------------------------------------------------------------------------------- admission
+
+
+def source_ip_usable(ip):
+    try:
+        with socket.socket() as s:
+            s.bind((ip, 0))
+        return True
+    except OSError:
+        return False
+
+
+def open_refused(port, target, source_ip=None):
+    stream = sse.SSEStream(port, target, source_ip=source_ip)
+    with stream:
+        return stream.open(timeout=3)
+
+
+def assert_retry_after(response, status):
+    assert response.status == status, response
+    retry_after = response.header("retry-after")
+    assert retry_after is not None and retry_after.isdigit(), "Retry-After in seconds: %r" % response
+
+
+def test_per_ip_limit_is_429_with_retry_after(start_herald):
+    herald = start_herald(limits={"max_subscribers_per_ip": 2})
+    port = herald.public_port
+    with sse.Publisher(herald.publish_port) as pub:
+        first = sse.subscribe(port, "ip")
+        second = sse.subscribe(port, ["ip", "other"])
+        try:
+            assert_retry_after(open_refused(port, "/events/ip"), 429)
+            assert_retry_after(open_refused(port, "/events/elsewhere"), 429)
+            if source_ip_usable("127.0.0.2"):  # the limit is per address: another one is admitted
+                with sse.subscribe(port, "ip", source_ip="127.0.0.2") as third:
+                    assert pub.publish("ip", "to three")["subscribers"] == 3
+                    for stream in (third, first, second):
+                        assert_next_is(stream, "to three")
+            pub.publish("ip", "still live")
+            assert_next_is(first, "still live")
+            assert_next_is(second, "still live")
+            first.close()
+            # the closed stream frees its place at once
+            wait_for(lambda: pub.subscribers("ip") == 1, 1.0, message="closed stream gone")
+            with sse.subscribe(port, "ip") as again:
+                pub.publish("ip", "after")
+                assert_next_is(again, "after")
+        finally:
+            first.close()
+            second.close()
+
+
+def test_total_limit_is_503_with_retry_after(start_herald):
+    herald = start_herald(limits={"max_subscribers": 2})
+    port = herald.public_port
+    with sse.subscribe(port, "t1"), sse.subscribe(port, "t2"):
+        assert_retry_after(open_refused(port, "/events/t3"), 503)
+        if source_ip_usable("127.0.0.2"):
+            assert_retry_after(open_refused(port, "/events/t3", source_ip="127.0.0.2"), 503)
+    with sse.Publisher(herald.publish_port) as pub:
+        wait_for(lambda: pub.subscribers("t1") == 0 and pub.subscribers("t2") == 0, 1.0, message="streams gone")
+    with sse.subscribe(port, "t3"):
+        pass
+
+
+def test_a_closed_subscriber_is_gone_from_the_channel_at_once(herald):
+    with sse.Publisher(herald.publish_port) as pub:
+        a = sse.subscribe(herald.public_port, "gone")
+        b = sse.subscribe(herald.public_port, ["gone", "elsewhere"])
+        try:
+            wait_for(lambda: pub.subscribers("gone") == 2, 1.0, message="two subscribers")
+            a.close()
+            wait_for(lambda: pub.subscribers("gone") == 1, 1.0, message="first closed stream gone")
+            b.conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            b.close()  # a reset rather than a FIN
+            wait_for(lambda: pub.subscribers("gone") == 0, 1.0, message="reset stream gone")
+            assert pub.subscribers("elsewhere") == 0
+            assert pub.publish("gone", "nobody")["subscribers"] == 0
+        finally:
+            a.close()
+            b.close()
