@@ -3,7 +3,8 @@
 // crashing, it checks properties a proxy relies on:
 // - a scan's `.complete(length)` does not change when fewer or more bytes follow the head;
 // - a parsed head, serialized and parsed again, is the same head;
-// - a chunked body decodes the same whether its bytes arrive at once, one by one, or in pieces.
+// - a chunked body decodes the same whether its bytes arrive at once, one by one, or in pieces
+//   (the whole input, and what follows a head that says its body is chunked).
 
 /// Small limits reach the limit paths with short inputs; the defaults are what Herald runs with.
 let fuzzLimits = [
@@ -31,7 +32,9 @@ func fuzzRequest(_ input: [UInt8], _ limits: HTTPLimits) {
     check((try? HTTPHeadParser.scanRequestHead(headBytes, limits: limits)) == .complete(length: length),
           "the head alone scans to the same length")
     guard let head = try? HTTPHeadParser.parseRequestHead(headBytes, limits: limits) else { return }
-    _ = try? head.bodyFraming()
+    if (try? head.bodyFraming()) == .chunked {
+        fuzzChunked(Array(input[length...]), limits)
+    }
     _ = head.wantsKeepAlive
     _ = head.isUpgradeRequest
     let wire = head.serialized()
@@ -52,7 +55,10 @@ func fuzzResponse(_ input: [UInt8], _ limits: HTTPLimits) {
     check((try? HTTPHeadParser.scanResponseHead(headBytes, limits: limits)) == .complete(length: length),
           "the head alone scans to the same length")
     guard let head = try? HTTPHeadParser.parseResponseHead(headBytes, limits: limits) else { return }
-    for method in ["GET", "HEAD"] { _ = try? head.bodyFraming(requestMethod: method) }
+    if (try? head.bodyFraming(requestMethod: "GET")) == .chunked {
+        fuzzChunked(Array(input[length...]), limits)
+    }
+    _ = try? head.bodyFraming(requestMethod: "HEAD")
     _ = head.wantsKeepAlive
     let wire = head.serialized()
     let relaxed = HTTPLimits(maxStartLineBytes: wire.count, maxHeadBytes: wire.count,

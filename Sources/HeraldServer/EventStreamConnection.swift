@@ -7,6 +7,7 @@
 
 import EventStream
 import Fanout
+import Foundation
 import HTTP1
 import LibeventIO
 import Logging
@@ -21,6 +22,8 @@ final class EventStreamConnection: ConnectionDelegate {
     private var coveredThrough: UInt64 = 0
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
+    /// Events queued since the output was last empty: dropped if the stream closes now.
+    private var unsentEvents = 0
     private var admitted = false
     private var registered = false
 
@@ -85,8 +88,8 @@ final class EventStreamConnection: ConnectionDelegate {
         let plan = worker.hub.replay(channels: channels, after: lastEventID)
         coveredThrough = plan.coveredThrough
         if plan.reset, let lastEventID {
-            let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent,
-                                        data: "{\"lastEventId\":\(jsonString(lastEventID))}")
+            let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID], options: [.withoutEscapingSlashes])) ?? Data()
+            let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent, data: String(decoding: data, as: UTF8.self))
             var bytes = EventEncoder.encode(reset)
             // No id held: drop the empty `id: ` line, which would clear the browser's last event
             // id; keeping it means a later reconnect is told of the gap again.
@@ -120,6 +123,7 @@ final class EventStreamConnection: ConnectionDelegate {
         let bytes = event.bytes(multiChannel: multiChannel)
         downstream.write(retaining: bytes, bytes: bytes.buffer)
         wroteSinceTick = true
+        unsentEvents += 1
     }
 
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
@@ -141,7 +145,10 @@ final class EventStreamConnection: ConnectionDelegate {
         connection.drainInput(connection.inputCount)
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    /// Fires when the output is empty (low watermark 0): every queued event was written.
+    func connectionDidDrain(_ connection: Connection) {
+        unsentEvents = 0
+    }
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         connection.close()
@@ -149,6 +156,7 @@ final class EventStreamConnection: ConnectionDelegate {
 
     func connectionDidClose(_ connection: Connection) {
         worker.streamClosed()
+        if unsentEvents > 0 { worker.metrics.eventsDropped.increment(by: unsentEvents) }
         if registered {
             registered = false
             worker.unregister(self)
@@ -158,21 +166,4 @@ final class EventStreamConnection: ConnectionDelegate {
             worker.hub.release(address: address, channels: channels)
         }
     }
-}
-
-/// `text` as a JSON string literal.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

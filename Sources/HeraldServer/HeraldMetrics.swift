@@ -10,6 +10,8 @@ final class HeraldMetrics: Sendable {
     let eventsPublished: CoreMetrics.Counter
     let eventsDelivered: CoreMetrics.Counter
     let slowSubscribersDisconnected: CoreMetrics.Counter
+    /// Events queued for a stream and discarded unsent when it closed (the client replays them).
+    let eventsDropped: CoreMetrics.Counter
     /// From a publish arriving to its bytes being queued on every subscriber of a loop.
     let publishToWrite: CoreMetrics.Timer
     private let subscribers: CoreMetrics.Gauge
@@ -25,6 +27,7 @@ final class HeraldMetrics: Sendable {
         eventsPublished = Counter(label: "herald_events_published_total", factory: factory)
         eventsDelivered = Counter(label: "herald_events_delivered_total", factory: factory)
         slowSubscribersDisconnected = Counter(label: "herald_slow_subscribers_disconnected_total", factory: factory)
+        eventsDropped = Counter(label: "herald_events_dropped_total", factory: factory)
         publishToWrite = Timer(label: "herald_publish_to_write_seconds", factory: factory)
         subscribers = Gauge(label: "herald_subscribers", factory: factory)
         channels = Gauge(label: "herald_channels", factory: factory)

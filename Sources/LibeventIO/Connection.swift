@@ -295,22 +295,6 @@ public final class Connection {
     }
 }
 
-extension SocketAddress {
-    /// The address of a connected socket's peer (`getpeername`).
-    static func peer(of fd: Int32) throws(LibeventError) -> SocketAddress {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        // SAFETY: storage is a sockaddr_storage, large enough for any address getpeername writes.
-        let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        try LibeventError.check(result, "getpeername")
-        return withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length) }
-        }
-    }
-}
-
 // MARK: - C callbacks
 
 /// Fires when libevent no longer needs bytes added with `write(retaining:bytes:)`.

@@ -31,13 +31,24 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// The address of a socket's local end (`getsockname`), e.g. to learn the port bound for port 0.
     static func local(of fd: Int32) throws(LibeventError) -> SocketAddress {
+        try address(of: fd, "getsockname", getsockname)
+    }
+
+    /// The address of a connected socket's peer (`getpeername`).
+    static func peer(of fd: Int32) throws(LibeventError) -> SocketAddress {
+        try address(of: fd, "getpeername", getpeername)
+    }
+
+    private static func address(of fd: Int32, _ name: String,
+                                _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32)
+        throws(LibeventError) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        // SAFETY: storage is a sockaddr_storage, large enough for any address getsockname writes.
+        // SAFETY: storage is a sockaddr_storage, large enough for any address the call writes.
         let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
         }
-        try LibeventError.check(result, "getsockname")
+        try LibeventError.check(result, name)
         return withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length) }
         }

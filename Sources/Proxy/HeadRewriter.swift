@@ -51,6 +51,8 @@ public struct HeadRewriter: Sendable {
         var head = response
         head.version = .http11
         let upgrade = response.fields.first("upgrade")
+        // Codings applied before chunked (e.g. gzip) describe the body itself: they go on with it.
+        let otherCodings = response.fields.tokens("transfer-encoding").filter { $0 != "chunked" }
         Self.removeHopByHop(&head.fields)
         appendToList(&head.fields, "Via", response.version == .http10 ? "1.0 herald" : "1.1 herald")
 
@@ -60,7 +62,7 @@ public struct HeadRewriter: Sendable {
             if let upgrade { head.fields.append("Upgrade", upgrade) }
             return head
         case .chunked:
-            head.fields.append("Transfer-Encoding", "chunked")
+            head.fields.append("Transfer-Encoding", (otherCodings + ["chunked"]).joined(separator: ", "))
         case .none, .contentLength, .untilClose:
             break
         }

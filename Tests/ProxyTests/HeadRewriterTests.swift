@@ -77,4 +77,12 @@ import Testing
         #expect(DownstreamFraming(upstream: .contentLength(5), clientVersion: .http10) == .contentLength(5))
         #expect(DownstreamFraming(upstream: .none, clientVersion: .http11) == DownstreamFraming.none)
     }
+
+    @Test func transferCodingsBeforeChunkedStayWithTheBody() {
+        let response = HTTPResponseHead(status: 200, reason: "OK", fields: HTTPFields([
+            HTTPField(name: "Transfer-Encoding", value: "gzip, chunked"),
+        ]))
+        let head = rewriter.downstreamResponse(response, framing: .chunked, keepAlive: true, clientVersion: .http11)
+        #expect(head.fields.firstString("transfer-encoding") == "gzip, chunked")
+    }
 }
