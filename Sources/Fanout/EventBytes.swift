@@ -24,3 +24,13 @@ public final class EventBytes: @unchecked Sendable {
     /// A copy as an array (tests, logs).
     public var array: [UInt8] { Array(buffer) }
 }
+
+extension EventBytes {
+    /// Several encoded events back to back, in one buffer of their own.
+    public convenience init(concatenating parts: [EventBytes]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { bytes.append(contentsOf: part.buffer) }
+        self.init(bytes)
+    }
+}

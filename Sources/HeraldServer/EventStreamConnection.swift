@@ -18,12 +18,14 @@ final class EventStreamConnection: ConnectionDelegate {
     private unowned let worker: LoopWorker
     let channels: [String]
     private let address: String
-    private let multiChannel: Bool
+    let isMultiChannel: Bool
     private var coveredThrough: UInt64 = 0
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
     /// Events queued since the output was last empty: dropped if the stream closes now.
     private var unsentEvents = 0
+    /// References (shared buffers) queued since the output was last empty.
+    private var unsentReferences = 0
     private var admitted = false
     private var registered = false
 
@@ -60,7 +62,7 @@ final class EventStreamConnection: ConnectionDelegate {
         self.worker = worker
         self.channels = channels
         self.address = address
-        multiChannel = channels.count > 1
+        isMultiChannel = channels.count > 1
         downstream.attach(self)
     }
 
@@ -96,34 +98,68 @@ final class EventStreamConnection: ConnectionDelegate {
             if plan.resetID == nil { bytes.removeFirst("id: \n".utf8.count) }
             downstream.write(bytes)
         }
-        for event in plan.events { write(event) }
+        if !plan.events.isEmpty {
+            queue(EventBytes(concatenating: plan.events.map { $0.bytes(multiChannel: isMultiChannel) }), events: plan.events.count)
+        }
         worker.register(self)
         registered = true
     }
 
     // MARK: Delivery (on the loop's thread, from the hand-off)
 
-    /// Queues a live event; skips what was replayed or arrived on another of the stream's channels.
-    /// Returns whether the event was written (a slow stream is cut after its last write).
+    /// Queues a batch of its one channel's events; skips what the replay already sent.
+    /// Returns how many events were written (a slow stream is cut after its last write).
+    func deliver(_ batch: EventBatch) -> Int {
+        guard let last = batch.events.last, last.sequence > coveredThrough else { return 0 }
+        var written = batch.events.count
+        if batch.events[0].sequence > coveredThrough {
+            coveredThrough = last.sequence
+            queue(batch.bytes, events: written)
+        } else {
+            written = 0
+            for event in batch.events where event.sequence > coveredThrough {
+                coveredThrough = event.sequence
+                write(event)
+                written += 1
+            }
+        }
+        cutIfSlow()
+        return written
+    }
+
+    /// Queues one live event; skips what was replayed or arrived on another of the stream's
+    /// channels. Returns whether it was written (a slow stream is cut after its last write).
     func deliver(_ event: PublishedEvent) -> Bool {
         guard event.sequence > coveredThrough else { return false }
         coveredThrough = event.sequence
         write(event)
-        if downstream.outputCount > worker.settings.events.maxBufferedBytes {
-            worker.logger.info("slow subscriber cut", metadata: [
-                "channel": "\(channels.joined(separator: ","))", "unsent": "\(downstream.outputCount)",
-            ])
-            worker.metrics.slowSubscribersDisconnected.increment()
-            close()
-        }
+        cutIfSlow()
         return true
     }
 
     private func write(_ event: PublishedEvent) {
-        let bytes = event.bytes(multiChannel: multiChannel)
+        queue(event.bytes(multiChannel: isMultiChannel), events: 1)
+    }
+
+    private func queue(_ bytes: EventBytes, events: Int) {
         downstream.write(retaining: bytes, bytes: bytes.buffer)
         wroteSinceTick = true
-        unsentEvents += 1
+        unsentEvents += events
+        unsentReferences += 1
+    }
+
+    /// Libevent keeps each reference in a chain of at least 1 KiB: the bound counts that memory
+    /// too, so a stream behind on many small events is cut as surely as one behind on big ones.
+    static let referenceCost = 1024
+
+    private func cutIfSlow() {
+        let unsent = downstream.outputCount + unsentReferences * Self.referenceCost
+        guard unsent > worker.settings.events.maxBufferedBytes else { return }
+        worker.logger.info("slow subscriber cut", metadata: [
+            "channel": "\(channels.joined(separator: ","))", "unsent": "\(unsent)",
+        ])
+        worker.metrics.slowSubscribersDisconnected.increment()
+        close()
     }
 
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
@@ -148,6 +184,7 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Fires when the output is empty (low watermark 0): every queued event was written.
     func connectionDidDrain(_ connection: Connection) {
         unsentEvents = 0
+        unsentReferences = 0
     }
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {

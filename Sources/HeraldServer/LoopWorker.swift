@@ -22,6 +22,8 @@ final class LoopWorker: @unchecked Sendable {
     let metrics: HeraldMetrics
     /// This loop's open event streams, by channel.
     var streams = SubscriberRegistry<EventStreamConnection>()
+    /// How many of them are on several channels (their delivery goes event by event).
+    private var multiChannelStreams = 0
     private var heartbeatTimer: LoopTimer?
     private var listener: Listener?
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
@@ -95,10 +97,12 @@ final class LoopWorker: @unchecked Sendable {
 
     func register(_ stream: EventStreamConnection) {
         streams.add(stream, to: stream.channels)
+        if stream.isMultiChannel { multiChannelStreams += 1 }
     }
 
     func unregister(_ stream: EventStreamConnection) {
         streams.remove(stream, from: stream.channels)
+        if stream.isMultiChannel { multiChannelStreams -= 1 }
     }
 
     /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).
@@ -107,13 +111,23 @@ final class LoopWorker: @unchecked Sendable {
         finishDrainingIfIdle()
     }
 
-    /// Fires on this loop when the hand-off brings published events: each goes to every stream
-    /// of its channel, as the same bytes.
+    /// Fires on this loop when the hand-off brings published events: every stream gets what is
+    /// for it, in publish order, as shared bytes (one buffer per channel for the whole batch).
     func deliver(_ events: [PublishedEvent]) {
         var delivered = 0
+        for batch in EventBatch.byChannel(events) {
+            guard let subscribers = streams.subscribers(of: batch.channel) else { continue }
+            for stream in subscribers where !stream.isMultiChannel { delivered += stream.deliver(batch) }
+        }
+        // Streams on several channels take the events one by one, so their order across
+        // channels is the publish order and an event on two of their channels comes once.
+        if multiChannelStreams > 0 {
+            for event in events {
+                guard let subscribers = streams.subscribers(of: event.channel) else { continue }
+                for stream in subscribers where stream.isMultiChannel && stream.deliver(event) { delivered += 1 }
+            }
+        }
         for event in events {
-            guard let subscribers = streams.subscribers(of: event.channel) else { continue }
-            for stream in subscribers where stream.deliver(event) { delivered += 1 }
             let (seconds, attoseconds) = (ContinuousClock.now - event.publishedAt).components
             metrics.publishToWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }

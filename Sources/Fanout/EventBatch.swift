@@ -1,0 +1,34 @@
+/// The events of one channel that reach a loop in one hand-off, in publish order.
+///
+/// A stream on that channel alone takes them as one shared buffer: one reference in its output
+/// instead of one per event (libevent gives each reference a chain of at least 1 KiB, so per-event
+/// references would cost far more memory than the events themselves), and one write for them all.
+public final class EventBatch {
+    public let channel: String
+    public private(set) var events: [PublishedEvent]
+
+    public init(channel: String, events: [PublishedEvent]) {
+        self.channel = channel
+        self.events = events
+    }
+
+    /// The batch's bytes as a stream on this one channel receives them, concatenated once.
+    public private(set) lazy var bytes: EventBytes =
+        events.count == 1 ? events[0].bytes : EventBytes(concatenating: events.map(\.bytes))
+
+    /// Splits `events` by channel, keeping publish order within each channel and the order in
+    /// which channels first appear.
+    public static func byChannel(_ events: [PublishedEvent]) -> [EventBatch] {
+        var batches: [EventBatch] = []
+        var index: [String: Int] = [:]
+        for event in events {
+            if let position = index[event.channel] {
+                batches[position].events.append(event)
+            } else {
+                index[event.channel] = batches.count
+                batches.append(EventBatch(channel: event.channel, events: [event]))
+            }
+        }
+        return batches
+    }
+}
