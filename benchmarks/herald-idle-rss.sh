@@ -10,13 +10,13 @@ swift build -c release --product herald --product herald-bench >&2
 work=$(mktemp -d)
 cat > "$work/herald.conf" <<CONF
 [server]
-listen = "127.0.0.1:38290"
+listen = "127.0.0.1:18290"
 threads = 1
 max_connections = 100000
 [upstream]
-url = "http://127.0.0.1:38293"
+url = "http://127.0.0.1:18293"
 [publish]
-listen = "127.0.0.1:38291"
+listen = "127.0.0.1:18291"
 [limits]
 max_subscribers_per_ip = 100000
 [log]
@@ -30,7 +30,7 @@ sleep 1
 rss() { awk '/VmRSS/ {print $2}' /proc/$herald/status; }
 before=$(rss)
 for p in 1 2; do
-    .build/release/herald-bench subscribe --url http://127.0.0.1:38290/events/idle --connections $half \
+    .build/release/herald-bench subscribe --url http://127.0.0.1:18290/events/idle --connections $half \
         --source-addresses 127.0.$p.1,127.0.$p.2 --duration-limit 60s --quiet-exit 60s > "$work/ready$p" 2>/dev/null &
     pids+=($!)
 done

@@ -12,13 +12,13 @@ swift build -c release --product herald --product herald-bench >&2
 work=$(mktemp -d)
 cat > "$work/herald.conf" <<CONF
 [server]
-listen = "127.0.0.1:38280"
+listen = "127.0.0.1:18280"
 threads = $threads
 max_connections = 100000
 [upstream]
-url = "http://127.0.0.1:38283"
+url = "http://127.0.0.1:18283"
 [publish]
-listen = "127.0.0.1:38281"
+listen = "127.0.0.1:18281"
 [limits]
 max_subscribers_per_ip = 100000
 [log]
@@ -33,7 +33,7 @@ rss() { awk '/VmRSS/ {print $2}' /proc/$herald/status; }
 echo "herald RSS with no subscribers: $(rss) kB"
 ( while kill -0 $herald 2>/dev/null; do rss > "$work/rss"; sleep 0.5; done ) & sampler=$!
 HERALD_BENCH=.build/release/herald-bench BENCH_CPUS=1 OUT=${OUT:-bench-results/herald-sse-$(date +%H%M%S)} \
-    benchmarks/sse.sh http://127.0.0.1:38280/events/bench http://127.0.0.1:38281/publish/bench \
+    benchmarks/sse.sh http://127.0.0.1:18280/events/bench http://127.0.0.1:18281/publish/bench \
     "$subscribers" "$events" "$rate"
 kill $sampler 2>/dev/null || true
 echo "herald RSS after the run (subscribers closed): $(rss) kB; peak $(awk '/VmHWM/ {print $2}' /proc/$herald/status) kB"

@@ -11,7 +11,7 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || apt-get install -y -
 swift build -c release --product herald >/dev/null
 
 work=$(mktemp -d)
-upstream_port=38180; herald_port=38181; publish_port=38182; nginx_proxy_port=38183
+upstream_port=18180; herald_port=18181; publish_port=18182; nginx_proxy_port=18183
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
