@@ -5,8 +5,8 @@ import LibeventIO
 import Logging
 import Proxy
 
-/// Everything one event loop owns: its listener, its client connections, its upstream pool and
-/// its access-log buffer. Used only on its loop's thread.
+/// Everything one event loop owns: its listener, its client connections and event streams, its
+/// upstream pool and its access-log buffer. Used only on its loop's thread.
 final class LoopWorker: @unchecked Sendable {
     // @unchecked: other threads only ever call `loop.execute { … }`; every other member is
     // touched on the loop's own thread (the hand-off of STYLE habit 12).
@@ -21,7 +21,7 @@ final class LoopWorker: @unchecked Sendable {
     let hub: Hub
     let metrics: HeraldMetrics
     /// This loop's open event streams, by channel.
-    var streams = SubscriberRegistry<EventStreamConnection>()
+    private var streams = SubscriberRegistry<EventStreamConnection>()
     /// How many of them are on several channels (their delivery goes event by event).
     private var multiChannelStreams = 0
     private var heartbeatTimer: LoopTimer?
