@@ -14,6 +14,53 @@ extension HTTPFields {
         return false
     }
 
+    /// Removes every field whose lowercased name is one of `lowercasedNames` (ASCII) or one of
+    /// `tokens(listName)`: the hop-by-hop removal of RFC 9110 §7.6.1. Runs on every head, so it
+    /// compares names in place and builds no String when the names and list values are ASCII.
+    public mutating func removeAll(named lowercasedNames: [String], orListedIn listName: String) {
+        let isRemoved = removalTest(named: lowercasedNames, orListedIn: listName)
+        // Most heads hold none: removeAll would copy a shared array for nothing.
+        guard fields.contains(where: isRemoved) else { return }
+        fields.removeAll(where: isRemoved)
+    }
+
+    /// The indices of the fields `removeAll(named:orListedIn:)` keeps, in order.
+    public func indices(keptWithout lowercasedNames: [String], orListedIn listName: String) -> [Int] {
+        let isRemoved = removalTest(named: lowercasedNames, orListedIn: listName)
+        var kept: [Int] = []
+        kept.reserveCapacity(fields.count)
+        for index in fields.indices where !isRemoved(fields[index]) { kept.append(index) }
+        return kept
+    }
+
+    private func removalTest(named lowercasedNames: [String], orListedIn listName: String) -> (HTTPField) -> Bool {
+        let listed = values(listName)
+        return { field in
+            guard field.nameIsASCII else {
+                let lower = field.name.lowercased()
+                return lowercasedNames.contains(lower) || Self.tokens(listed).contains(lower)
+            }
+            if lowercasedNames.contains(where: field.hasName) { return true }
+            for value in listed where Self.list(value, contains: field.name) { return true }
+            return false
+        }
+    }
+
+    /// True when the list `value` has an element equal to the ASCII `name` ignoring ASCII case,
+    /// split and trimmed as `tokens` does.
+    private static func list(_ value: [UInt8], contains name: String) -> Bool {
+        // Non-ASCII values split and trim by Character, as `tokens` does.
+        if value.contains(where: { $0 >= 0x80 }) { return tokens([value]).contains(name.lowercased()) }
+        var name = name
+        return name.withUTF8 { nameBytes in
+            var found = false
+            forEachListElement(value) { element in
+                if !found && elementEqualsIgnoringCase(element, nameBytes) { found = true }
+            }
+            return found
+        }
+    }
+
     /// What the Transfer-Encoding fields say, or nil when there are none.
     func transferCodings() -> TransferCodings? {
         var codings: TransferCodings?
@@ -85,6 +132,18 @@ private func forEachListElement(_ value: [UInt8], _ body: (Slice<UnsafeBufferPoi
             elementStart = elementEnd + 1
         }
     }
+}
+
+/// True when `element` equals `name` ignoring ASCII case (both sides folded).
+private func elementEqualsIgnoringCase(_ element: Slice<UnsafeBufferPointer<UInt8>>,
+                                       _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard element.count == name.count else { return false }
+    var offset = element.startIndex
+    for byte in name {
+        if HTTPByte.lowercased(element[offset]) != HTTPByte.lowercased(byte) { return false }
+        offset += 1
+    }
+    return true
 }
 
 /// True when `element` equals the lowercase ASCII `token`, ignoring ASCII case.

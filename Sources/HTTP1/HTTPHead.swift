@@ -34,6 +34,10 @@ public struct HTTPField: Sendable, Equatable {
     public func hasName(_ lowercasedName: String) -> Bool {
         asciiCaseInsensitiveEquals(name, lowercasedName)
     }
+
+    /// True when the name is ASCII, as every parsed name is (a token); then `hasName` agrees
+    /// with comparing `name.lowercased()`.
+    public var nameIsASCII: Bool { isASCII(name) }
 }
 
 /// Header fields in the order they were received; lookups ignore ASCII case.
@@ -48,8 +52,9 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     /// The first value of the field named `name` (any case), if present.
     public func first(_ name: String) -> [UInt8]? {
-        let lower = name.lowercased()
-        return fields.first { $0.hasName(lower) }?.value
+        let lower = lowercasedName(name)
+        for index in fields.indices where fields[index].hasName(lower) { return fields[index].value }
+        return nil
     }
 
     /// The first value of `name` as a string.
@@ -59,14 +64,21 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     /// Every value of the field named `name`, in order.
     public func values(_ name: String) -> [[UInt8]] {
-        let lower = name.lowercased()
-        return fields.filter { $0.hasName(lower) }.map(\.value)
+        let lower = lowercasedName(name)
+        var found: [[UInt8]] = []
+        for index in fields.indices where fields[index].hasName(lower) { found.append(fields[index].value) }
+        return found
     }
 
     /// The comma-separated elements of every `name` field, trimmed and lowercased
     /// (for list headers such as Connection and Transfer-Encoding).
     public func tokens(_ name: String) -> [String] {
-        values(name).flatMap { value in
+        Self.tokens(values(name))
+    }
+
+    /// The comma-separated elements of `values`, trimmed, lowercased and non-empty.
+    static func tokens(_ values: [[UInt8]]) -> [String] {
+        values.flatMap { value in
             String(decoding: value, as: UTF8.self)
                 .split(separator: ",")
                 .map { $0.trimmingASCIIWhitespace().lowercased() }
@@ -74,7 +86,11 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
         }
     }
 
-    public func contains(_ name: String) -> Bool { first(name) != nil }
+    public func contains(_ name: String) -> Bool {
+        let lower = lowercasedName(name)
+        for index in fields.indices where fields[index].hasName(lower) { return true }
+        return false
+    }
 
     public mutating func append(_ name: String, _ value: String) {
         fields.append(HTTPField(name: name, value: value))
@@ -86,7 +102,9 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     /// Removes every field named `name` (any case).
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
+        let lower = lowercasedName(name)
+        // Most heads lack the field: removeAll would copy a shared array for nothing.
+        guard fields.contains(where: { $0.hasName(lower) }) else { return }
         fields.removeAll { $0.hasName(lower) }
     }
 
@@ -215,19 +233,37 @@ public struct HTTPParseError: Error, Sendable, Equatable {
 
 // MARK: - ASCII helpers
 
-@inlinable
+@inline(__always)
+func isASCII(_ string: String) -> Bool {
+    var string = string
+    return string.withUTF8 { bytes in
+        for byte in bytes where byte >= 0x80 { return false }
+        return true
+    }
+}
+
+/// `name.lowercased()`, without building a String when `name` is ASCII with no upper case letter
+/// (every name Herald looks up), since lower-casing leaves those unchanged.
+@inline(__always)
+func lowercasedName(_ name: String) -> String {
+    var copy = name
+    let unchanged = copy.withUTF8 { bytes in
+        for byte in bytes where byte >= 0x80 || byte &- 0x41 < 26 { return false }
+        return true
+    }
+    return unchanged ? name : name.lowercased()
+}
+
+@inline(__always)
 func asciiCaseInsensitiveEquals(_ a: String, _ lowercasedB: String) -> Bool {
     // Native strings know their UTF-8 length, so most mismatches end here.
     if a.utf8.count != lowercasedB.utf8.count { return false }
-    var ai = a.utf8.makeIterator()
-    var bi = lowercasedB.utf8.makeIterator()
-    while true {
-        switch (ai.next(), bi.next()) {
-        case (nil, nil): return true
-        case let (x?, y?):
-            let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
-            if lx != y { return false }
-        default: return false
+    var a = a
+    var b = lowercasedB
+    return a.withUTF8 { x in
+        b.withUTF8 { y in
+            for index in x.indices where HTTPByte.lowercased(x[index]) != y[index] { return false }
+            return true
         }
     }
 }

@@ -175,9 +175,9 @@ final class ProxyConnection: ConnectionDelegate {
                     throw HTTPParseError(.bodyTooLarge, "request body of \(length) bytes exceeds \(worker.settings.server.maxBodyBytes)")
                 }
                 let isUpgrade = request.isUpgradeRequest
-                let upstreamHead = worker.rewriter.upstreamRequest(
+                let upstreamHead = worker.rewriter.upstreamRequestBytes(
                     request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade)
-                connectUpstream(request, upstreamHead: upstreamHead.serialized(), framing: framing, isUpgrade: isUpgrade)
+                connectUpstream(request, upstreamHead: upstreamHead, framing: framing, isUpgrade: isUpgrade)
             } catch {
                 fail(ProxyError(error), request: request)
             }
@@ -221,7 +221,10 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     static func isIdempotent(_ method: String) -> Bool {
-        ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"].contains(method)
+        switch method {
+        case "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE": true
+        default: false
+        }
     }
 
     /// Fires when no response head arrived within `upstream.timeout`.
@@ -304,10 +307,10 @@ final class ProxyConnection: ConnectionDelegate {
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
-        let rewritten = worker.rewriter.downstreamResponse(
+        let rewritten = worker.rewriter.downstreamResponseBytes(
             head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
         exchange.status = head.status
-        downstream.write(rewritten.serialized())
+        downstream.write(rewritten)
         let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
         exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)
         streamResponseBody(exchange)
@@ -321,9 +324,9 @@ final class ProxyConnection: ConnectionDelegate {
             return
         }
         exchange.status = 101
-        let rewritten = worker.rewriter.downstreamResponse(
+        let rewritten = worker.rewriter.downstreamResponseBytes(
             head, framing: .switchingProtocols, keepAlive: true, clientVersion: exchange.request.version)
-        downstream.write(rewritten.serialized())
+        downstream.write(rewritten)
         recordAccess(exchange)
         let upstream = exchange.upstream
         state = .tunnel(upstream)

@@ -4,7 +4,7 @@ import HTTP1
 /// X-Forwarded-* and Via fields added, and the framing of each side stated anew.
 public struct HeadRewriter: Sendable {
     /// Fields that describe one connection, never forwarded, whatever Connection says.
-    static let hopByHop: Set<String> = [
+    static let hopByHop: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
@@ -15,82 +15,92 @@ public struct HeadRewriter: Sendable {
         self.upstreamAuthority = upstreamAuthority
     }
 
-    /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1.
-    /// `tunnel` keeps Upgrade (a WebSocket handshake); `framing` is the request body's.
-    public func upstreamRequest(_ request: HTTPRequestHead, clientAddress: String,
-                                framing: RequestBodyFraming, tunnel: Bool) -> HTTPRequestHead {
-        var head = request
-        head.version = .http11
-        let upgrade = request.fields.first("upgrade")
-        Self.removeHopByHop(&head.fields)
-
-        appendToList(&head.fields, "X-Forwarded-For", clientAddress)
-        head.fields.remove("x-forwarded-proto")
-        head.fields.append("X-Forwarded-Proto", "http")
+    /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1, written
+    /// straight to bytes from the request's fields in their order. `tunnel` keeps Upgrade (a
+    /// WebSocket handshake); `framing` is the request body's. (The tests hold a field-by-field
+    /// model of the same rewrite and check the two agree byte for byte.)
+    public func upstreamRequestBytes(_ request: HTTPRequestHead, clientAddress: String,
+                                     framing: RequestBodyFraming, tunnel: Bool) -> [UInt8] {
+        let fields = request.fields.fields
+        var kept = request.fields.indices(keptWithout: Self.hopByHop, orListedIn: "connection")
+        let forwardedFor = kept.last { fields[$0].hasName("x-forwarded-for") }
+        kept.removeAll { fields[$0].hasName("x-forwarded-proto") || fields[$0].hasName("x-forwarded-host") }
+        let via = kept.last { fields[$0].hasName("via") }
+        let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         let host = request.fields.first("host")
-        head.fields.remove("x-forwarded-host")
-        if let host {
-            head.fields.append("X-Forwarded-Host", host)
-        } else {
-            head.fields.append("Host", upstreamAuthority)
-        }
-        appendToList(&head.fields, "Via", request.version == .http10 ? "1.0 herald" : "1.1 herald")
 
-        if framing == .chunked { head.fields.append("Transfer-Encoding", "chunked") }
-        if tunnel, let upgrade {
-            head.fields.append("Connection", "Upgrade")
-            head.fields.append("Upgrade", upgrade)
+        var head = HeadBuilder(capacity: Self.capacity(request.fields, extra: request.target.count + clientAddress.utf8.count))
+        head.requestLine(method: request.method, target: request.target, version: .http11)
+        for index in kept {
+            let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
+            head.field(fields[index].name, fields[index].value, appending: element)
         }
-        return head
+        if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
+        head.field("X-Forwarded-Proto", "http")
+        if let host {
+            head.field("X-Forwarded-Host", host)
+        } else {
+            head.field("Host", upstreamAuthority)
+        }
+        if via == nil { head.field("Via", viaElement) }
+        if framing == .chunked { head.field("Transfer-Encoding", "chunked") }
+        if tunnel, let upgrade = request.fields.first("upgrade") {
+            head.field("Connection", "Upgrade")
+            head.field("Upgrade", upgrade)
+        }
+        head.end()
+        return head.bytes
     }
 
-    /// The head sent downstream for the upstream's `response`; `framing` is how Herald will
-    /// delimit the body towards the client, `keepAlive` whether the client connection stays open.
-    public func downstreamResponse(_ response: HTTPResponseHead, framing: DownstreamFraming,
-                                   keepAlive: Bool, clientVersion: HTTPVersion) -> HTTPResponseHead {
-        var head = response
-        head.version = .http11
-        let upgrade = response.fields.first("upgrade")
-        // Codings applied before chunked (e.g. gzip) describe the body itself: they go on with it.
-        let otherCodings = response.fields.tokens("transfer-encoding").filter { $0 != "chunked" }
-        Self.removeHopByHop(&head.fields)
-        appendToList(&head.fields, "Via", response.version == .http10 ? "1.0 herald" : "1.1 herald")
+    /// The head sent downstream for the upstream's `response`, written straight to bytes:
+    /// `framing` is how Herald delimits the body towards the client, `keepAlive` whether the
+    /// client connection stays open.
+    public func downstreamResponseBytes(_ response: HTTPResponseHead, framing: DownstreamFraming,
+                                        keepAlive: Bool, clientVersion: HTTPVersion) -> [UInt8] {
+        let fields = response.fields.fields
+        let kept = response.fields.indices(keptWithout: Self.hopByHop, orListedIn: "connection")
+        let via = kept.last { fields[$0].hasName("via") }
+        let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
 
+        var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reason.count))
+        head.statusLine(version: .http11, status: response.status, reason: response.reason)
+        for index in kept {
+            head.field(fields[index].name, fields[index].value, appending: index == via ? viaElement : nil)
+        }
+        if via == nil { head.field("Via", viaElement) }
         switch framing {
         case .switchingProtocols:
-            head.fields.append("Connection", "Upgrade")
-            if let upgrade { head.fields.append("Upgrade", upgrade) }
-            return head
+            head.field("Connection", "Upgrade")
+            if let upgrade = response.fields.first("upgrade") { head.field("Upgrade", upgrade) }
+            head.end()
+            return head.bytes
         case .chunked:
-            head.fields.append("Transfer-Encoding", (otherCodings + ["chunked"]).joined(separator: ", "))
+            // Codings applied before chunked (e.g. gzip) describe the body itself: they go on with it.
+            let otherCodings = response.fields.tokens("transfer-encoding").filter { $0 != "chunked" }
+            head.field("Transfer-Encoding", (otherCodings + ["chunked"]).joined(separator: ", "))
         case .none, .contentLength, .untilClose:
             break
         }
         if !keepAlive {
-            head.fields.append("Connection", "close")
+            head.field("Connection", "close")
         } else if clientVersion == .http10 {
-            head.fields.append("Connection", "keep-alive")
+            head.field("Connection", "keep-alive")
         }
-        return head
+        head.end()
+        return head.bytes
+    }
+
+    /// Room for a head's fields plus `extra` bytes and the fields Herald adds, so the bytes are
+    /// allocated once: 256 bytes covers the added fields but a long Host or Transfer-Encoding.
+    private static func capacity(_ fields: HTTPFields, extra: Int) -> Int {
+        var count = 256 + extra
+        for field in fields { count += field.name.utf8.count + field.value.count + 6 }
+        return count
     }
 
     /// Removes the fixed hop-by-hop fields and every field the Connection header names.
     public static func removeHopByHop(_ fields: inout HTTPFields) {
-        let named = Set(fields.tokens("connection"))
-        fields.removeAll { field in
-            let name = field.name.lowercased()
-            return hopByHop.contains(name) || named.contains(name)
-        }
-    }
-
-    /// Appends `value` to the last `name` field as a list element, or adds the field.
-    private func appendToList(_ fields: inout HTTPFields, _ name: String, _ value: String) {
-        let lower = name.lowercased()
-        if let index = fields.fields.lastIndex(where: { $0.hasName(lower) }) {
-            fields.fields[index].value += Array(", \(value)".utf8)
-        } else {
-            fields.append(name, value)
-        }
+        fields.removeAll(named: hopByHop, orListedIn: "connection")
     }
 }
 

@@ -38,7 +38,7 @@ public struct Router: Sendable {
 
     /// True for `<eventsPath>`, `<eventsPath>/…` and `<eventsPath>?…`.
     func isEventsPath(_ target: [UInt8]) -> Bool {
-        let prefix = Array(eventsPath.utf8)
+        let prefix = eventsPath.utf8
         guard target.count >= prefix.count, target.starts(with: prefix) else { return false }
         guard target.count > prefix.count else { return true }
         let next = target[prefix.count]

@@ -85,4 +85,53 @@ import Testing
         let head = rewriter.downstreamResponse(response, framing: .chunked, keepAlive: true, clientVersion: .http11)
         #expect(head.fields.firstString("transfer-encoding") == "gzip, chunked")
     }
+
+    /// Field lists that exercise every rewrite: hop-by-hop fields, Connection naming others (some
+    /// of them forwarding fields), repeated list fields, and none at all.
+    private static let fieldLists: [[(String, String)]] = [
+        [],
+        [("Host", "app")],
+        [("Host", "app"), ("Connection", "keep-alive, X-Secret"), ("X-Secret", "1"), ("Keep-Alive", "timeout=5"),
+         ("Proxy-Connection", "keep-alive"), ("TE", "trailers"), ("Trailer", "X"), ("Upgrade", "websocket"),
+         ("Accept", "*/*"), ("Transfer-Encoding", "gzip, chunked")],
+        [("Host", "shop.example"), ("X-Forwarded-For", "1.2.3.4"), ("Via", "1.1 cdn"), ("X-Forwarded-Proto", "https"),
+         ("x-forwarded-for", "5.6.7.8"), ("VIA", "1.0 edge"), ("X-Forwarded-Host", "other")],
+        [("Host", "app"), ("Connection", "Via, x-forwarded-for, host"), ("Via", "1.1 cdn"), ("X-Forwarded-For", "1.2.3.4")],
+        [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Host", "app"), ("Content-Length", "12")],
+        [("Connection", "é, X-A"), ("X-A", "1"), ("Server", "nginx"), ("Date", "today")],
+    ]
+
+    @Test func upstreamRequestBytesAreTheRewrittenHeadSerialized() {
+        for fields in Self.fieldLists {
+            for version in [HTTPVersion.http10, .http11] {
+                for framing in [RequestBodyFraming.none, .contentLength(3), .chunked] {
+                    for tunnel in [false, true] {
+                        let original = request(fields, version: version)
+                        let head = rewriter.upstreamRequest(original, clientAddress: "10.0.0.1", framing: framing, tunnel: tunnel)
+                        let bytes = rewriter.upstreamRequestBytes(original, clientAddress: "10.0.0.1", framing: framing, tunnel: tunnel)
+                        #expect(bytes == head.serialized())
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func downstreamResponseBytesAreTheRewrittenHeadSerialized() {
+        let framings: [DownstreamFraming] = [.none, .contentLength(12), .chunked, .untilClose, .switchingProtocols]
+        for fields in Self.fieldLists {
+            for version in [HTTPVersion.http10, .http11] {
+                for framing in framings {
+                    for keepAlive in [false, true] {
+                        for clientVersion in [HTTPVersion.http10, .http11] {
+                            let response = HTTPResponseHead(version: version, status: 200, reason: "OK",
+                                                            fields: HTTPFields(fields.map { HTTPField(name: $0.0, value: $0.1) }))
+                            let head = rewriter.downstreamResponse(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
+                            let bytes = rewriter.downstreamResponseBytes(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
+                            #expect(bytes == head.serialized())
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,55 @@
+import Testing
+@testable import HTTP1
+
+@Suite struct HTTPFieldsTests {
+    private func fields(_ pairs: [(String, String)]) -> HTTPFields {
+        HTTPFields(pairs.map { HTTPField(name: $0.0, value: $0.1) })
+    }
+
+    private func names(_ fields: HTTPFields) -> [String] { fields.fields.map(\.name) }
+
+    @Test func lookupsIgnoreTheCaseOfBothNames() {
+        let head = fields([("Content-Type", "text/plain"), ("X-A", "1"), ("x-a", "2")])
+        #expect(head.firstString("content-type") == "text/plain")
+        #expect(head.firstString("CONTENT-TYPE") == "text/plain")
+        #expect(head.values("X-a") == [Array("1".utf8), Array("2".utf8)])
+        #expect(head.contains("x-A"))
+        #expect(!head.contains("x-b"))
+    }
+
+    @Test func removeTakesEveryFieldOfThatNameAndOnlyThose() {
+        var head = fields([("X-A", "1"), ("Host", "h"), ("x-a", "2")])
+        head.remove("X-A")
+        #expect(names(head) == ["Host"])
+        head.remove("absent")
+        #expect(names(head) == ["Host"])
+    }
+
+    @Test func removeAllNamedOrListedMatchesNamesAndListElementsIgnoringCase() {
+        var head = fields([
+            ("Host", "h"), ("CONNECTION", " Keep-Alive ,, x-SECRET\t"), ("X-Secret", "1"), ("Keep-Alive", "5"),
+            ("x-secret-not", "2"), ("TE", "trailers"),
+        ])
+        head.removeAll(named: ["connection", "keep-alive", "te"], orListedIn: "connection")
+        #expect(names(head) == ["Host", "x-secret-not"])
+    }
+
+    @Test func removeAllNamedOrListedReadsNonASCIIValuesAsTokensDoes() {
+        var head = fields([("Connection", "é, X-A"), ("X-A", "1"), ("X-B", "2")])
+        head.removeAll(named: [], orListedIn: "connection")
+        #expect(names(head) == ["Connection", "X-B"])
+    }
+
+    @Test func removeAllNamedOrListedLowercasesNonASCIINamesAsBefore() {
+        // U+212A KELVIN SIGN lowercases to "k": the names compare as `lowercased()` says.
+        var head = fields([("\u{212A}eep-alive", "1"), ("X-\u{212A}", "2"), ("Connection", "x-k"), ("Y", "3")])
+        head.removeAll(named: ["keep-alive"], orListedIn: "connection")
+        #expect(names(head) == ["Connection", "Y"])
+    }
+
+    @Test func removeAllNamedOrListedLeavesAHeadWithoutThemAlone() {
+        var head = fields([("Host", "h"), ("Accept", "*/*")])
+        head.removeAll(named: ["connection", "keep-alive"], orListedIn: "connection")
+        #expect(names(head) == ["Host", "Accept"])
+    }
+}
