@@ -52,17 +52,8 @@ def encode_chunked(pieces, trailers=(), extension=None):
     return bytes(out + b"\r\n")
 
 
-class Response:
-    def __init__(self, version, status, reason, headers, raw_head):
-        self.version = version
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.raw_head = raw_head
-        self.body = None
-        self.stream = None
-        self.interim = []
-        self.trailers = []
+class HeaderLookup:
+    """Header access by name for anything with `headers`, a list of (name, value) in order."""
 
     def values(self, name):
         name = name.lower()
@@ -74,6 +65,20 @@ class Response:
 
     def tokens(self, name):
         return {t.strip().lower() for v in self.values(name) for t in v.split(",") if t.strip()}
+
+
+class Response(HeaderLookup):
+    def __init__(self, version, status, reason, headers, raw_head):
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.raw_head = raw_head
+        self.body = None
+        self.stream = None
+        self.interim = []
+        self.trailers = []
+
 
     def json(self):
         return json.loads(self.body)

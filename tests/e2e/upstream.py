@@ -41,6 +41,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import payload  # noqa: E402
+from httpwire import HeaderLookup  # noqa: E402
 
 MAX_HEAD_BYTES = 1 << 20          # far above Herald's limits: the upstream must see whatever Herald sends
 IDLE_TIMEOUT_S = 300              # a pooled connection from Herald may sit idle for a whole test
@@ -104,7 +105,7 @@ LOG = Log()
 ACKS = Acks()
 
 
-class Request:
+class Request(HeaderLookup):
     def __init__(self, conn, head):
         self.conn = conn
         lines = head.split(b"\r\n")
@@ -144,16 +145,6 @@ class Request:
         self.body_read = False
         self.record = None
 
-    def values(self, name):
-        name = name.lower()
-        return [v for n, v in self.headers if n.lower() == name]
-
-    def header(self, name, default=None):
-        found = self.values(name)
-        return found[0] if found else default
-
-    def tokens(self, name):
-        return {t.strip().lower() for v in self.values(name) for t in v.split(",") if t.strip()}
 
     def wants_close(self):
         if "close" in self.tokens("connection"):
