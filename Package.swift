@@ -42,7 +42,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The browser script served at <events.path>/client.js, compiled into the binary.
+            resources: [.embedInCode("client.js")]
         ),
         .executableTarget(
             name: "herald",

@@ -12,9 +12,9 @@ public final class PublishedEvent: Sendable {
     public let publishedAt: ContinuousClock.Instant
     /// The event as published.
     public let bytes: EventBytes
-    /// For streams on several channels: the same event with `event: <channel>` when the publisher
-    /// gave no type, so the page can tell channels apart; nil when the event has a type.
-    public let bytesNamingChannel: EventBytes?
+    /// For streams on several channels: the same event with a `channel: <channel>` line, and with
+    /// `event: <channel>` when the publisher gave no type, so the page can tell channels apart.
+    public let bytesNamingChannel: EventBytes
 
     /// `sharing` is the same publish on another channel: its bytes are reused, not encoded again.
     public init(sequence: UInt64, channel: String, event: ServerSentEvent, publishedAt: ContinuousClock.Instant,
@@ -24,11 +24,11 @@ public final class PublishedEvent: Sendable {
         id = event.id
         self.publishedAt = publishedAt
         bytes = other?.bytes ?? EventBytes(EventEncoder.encode(event))
-        bytesNamingChannel = (event.event ?? "").isEmpty ? EventBytes(EventEncoder.encode(event, typeOverride: channel)) : nil
+        bytesNamingChannel = EventBytes(EventEncoder.encode(event, typeOverride: channel, channel: channel))
     }
 
     /// The bytes for a stream subscribed to one channel, or to several.
     public func bytes(multiChannel: Bool) -> EventBytes {
-        multiChannel ? (bytesNamingChannel ?? bytes) : bytes
+        multiChannel ? bytesNamingChannel : bytes
     }
 }

@@ -276,4 +276,7 @@ extension StringProtocol {
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return String(s)
     }
+
+    /// True for a non-empty token (RFC 9110 §5.6.2): what a method or a field name is.
+    public var isHTTPToken: Bool { !isEmpty && utf8.allSatisfy(HTTPByte.isToken) }
 }

@@ -34,6 +34,15 @@ public struct EventsSettings: Sendable, Equatable {
     /// than the history, so the page can refetch its state instead of missing events silently.
     /// Default `herald-reset`. 1–64 bytes with no CR, LF or NUL, which would break the `event:` line.
     public var resetEvent = "herald-reset"
+    /// `allow_origins`: origins whose pages may open streams cross-origin with the user's cookies;
+    /// they are answered with their own origin and `Access-Control-Allow-Credentials: true`, any
+    /// other origin gets 403. Default none: only same-origin pages (no `Origin`, or the request's
+    /// own host) subscribe. `"*"` allows every origin, which lets any site read the streams with
+    /// its visitors' cookies.
+    public var allowOrigins = OriginList()
+    /// `client_script`: serve `<path>/client.js`, the script that shares one stream per origin
+    /// across tabs. Default true; when false, `client.js` is an ordinary channel name.
+    public var clientScript = true
 
     /// Every setting at its default.
     public init() {}

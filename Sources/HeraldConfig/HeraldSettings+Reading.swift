@@ -46,6 +46,8 @@ extension HeraldSettings {
         reader.read("events", "max_buffered_bytes", into: &events.maxBufferedBytes, .byteCount(in: (4 << 10)...(1 << 30)))
         reader.read("events", "padding_bytes", into: &events.paddingBytes, .byteCount(in: 0...(64 << 10)))
         reader.read("events", "reset_event", into: &events.resetEvent, .eventType(maxBytes: 64))
+        reader.read("events", "allow_origins", into: &events.allowOrigins, .originList)
+        reader.read("events", "client_script", into: &events.clientScript, .boolean)
 
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)

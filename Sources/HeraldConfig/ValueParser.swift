@@ -136,3 +136,42 @@ extension ConfigValueError {
         }
     }
 }
+
+extension ValueParser where Value == Bool {
+    /// `true` or `false`.
+    static var boolean: Self {
+        Self { value throws(ConfigValueError) in
+            guard let flag = value.bool else { throw ConfigValueError(expected: "true or false", got: ConfigValueError.describing(value)) }
+            return flag
+        }
+    }
+}
+
+extension ValueParser where Value == OriginList {
+    /// An array of origins (`["https://app.example.com"]`), or `["*"]`; a bad entry is named by
+    /// its position.
+    static var originList: Self {
+        Self { value throws(ConfigValueError) in
+            guard let array = value.array else {
+                throw ConfigValueError(expected: "an array of origins such as [\"https://app.example.com\"]",
+                                       got: ConfigValueError.describing(value))
+            }
+            var list = OriginList()
+            for (index, element) in array.enumerated() {
+                do throws(ConfigValueError) {
+                    guard let text = element.string else {
+                        throw ConfigValueError(expected: OriginList.expectedForm, got: ConfigValueError.describing(element))
+                    }
+                    if text == "*" {
+                        list.allowsAny = true
+                    } else {
+                        list.origins.insert(try OriginList.serialize(text))
+                    }
+                } catch {
+                    throw ConfigValueError(expected: "\(error.expected) at entry \(index + 1)", got: error.got)
+                }
+            }
+            return list
+        }
+    }
+}

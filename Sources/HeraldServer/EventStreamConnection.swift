@@ -30,12 +30,11 @@ final class EventStreamConnection: ConnectionDelegate {
     private var registered = false
 
     /// Opens the stream, or answers an error and closes. Returns nil when no stream opened.
-    static func open(downstream: Connection, request: HTTPRequestHead, worker: LoopWorker) -> EventStreamConnection? {
+    /// `request` is a GET or HEAD (`EventsGate` answered the others); `extraFields` go into the
+    /// response head and every refusal (CORS, so a cross-origin page can read why it failed).
+    static func open(downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField], worker: LoopWorker) -> EventStreamConnection? {
         let settings = worker.settings
-        guard request.method == "GET" || request.method == "HEAD" else {
-            refuse(downstream, ProxyError(.downstream, status: 405, "event streams are read with GET"), extra: [("Allow", "GET, HEAD")])
-            return nil
-        }
+        let cors = extraFields.map { ($0.name, $0.valueString) }
         let subscribe: SubscribeRequest
         do {
             subscribe = try SubscribeRequest.parse(
@@ -43,17 +42,17 @@ final class EventStreamConnection: ConnectionDelegate {
                 lastEventIDHeader: request.fields.first("last-event-id"),
                 maxChannels: settings.limits.maxChannelsPerConnection)
         } catch {
-            refuse(downstream, ProxyError(.downstream, status: 400, error.reason))
+            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: cors)
             return nil
         }
         let address = downstream.peerHost
         if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: subscribe.channels) {
-            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))])
+            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
             return nil
         }
         let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: subscribe.channels, address: address)
         stream.admitted = true
-        stream.start(request: request, lastEventID: subscribe.lastEventID)
+        stream.start(request: request, lastEventID: subscribe.lastEventID, extraFields: extraFields)
         return stream
     }
 
@@ -71,13 +70,14 @@ final class EventStreamConnection: ConnectionDelegate {
         downstream.closeWhenFlushed()
     }
 
-    private func start(request: HTTPRequestHead, lastEventID: String?) {
+    private func start(request: HTTPRequestHead, lastEventID: String?, extraFields: [HTTPField]) {
         let events = worker.settings.events
         var head = HTTPResponseHead(status: 200, reason: "OK")
         head.fields.append("Content-Type", "text/event-stream")
         head.fields.append("Cache-Control", "no-cache")
         head.fields.append("Connection", "keep-alive")
         head.fields.append("X-Accel-Buffering", "no")
+        head.fields.fields += extraFields
         downstream.write(head.serialized())
         if request.method == "HEAD" {
             downstream.closeWhenFlushed()

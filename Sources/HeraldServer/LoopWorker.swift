@@ -16,6 +16,8 @@ final class LoopWorker: @unchecked Sendable {
     let logger: Logger
     let limits: HTTPLimits
     let router: Router
+    let eventsGate: EventsGate
+    let clientScript: ClientScript
     let rewriter: HeadRewriter
     let pool: UpstreamPool
     let hub: Hub
@@ -50,6 +52,9 @@ final class LoopWorker: @unchecked Sendable {
         self.logger = logger
         limits = HTTPLimits(maxStartLineBytes: settings.server.maxRequestLineBytes, maxHeadBytes: settings.server.maxHeaderBytes)
         router = Router(eventsPath: settings.events.path)
+        eventsGate = EventsGate(eventsPath: settings.events.path, servesClientScript: settings.events.clientScript,
+                                allowedOrigins: settings.events.allowOrigins.origins, allowsAnyOrigin: settings.events.allowOrigins.allowsAny)
+        clientScript = ClientScript(settings: settings.events)
         rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
         pool = UpstreamPool(loop: loop, address: upstreamAddress, connectTimeout: settings.upstream.connectTimeout,
                             maxIdle: settings.upstream.maxIdleConnections, idleTimeout: settings.upstream.idleTimeout)
@@ -90,9 +95,9 @@ final class LoopWorker: @unchecked Sendable {
     }
 
     /// An events route: the client connection leaves `proxy` and becomes an event stream.
-    func openEventStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead) {
+    func openEventStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField]) {
         connections[ObjectIdentifier(proxy)] = nil
-        _ = EventStreamConnection.open(downstream: downstream, request: request, worker: self)
+        _ = EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
     }
 
     func register(_ stream: EventStreamConnection) {

@@ -166,8 +166,23 @@ final class ProxyConnection: ConnectionDelegate {
             fail(error, request: request)
         case .events:
             headTimer?.cancel()
-            state = .closing
-            worker.openEventStream(from: self, downstream: downstream, request: request)
+            switch worker.eventsGate.decide(request) {
+            case .stream(let fields):
+                state = .closing
+                worker.openEventStream(from: self, downstream: downstream, request: request, extraFields: fields)
+            case .clientScript:
+                let keepAlive = keepsAliveAfterLocalAnswer(request)
+                let (status, bytes) = worker.clientScript.response(to: request, keepAlive: keepAlive)
+                answerLocally(request, status: status, bytes: bytes, keepAlive: keepAlive)
+            case .options(let fields):
+                let keepAlive = keepsAliveAfterLocalAnswer(request)
+                var head = HTTPResponseHead(status: 204, reason: "No Content")
+                head.fields.fields = fields
+                if !keepAlive { head.fields.append("Connection", "close") }
+                answerLocally(request, status: 204, bytes: head.serialized(), keepAlive: keepAlive)
+            case .refuse(let error, let fields):
+                fail(error, request: request, extraFields: fields)
+            }
         case .forward:
             do throws(HTTPParseError) {
                 let framing = try request.bodyFraming()
@@ -382,6 +397,26 @@ final class ProxyConnection: ConnectionDelegate {
         }
     }
 
+    // MARK: Answered by Herald (client.js, OPTIONS)
+
+    /// A request Herald answers itself keeps the connection when the client wants that and sent
+    /// no body (which would have to be read and thrown away first).
+    private func keepsAliveAfterLocalAnswer(_ request: HTTPRequestHead) -> Bool {
+        request.wantsKeepAlive && !worker.isDraining && (try? request.bodyFraming()) == RequestBodyFraming.none
+    }
+
+    private func answerLocally(_ request: HTTPRequestHead, status: Int, bytes: [UInt8], keepAlive: Bool) {
+        worker.recordAccess(AccessLog.Entry(client: downstream.peerHost, request: request, status: status,
+                                            bytesSent: UInt64(bytes.count), duration: .zero))
+        downstream.write(bytes)
+        if keepAlive {
+            awaitHead()
+        } else {
+            state = .closing
+            downstream.closeWhenFlushed()
+        }
+    }
+
     private func recordAccess(_ exchange: Exchange) {
         worker.recordAccess(AccessLog.Entry(
             client: downstream.peerHost, request: exchange.request, status: exchange.status,
@@ -391,7 +426,7 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Errors
 
     /// Answers with `error` and closes; the one way an exchange ends in an error response.
-    private func fail(_ error: ProxyError, request: HTTPRequestHead?) {
+    private func fail(_ error: ProxyError, request: HTTPRequestHead?, extraFields: [HTTPField] = []) {
         switch error.source {
         case .downstream: logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
         case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
@@ -407,7 +442,7 @@ final class ProxyConnection: ConnectionDelegate {
                 bytesSent: 0, duration: ContinuousClock.now - startedAt))
         }
         state = .closing
-        downstream.write(error.response())
+        downstream.write(error.response(extraFields: extraFields.map { ($0.name, $0.valueString) }))
         downstream.closeWhenFlushed()
     }
 

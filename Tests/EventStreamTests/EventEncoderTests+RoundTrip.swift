@@ -15,7 +15,8 @@ extension EventEncoderTests {
         let (event, typeOverride) = generator.event()
         try event.validate()
 
-        let parser = EventSourceParser.parse(EventEncoder.encode(event, typeOverride: typeOverride))
+        // The channel line of multi-channel streams must change nothing a browser sees.
+        let parser = EventSourceParser.parse(EventEncoder.encode(event, typeOverride: typeOverride, channel: typeOverride))
 
         #expect(parser.events.count == 1)
         let dispatched = try #require(parser.events.first)

@@ -36,6 +36,12 @@ import Testing
         #expect(EventEncoder.encode(event, typeOverride: "orders") == bytes("id: 9\nevent: created\ndata: x\n\n"))
     }
 
+    @Test func theChannelLineFollowsTheTypeAndBrowsersIgnoreIt() {
+        let encoded = EventEncoder.encode(ServerSentEvent(id: "9", event: "created", data: "x"), channel: "orders")
+        #expect(encoded == bytes("id: 9\nevent: created\nchannel: orders\ndata: x\n\n"))
+        #expect(EventSourceParser.parse(encoded).events == [DispatchedEvent(type: "created", data: "x", lastEventID: "9")])
+    }
+
     @Test func anEmptyTypeCountsAsNoType() {
         #expect(EventEncoder.encode(ServerSentEvent(id: "1", event: "", data: "x")) == bytes("id: 1\ndata: x\n\n"))
         #expect(EventEncoder.encode(ServerSentEvent(id: "1", event: "", data: "x"), typeOverride: "a")

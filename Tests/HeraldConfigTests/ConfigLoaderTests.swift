@@ -43,6 +43,9 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "padding_bytes", "2048.0",
                  #"expected a size such as 65536 or "64KiB", got floating-point number 2048.0"#),
         BadValue("events", "reset_event", #"["reset"]"#, "expected a string, got an array"),
+        BadValue("events", "allow_origins", #""https://a.example""#,
+                 #"expected an array of origins such as ["https://app.example.com"], got "https://a.example""#),
+        BadValue("events", "client_script", #""yes""#, #"expected true or false, got "yes""#),
         BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
         BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
         BadValue("publish", "max_body_bytes", "{ mib = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
@@ -78,6 +81,18 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "path", #""events""#, #"expected a path such as "/events" starting with "/", got "events""#),
         BadValue("events", "path", #""/""#,
                  #"expected a path such as "/events" other than "/", which would leave nothing for the upstream, got "/""#),
+        BadValue("events", "allow_origins", #"["https://a.example/"]"#,
+                 #"expected an origin such as "https://app.example.com" or "http://127.0.0.1:3000", or "*" with no path, "#
+                    + #"not even a trailing "/" at entry 1, got "https://a.example/""#),
+        BadValue("events", "allow_origins", #"["https://a.example", "a.example"]"#,
+                 #"expected an origin such as "https://app.example.com" or "http://127.0.0.1:3000", or "*" (scheme http or https) "#
+                    + #"at entry 2, got "a.example""#),
+        BadValue("events", "allow_origins", #"["http://a.example:99999"]"#,
+                 #"expected an origin such as "https://app.example.com" or "http://127.0.0.1:3000", or "*" at entry 1, "#
+                    + #"got "http://a.example:99999""#),
+        BadValue("events", "allow_origins", "[3000]",
+                 #"expected an origin such as "https://app.example.com" or "http://127.0.0.1:3000", or "*" at entry 1, "#
+                    + "got integer 3000"),
         BadValue("events", "heartbeat", #""500ms""#, #"expected a duration from 1s to 1h, got "500ms""#),
         BadValue("events", "heartbeat", #""2h""#, #"expected a duration from 1s to 1h, got "2h""#),
         BadValue("events", "retry", #""61m""#, #"expected a duration from 0s to 1h, got "61m""#),

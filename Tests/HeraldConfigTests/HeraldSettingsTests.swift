@@ -33,6 +33,8 @@ import Testing
         #expect(settings.events.maxBufferedBytes == 1_048_576)
         #expect(settings.events.paddingBytes == 0)
         #expect(settings.events.resetEvent == "herald-reset")
+        #expect(settings.events.allowOrigins == OriginList())
+        #expect(settings.events.clientScript == true)
         #expect(settings.publish.listen.description == "127.0.0.1:8081")
         #expect(settings.publish.token == "")
         #expect(settings.publish.maxBodyBytes == 1_048_576)

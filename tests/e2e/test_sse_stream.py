@@ -192,6 +192,21 @@ def test_channel_is_the_event_type_on_multi_channel_streams(herald):
         assert_next_is(single, "typed", type="update")
 
 
+def test_every_event_on_a_multi_channel_stream_carries_a_channel_line(herald):
+    """EventSource ignores a field it does not know; client.js reads `channel:` to route typed events."""
+    with sse.Publisher(herald.publish_port) as pub, \
+            sse.subscribe(herald.public_port, ["alpha", "beta"]) as both, \
+            sse.subscribe(herald.public_port, "alpha") as single:
+        pub.publish("beta", "typed", event="update")
+        pub.publish("alpha", "untyped")
+        typed = assert_next_is(both, "typed", type="update")
+        untyped = assert_next_is(both, "untyped", type="alpha")
+        assert b"\nchannel: beta\n" in typed.raw, typed.raw
+        assert b"\nchannel: alpha\n" in untyped.raw, untyped.raw
+        alone = assert_next_is(single, "untyped", type="message")
+        assert b"channel:" not in alone.raw, "a one-channel stream needs no channel line: %r" % alone.raw
+
+
 def test_query_channels_are_percent_decoded(herald):
     with sse.Publisher(herald.publish_port) as pub:
         stream = sse.SSEStream(herald.public_port, "/events?channel=room%3A1%2Fa&channel=user%40x")
@@ -284,7 +299,7 @@ def test_other_methods_on_events_routes_are_405(herald, upstream, method):
     for target in ("/events/x", "/events?channel=x"):
         response = herald.request(method, target, body=b"payload" if method in ("POST", "PUT", "PATCH") else b"")
         assert response.status == 405, response
-        assert {t.strip() for t in response.header("allow", "").split(",")} == {"GET", "HEAD"}, response
+        assert {t.strip() for t in response.header("allow", "").split(",")} == {"GET", "HEAD", "OPTIONS"}, response
     assert upstream.records_since(mark) == [], "an events route reached the upstream"
 
 

@@ -1,0 +1,1 @@
+// Placeholder: the shared-connection client is being written (issue 4).
