@@ -1,0 +1,132 @@
+"""client.js's worker against a scripted stream: the parts of the SSE parsing rules and of the
+reconnect policy that Herald's own output never exercises (CR and CRLF line ends split across
+reads, a BOM, comments, `data` with no colon, an id holding NUL, an event cut off by the end of the
+stream, 503 and 404 answers).
+
+The page, client.js (with the config line Herald prepends) and the stream are all served by one
+small server here, so the worker reads exactly the bytes written below, in separate TCP writes.
+"""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from stack import REPO, wait_for
+
+CLIENT_JS = (REPO / "Sources" / "HeraldServer" / "client.js").read_bytes()
+CONFIG_LINE = b'const HERALD_CONFIG = {"path":"/events","resetEvent":"herald-reset"};\n'
+PIECE_GAP_S = 0.05  # between writes, so the browser reads them as separate chunks
+
+PAGE = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>wire</title></head><body>
+<script src="/events/client.js"></script>
+<script>
+  window.got = [];
+  window.errors = [];
+  function record(e) { window.got.push([e.channel, e.type, e.data, e.id]); }
+  HeraldEvents.subscribe('a', record, { onError: function (e) { window.errors.push(['a', e.status]); } });
+  HeraldEvents.subscribe('b', record, { events: ['custom'] });
+</script>
+</body></html>
+"""
+
+# What each connection to /events?channel=a&channel=b gets, in order: a status, then pieces of body.
+CONNECTIONS = [
+    (200, [
+        b"\xef\xbb\xbfretry: 300\r\n: a comment\r\n\r\n",
+        b"id: 1\r\nevent: a\r\nchannel: a\r\ndata: first\r",  # the CR of a CRLF ends this read ...
+        b"\ndata: line two\r\n\r\n",                          # ... its LF starts the next
+        b"id: 2\nevent: custom\nchannel: b\ndata:no space\n\n",
+        b"id: 3\revent: unwanted\rchannel: a\rdata\r\r",       # CR only; a type nobody asked for
+        b"id: 4\nevent: custom\nchannel: a\ndata: custom, but a did not ask for it\n\n",
+        b"id: 5\x00\nevent: b\nchannel: b\ndata: an id with NUL is ignored\n\n",
+        b"id: 9\ndata: cut off by the end of the stream",
+    ]),
+    (200, [
+        b"id: 6\nevent: a\nchannel: a\ndata: after the reconnect\n\n",
+        b"id: 7\nevent: herald-reset\ndata: \n\n",  # no channel line: for every subscription
+    ]),
+    (503, [b"busy"]),
+    (404, [b"gone"]),
+]
+
+
+class ScriptedServer:
+    def __init__(self):
+        self.requests = []  # (path, Last-Event-ID, monotonic time) of each stream request
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/":
+                    self.reply(200, "text/html; charset=utf-8", [PAGE])
+                elif self.path == "/events/client.js":
+                    self.reply(200, "text/javascript; charset=utf-8", [CONFIG_LINE + CLIENT_JS])
+                elif self.path.startswith("/events?"):
+                    owner.requests.append((self.path, self.headers.get("Last-Event-ID"), time.monotonic()))
+                    index = len(owner.requests) - 1
+                    status, pieces = CONNECTIONS[index] if index < len(CONNECTIONS) else (404, [b"gone"])
+                    self.reply(status, "text/event-stream" if status == 200 else "text/plain", pieces)
+                else:
+                    self.reply(404, "text/plain", [b"not found"])
+
+            def reply(self, status, content_type, pieces):
+                # HTTP/1.0 without Content-Length: the body ends when the connection closes.
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    if len(pieces) > 1:
+                        time.sleep(PIECE_GAP_S)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def test_the_worker_parses_the_stream_resumes_with_its_last_id_and_stops_on_a_4xx(browser):
+    server = ScriptedServer()
+    try:
+        browser.open(server.url + "/")
+        assert browser.run("return HeraldEvents.transport;") == "shared-worker"
+        wait_for(lambda: browser.run("return window.errors;") == [["a", 404]], timeout=20,
+                 message="the worker giving up on a 404, after the two streams and the 503")
+        got = browser.run("return window.got;")
+    finally:
+        server.stop()
+
+    assert got == [
+        ["a", "message", "first\nline two", "1"],
+        ["b", "custom", "no space", "2"],
+        ["b", "message", "an id with NUL is ignored", "4"],
+        ["a", "message", "after the reconnect", "6"],
+        ["a", "herald-reset", "", "7"],
+        ["b", "herald-reset", "", "7"],
+    ]
+    paths = [path for path, _, _ in server.requests]
+    assert paths == ["/events?channel=a&channel=b"] * 4  # and none after the 404
+    assert [last_id for _, last_id, _ in server.requests] == [None, "4", "7", "7"]
+    times = [at for _, _, at in server.requests]
+    # retry: 300 after a stream that ended; at least 1 s of backoff after the 503.
+    assert 0.25 <= times[2] - times[1] < 3
+    assert times[3] - times[2] >= 0.95
+    time.sleep(0.5)
+    assert len(server.requests) == 4
