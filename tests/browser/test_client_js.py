@@ -154,3 +154,14 @@ def test_a_channel_added_and_removed_reopens_the_one_stream_without_a_reset(star
     assert entries(browser, "log") == [["m1", m1["id"]], ["m2", m2["id"]]]
     assert page_value(browser, "return window.stillTheSamePage === true && window.extra.length === 1;")
     assert stack.herald.metric("herald_subscribers") == 1
+
+
+def test_client_js_follows_the_configured_events_path(start_stack, browser):
+    stack = start_stack(path="/live", reset_event="refetch")
+    browser.open(stack.herald.url + "/tabs")
+    wait_for(lambda: stream_state(browser)[0] == "open", message="client.js reporting its stream open")
+    assert stream_state(browser)[2] == "shared-worker"
+    assert browser.run("return HeraldEvents.config;") == {"path": "/live", "resetEvent": "refetch"}
+    wait_for(lambda: stack.herald.subscribers("orders") == 1, message="one subscriber on orders")
+    m1 = stack.herald.publish("orders", "m1")
+    wait_for(lambda: entries(browser, "log") == [["m1", m1["id"]]], message="m1")
