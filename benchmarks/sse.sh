@@ -18,11 +18,13 @@
 #   BODY_TEMPLATE CONTENT_TYPE PADDING PUBLISH_HEADER   passed to publish (see benchmarks/README.md)
 #   SUBSCRIBE_HEADER     one extra header for subscribers
 #   BENCH_CPUS           taskset CPU list for the load processes (e.g. 1 when the server is on 0)
+#   SERVER_PIDS          the server's processes (space-separated): their RSS before subscribing and
+#                        with every subscriber in, and their CPU from READY to the end, per delivery
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -ne 5 ]; then
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 subscribe_url=$1; publish_url=$2; subscribers=$3; events=$4; rate=$5
@@ -50,6 +52,11 @@ else
 fi
 pin=()
 [ -n "${BENCH_CPUS:-}" ] && pin=(taskset -c "$BENCH_CPUS")
+
+# The server's resident memory (kB, summed) and CPU time (clock ticks, summed over its processes).
+server_rss() { local kib=0 pid; for pid in ${SERVER_PIDS:-}; do kib=$((kib + $(awk '/VmRSS/ {print $2}' /proc/$pid/status))); done; echo $kib; }
+server_ticks() { local ticks=0 pid; for pid in ${SERVER_PIDS:-}; do ticks=$((ticks + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $ticks; }
+rss_before=$(server_rss)
 
 pids=()
 cleanup() {
@@ -90,6 +97,8 @@ while :; do
     sleep 0.2
 done
 echo "sse: READY, $established of $subscribers subscribed" >&2
+sleep 1  # let the last subscribe settle before the memory reading
+rss_ready=$(server_rss); ticks_ready=$(server_ticks)
 [ "$established" -gt 0 ] || { cat "$out"/subscribe-*.err >&2; exit 1; }
 
 # One publisher.
@@ -104,6 +113,9 @@ publish_args=(--url "$publish_url" --count "$events" --rate "$rate" --concurrenc
 # Subscribers end by themselves: all complete, quiet, or their duration limit.
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 pids=()
+ticks_end=$(server_ticks)
+printf '{"rss_before_kib": %d, "rss_ready_kib": %d, "cpu_seconds": %s}\n' "$rss_before" "$rss_ready" \
+    "$(python3 -c "print(($ticks_end - $ticks_ready) / $(getconf CLK_TCK))")" > "$out/server.json"
 for ((p = 0; p < processes; p++)); do grep -v '^READY ' "$out/subscribe-$p.out" >&2 || true; done
 
 python3 - "$out" "$processes" <<'PY'
@@ -115,6 +127,7 @@ try:
     pub = json.load(open(f"{out}/publish.json"))
 except (OSError, ValueError):
     pub = None
+server = json.load(open(f"{out}/server.json"))
 
 def merge_hist(hists):
     """Sums bucket counts (same layout in every process) and recomputes the figures like LatencyHistogram."""
@@ -201,6 +214,10 @@ summary = {
     "finish": sorted({s["finish"] for s in subs}),
     "publish": pub,
 }
+if server["rss_ready_kib"]:
+    server["bytes_per_subscriber"] = round((server["rss_ready_kib"] - server["rss_before_kib"]) * 1024 / max(established, 1))
+    server["cpu_us_per_delivery"] = round(server["cpu_seconds"] * 1e6 / events_total, 2) if events_total else None
+summary["server"] = server
 with open(f"{out}/summary.json", "w") as f:
     json.dump(summary, f, indent=1, sort_keys=True)
 
@@ -222,6 +239,10 @@ if pub:
     if pub["non2xx"] or pub["unanswered"]:
         line += f" ({pub['non2xx']} non-2xx, {pub['unanswered']} unanswered)"
 print(line)
+if server["rss_ready_kib"]:
+    print(f"sse: server RSS {server['rss_before_kib']} kB before, {server['rss_ready_kib']} kB subscribed "
+          f"({server['bytes_per_subscriber']} B/subscriber); CPU {server['cpu_seconds']:.2f} s after READY, "
+          f"{server['cpu_us_per_delivery']} µs/delivery")
 print(f"sse: load tool {summary['load_tool_bytes_per_connection']} B/connection, "
       f"{summary['load_tool_cpu_us_per_event']} µs CPU/event; report {out}/summary.json")
 PY

@@ -12,7 +12,7 @@ import Glibc
 final class PublishRun {
     /// How often the run checks its duration limit.
     static let checkInterval = Duration.milliseconds(100)
-    /// Connections replaced after the server closed or refused them, before the run gives up.
+    /// Connections replaced after they failed (refused, broken, a bad answer), before the run gives up.
     static let maxReconnects = 100
     /// Lag behind the schedule that counts an event as late.
     static let lateThreshold: UInt64 = 1_000_000
@@ -112,6 +112,12 @@ final class PublishRun {
             checkDone()
         }
         guard finishReason == nil else { return }
+        // Closed after a complete answer (no keep-alive, as Pushpin's publish endpoint does): an
+        // orderly close, replaced without spending the budget kept for failures.
+        if reason == nil && failedSequence == nil {
+            openConnection()
+            return
+        }
         guard reconnects < Self.maxReconnects else {
             if open == 0 { finish("gave up after \(reconnects) reconnects") }
             return

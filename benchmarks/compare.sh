@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Herald side by side with Nchan, Pushpin and nginx, in one run on this machine: SSE fan-out to
+# 1,000 and 10,000 subscribers on one channel (paced at 50 events/s and a burst of 2,000), RSS per
+# idle subscriber, time to establish the subscriptions, and proxied req/s with wrk -t1 -c64.
+# Every system runs with one worker pinned to core 0, the load on core 1 (WORKERS=2 and
+# SERVER_CPUS=0,1 for the all-cores run, where the load shares the cores).
+#
+# Usage: benchmarks/compare.sh [runs]        (default 3; medians are taken over the runs)
+# Environment: SYSTEMS (default "herald nchan pushpin"), SCENARIOS (default all, e.g. "fanout-1k-burst
+#   proxy"), WORKERS (1), SERVER_CPUS (0), LOAD_CPUS (1), OUT (bench-results/compare-<time>).
+# Writes $OUT/results.jsonl (one line per system, scenario and run) and $OUT/tables.md (medians,
+# each figure with its ratio to the best peer of the same run), which BENCHMARKS.md quotes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+systems=${SYSTEMS:-herald nchan pushpin}
+scenarios=${SCENARIOS:-fanout-1k-paced fanout-1k-burst fanout-10k-paced fanout-10k-burst proxy}
+workers=${WORKERS:-1}
+server_cpus=${SERVER_CPUS:-0}
+load_cpus=${LOAD_CPUS:-1}
+out=${OUT:-bench-results/compare-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+
+command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pushpin >/dev/null \
+    && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
+    || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin >/dev/null; }
+swift build -c release --product herald --product herald-bench >&2
+export HERALD_BIN=$PWD/.build/release/herald HERALD_BENCH=$PWD/.build/release/herald-bench
+
+source benchmarks/servers.sh
+work=$(mktemp -d)
+trap 'stop_servers; rm -rf "$work"' EXIT
+
+# fanout N M RATE SYSTEM RUN: one sse.sh run; its summary becomes a line of results.jsonl.
+fanout() {
+    local n=$1 m=$2 rate=$3 system=$4 run=$5 scenario=$6
+    local dir=$out/$scenario-$system-$run
+    env "${PUB_ENV[@]}" BENCH_CPUS="$load_cpus" SERVER_PIDS="$SERVER_PIDS" OUT="$dir" \
+        benchmarks/sse.sh "$SUB_URL" "$PUB_URL" "$n" "$m" "$rate" 2>"$dir.log" | tee -a "$out/progress.log" >&2 || true
+    python3 - "$dir/summary.json" "$system" "$scenario" "$run" >> "$out/results.jsonl" <<'PY'
+import json, sys
+path, system, scenario, run = sys.argv[1:]
+try:
+    s = json.load(open(path))
+except (OSError, ValueError):
+    print(json.dumps({"system": system, "scenario": scenario, "run": int(run), "failed": True}))
+    sys.exit()
+sb, server = s["subscribers"], s.get("server", {})
+print(json.dumps({
+    "system": system, "scenario": scenario, "run": int(run),
+    "established": s["established"], "failed_subscribes": s["failed"],
+    "deliveries": s["events"]["total"], "expected": s["events"]["expected"],
+    "deliveries_per_second": s["events"]["deliveries_per_second"],
+    "lost": sb["lost_total"], "duplicated": sb["duplicates_total"],
+    "p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"],
+    "establish_seconds": s["establish_seconds"],
+    "rss_before_kib": server.get("rss_before_kib"), "rss_ready_kib": server.get("rss_ready_kib"),
+    "bytes_per_idle_subscriber": server.get("bytes_per_subscriber"),
+    "server_cpu_us_per_delivery": server.get("cpu_us_per_delivery"),
+    "load_tool_cpu_us_per_event": s["load_tool_cpu_us_per_event"],
+}))
+PY
+}
+
+# proxy SYSTEM RUN: wrk -t1 -c64 for 10 s through the system (or straight to the upstream).
+proxy() {
+    local system=$1 run=$2 url=$3
+    local text
+    text=$(taskset -c "$load_cpus" wrk -t1 -c64 -d10s --latency "$url" 2>&1)
+    echo "$text" > "$out/proxy-$system-$run.txt"
+    python3 - "$system" "$run" "$out/proxy-$system-$run.txt" <<'PY' >> "$out/results.jsonl"
+import json, re, sys
+system, run, text = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read()
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", text)
+p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+def ms(m):
+    return None if not m else float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+print(json.dumps({"system": system, "scenario": "proxy", "run": run,
+                  "requests_per_second": float(rps.group(1)) if rps else None,
+                  "p50_ms": ms(p50), "p99_ms": ms(p99), "non2xx": int(errors.group(1)) if errors else 0}))
+PY
+    echo "proxy $system run $run: $(grep Requests/sec "$out/proxy-$system-$run.txt")" | tee -a "$out/progress.log" >&2
+}
+
+for run in $(seq "$runs"); do
+    for scenario in $scenarios; do
+        if [ "$scenario" = proxy ]; then
+            start_upstream "$work" "$server_cpus"
+            SERVER_PIDS=""
+            proxy direct "$run" http://127.0.0.1:18430/
+            for system in nginx $systems; do
+                [ "$system" = nchan ] && continue  # Nchan is no reverse proxy
+                case $system in
+                    nginx) start_nginx_proxy "$work" "$server_cpus" "$workers" ;;
+                    *) start_$system "$work" "$server_cpus" "$workers" ;;
+                esac
+                proxy "$system" "$run" "$PROXY_URL"
+                stop_servers
+                start_upstream "$work" "$server_cpus"
+            done
+            stop_servers
+            continue
+        fi
+        case $scenario in
+            fanout-1k-paced) args=(1000 500 50) ;;
+            fanout-1k-burst) args=(1000 2000 burst) ;;
+            fanout-10k-paced) args=(10000 500 50) ;;
+            fanout-10k-burst) args=(10000 2000 burst) ;;
+            *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+        esac
+        for system in $systems; do
+            start_upstream "$work" "$server_cpus"
+            start_$system "$work" "$server_cpus" "$workers"
+            echo "== run $run $scenario $system" | tee -a "$out/progress.log" >&2
+            fanout "${args[@]}" "$system" "$run" "$scenario"
+            stop_servers
+            sleep 2  # let TIME_WAIT and the kernel's socket memory settle between systems
+        done
+    done
+done
+
+python3 benchmarks/tables.py "$out/results.jsonl" > "$out/tables.md"
+cat "$out/tables.md"
