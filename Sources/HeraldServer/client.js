@@ -78,7 +78,8 @@
     function chooseTransport() {
       if (typeof SharedWorker === 'function' && sameOrigin) {
         try {
-          return new SharedWorkerTransport(CONFIG.path + '/client.js', fallBack);
+          // The same absolute URL from every page, so every tab reaches the same worker.
+          return new SharedWorkerTransport(streamBase + '/client.js', fallBack);
         } catch (error) {
           // SecurityError (sandboxed frame, CSP worker-src, ...): the fallback still works.
         }
