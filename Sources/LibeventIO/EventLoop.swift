@@ -19,6 +19,11 @@ public final class EventLoop: @unchecked Sendable {
     let base: OpaquePointer
     private var wakeEvent: OpaquePointer?
     private let pending = Mutex<[@Sendable () -> Void]>([])
+    /// Activated when a connection first has bytes to write in a turn; it runs after every
+    /// callback already active, so each connection is written once per turn.
+    private var flushEvent: OpaquePointer?
+    /// Connections with bytes queued this turn (touched on the loop's thread only).
+    private var connectionsToFlush: [Connection] = []
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
     /// (measured here: a 10k-subscriber fan-out pass about 5× faster).
@@ -31,9 +36,16 @@ public final class EventLoop: @unchecked Sendable {
         let arg = Unmanaged.passUnretained(self).toOpaque()
         wakeEvent = event_new(base, -1, Int16(EV_PERSIST), eventLoopWakeCallback, arg)
         if wakeEvent == nil { event_base_free(base); throw LibeventError(operation: "event_new (wake-up)") }
+        flushEvent = event_new(base, -1, 0, eventLoopFlushCallback, arg)
+        if flushEvent == nil {
+            event_free(wakeEvent)
+            event_base_free(base)
+            throw LibeventError(operation: "event_new (flush)")
+        }
     }
 
     deinit {
+        if let flushEvent { event_free(flushEvent) }
         if let wakeEvent { event_free(wakeEvent) }
         event_base_free(base)
     }
@@ -57,6 +69,20 @@ public final class EventLoop: @unchecked Sendable {
         if wasEmpty, let wakeEvent { event_active(wakeEvent, EV_READ, 0) }
     }
 
+    /// Has `connection` written at the end of this turn (on the loop's thread).
+    func deferFlush(_ connection: Connection) {
+        connectionsToFlush.append(connection)
+        if connectionsToFlush.count == 1, let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
+    }
+
+    /// Fires once the turn's other callbacks ran: writes every connection queued in it. A
+    /// connection written to during this pass (a drain handler writing more) waits for the next.
+    fileprivate func flushConnections() {
+        let batch = connectionsToFlush
+        connectionsToFlush.removeAll(keepingCapacity: true)
+        for connection in batch { connection.flush() }
+    }
+
     /// Fires on the loop's thread after another thread queued work.
     fileprivate func runPending() {
         let work = pending.withLock { queue in
@@ -68,6 +94,12 @@ public final class EventLoop: @unchecked Sendable {
 }
 
 // MARK: - C callbacks
+
+/// Fires at the end of a turn in which a connection queued bytes.
+private func eventLoopFlushCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: arg is the loop, which frees this event in deinit, so it outlives every callback.
+    Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue().flushConnections()
+}
 
 /// Fires when `execute(_:)` activated the wake-up event.
 private func eventLoopWakeCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
