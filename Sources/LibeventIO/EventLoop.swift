@@ -22,8 +22,15 @@ public final class EventLoop: @unchecked Sendable {
     /// Activated when a connection first has bytes to write in a turn; it runs after every
     /// callback already active, so each connection is written once per turn.
     private var flushEvent: OpaquePointer?
-    /// Connections with bytes queued this turn (touched on the loop's thread only).
+    /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on
+    /// (touched on the loop's thread only).
     private var connectionsToFlush: [Connection] = []
+    private var nextToFlush = 0
+    /// Connections written per flush callback. Between slices the loop runs whatever else became
+    /// active (a hand-off bringing new events), so with thousands of streams to write, events that
+    /// arrive during a pass join it for every stream not yet written, instead of waiting for the
+    /// whole pass to end and then for a pass of their own. 256 writes take about 2 ms here.
+    static let flushSlice = 256
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
     /// (measured here: a 10k-subscriber fan-out pass about 5× faster).
@@ -72,15 +79,30 @@ public final class EventLoop: @unchecked Sendable {
     /// Has `connection` written at the end of this turn (on the loop's thread).
     func deferFlush(_ connection: Connection) {
         connectionsToFlush.append(connection)
-        if connectionsToFlush.count == 1, let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
+        if connectionsToFlush.count - nextToFlush == 1, let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
     }
 
-    /// Fires once the turn's other callbacks ran: writes every connection queued in it. A
-    /// connection written to during this pass (a drain handler writing more) waits for the next.
+    /// Fires once the callbacks active before it ran: writes the next slice of queued connections,
+    /// and comes back after whatever became active meanwhile while any are left. A connection
+    /// queued again after its write goes to the back.
     fileprivate func flushConnections() {
-        let batch = connectionsToFlush
-        connectionsToFlush.removeAll(keepingCapacity: true)
-        for connection in batch { connection.flush() }
+        let end = min(connectionsToFlush.count, nextToFlush + Self.flushSlice)
+        while nextToFlush < end {
+            let connection = connectionsToFlush[nextToFlush]
+            nextToFlush += 1
+            connection.flush()
+        }
+        if nextToFlush == connectionsToFlush.count {
+            connectionsToFlush.removeAll(keepingCapacity: true)
+            nextToFlush = 0
+        } else {
+            // Long queues shed their written front now and then, so memory follows the backlog.
+            if nextToFlush >= 4096 {
+                connectionsToFlush.removeFirst(nextToFlush)
+                nextToFlush = 0
+            }
+            if let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
+        }
     }
 
     /// Fires on the loop's thread after another thread queued work.
