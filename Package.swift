@@ -31,7 +31,7 @@ let package = Package(
         // Channels, subscribers, bounded queues, replay history. No IO.
         .target(name: "Fanout", dependencies: ["EventStream"]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
-        .target(name: "Proxy", dependencies: ["HTTP1"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
         // proxy.conf -> validated settings.
         .target(name: "HeraldConfig", dependencies: ["TOMLKit"]),
         // Runs the state machines on LibeventIO connections; lifecycle.

@@ -43,10 +43,30 @@ public struct EventsSettings: Sendable, Equatable {
     /// `client_script`: serve `<path>/client.js`, the script that shares one stream per origin
     /// across tabs. Default true; when false, `client.js` is an ordinary channel name.
     public var clientScript = true
+    /// `authorize`: who decides which streams open. `none`: whoever reaches Herald subscribes to
+    /// any channel. `upstream`: before a stream opens Herald asks the app with an auth request (a
+    /// `GET` carrying the client's cookies and credentials), except for `public_channels`; the
+    /// app's 2xx opens the stream, any other answer is relayed to the client. Default `none`, so an
+    /// app without the endpoint keeps working.
+    public var authorize = SubscribeAuthorizationMode.none
+    /// `authorize_path`: the path (with any query) of the auth request. Default "": the subscribe
+    /// request's own path and query, so the app sees `GET /events/<channel>` as the browser sent it.
+    public var authorizePath = ""
+    /// `public_channels`: channel patterns that need no auth request (see `ChannelPatternList`).
+    /// Default none: with `authorize = "upstream"` every channel is checked.
+    public var publicChannels = ChannelPatternList()
 
     /// Every setting at its default.
     public init() {}
 
     /// `retry` in whole milliseconds, as the `retry:` field is written.
     public var retryMilliseconds: Int { Int(retry.wholeMilliseconds) }
+}
+
+/// `events.authorize`: whether the app is asked before a stream opens.
+public enum SubscribeAuthorizationMode: String, Sendable, Equatable, CaseIterable {
+    /// Every subscribe request is admitted (subject to the limits).
+    case none
+    /// The app answers an auth request for every stream not on a public channel.
+    case upstream
 }

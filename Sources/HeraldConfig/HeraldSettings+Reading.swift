@@ -48,6 +48,9 @@ extension HeraldSettings {
         reader.read("events", "reset_event", into: &events.resetEvent, .eventType(maxBytes: 64))
         reader.read("events", "allow_origins", into: &events.allowOrigins, .originList)
         reader.read("events", "client_script", into: &events.clientScript, .boolean)
+        reader.read("events", "authorize", into: &events.authorize, .oneOf)
+        reader.read("events", "authorize_path", into: &events.authorizePath, .authorizePath)
+        reader.read("events", "public_channels", into: &events.publicChannels, .channelPatternList)
 
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)

@@ -29,6 +29,21 @@ extension HeraldSettings {
                 message: "[server] max_request_line_bytes: expected at most server.max_header_bytes (\(limit)), "
                     + "got \(ByteCount.phrase(for: UInt64(server.maxRequestLineBytes)))"))
         }
+        if events.authorize == .none {
+            // Each of these only means something when the app is asked; set alone, it suggests a
+            // protection that is not there.
+            let unused: [(key: String, isSet: Bool, value: String)] = [
+                ("public_channels", !events.publicChannels.isEmpty,
+                 "[" + events.publicChannels.patterns.map(ConfigValueError.quoted).joined(separator: ", ") + "]"),
+                ("authorize_path", !events.authorizePath.isEmpty, ConfigValueError.quoted(events.authorizePath)),
+            ]
+            for entry in unused where entry.isSet {
+                problems.append(CrossKeyProblem(
+                    keys: ["events.authorize", "events.\(entry.key)"],
+                    message: "[events] \(entry.key): expected events.authorize = \"upstream\" for it to apply "
+                        + "(with \"none\" every channel is open to anyone), got \(entry.value)"))
+            }
+        }
         return problems
     }
 }

@@ -38,3 +38,49 @@ extension ValueParser where Value == String {
         }
     }
 }
+
+extension ValueParser where Value == String {
+    /// What `.authorizePath` accepts, as shown in messages.
+    static let authorizePathForm = #"a path such as "/auth/events", or "" for the subscribe request's own"#
+
+    /// The auth request's target: "" (the subscribe request's own), or visible ASCII starting with
+    /// `/`, a query allowed, no fragment (which never reaches a server).
+    static var authorizePath: Self {
+        .string(expected: authorizePathForm) { text throws(ConfigValueError) in
+            guard !text.isEmpty else { return text }
+            func failure(_ detail: String) -> ConfigValueError {
+                ConfigValueError(expected: "\(authorizePathForm) \(detail)", got: ConfigValueError.quoted(text))
+            }
+            guard text.hasPrefix("/") else { throw failure(#"starting with "/""#) }
+            if text.contains("#") { throw failure("with no fragment") }
+            guard text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw failure("of visible ASCII characters without spaces")
+            }
+            return text
+        }
+    }
+}
+
+extension ValueParser where Value == ChannelPatternList {
+    /// An array of channel patterns (`["news", "public:*"]`); a bad entry is named by its position.
+    static var channelPatternList: Self {
+        Self { value throws(ConfigValueError) in
+            guard let array = value.array else {
+                throw ConfigValueError(expected: #"an array of channel patterns such as ["news", "public:*"]"#,
+                                       got: ConfigValueError.describing(value))
+            }
+            var list = ChannelPatternList()
+            for (index, element) in array.enumerated() {
+                do throws(ConfigValueError) {
+                    guard let text = element.string else {
+                        throw ConfigValueError(expected: ChannelPatternList.expectedForm, got: ConfigValueError.describing(element))
+                    }
+                    try list.append(text)
+                } catch {
+                    throw ConfigValueError(expected: "\(error.expected) at entry \(index + 1)", got: error.got)
+                }
+            }
+            return list
+        }
+    }
+}

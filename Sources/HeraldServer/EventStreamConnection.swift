@@ -29,12 +29,12 @@ final class EventStreamConnection: ConnectionDelegate {
     private var admitted = false
     private var registered = false
 
-    /// Opens the stream, or answers an error and closes. Returns nil when no stream opened.
-    /// `request` is a GET or HEAD (`EventsGate` answered the others); `extraFields` go into the
-    /// response head and every refusal (CORS, so a cross-origin page can read why it failed).
-    static func open(downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField], worker: LoopWorker) -> EventStreamConnection? {
+    /// Opens a stream for a subscribe request, after an auth request when one is needed, or
+    /// answers an error and closes. `request` is a GET or HEAD (`EventsGate` answered the
+    /// others); `extraFields` go into the response head and every refusal (CORS, so a
+    /// cross-origin page can read why it failed).
+    static func open(downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField], worker: LoopWorker) {
         let settings = worker.settings
-        let cors = extraFields.map { ($0.name, $0.valueString) }
         let subscribe: SubscribeRequest
         do {
             subscribe = try SubscribeRequest.parse(
@@ -42,18 +42,38 @@ final class EventStreamConnection: ConnectionDelegate {
                 lastEventIDHeader: request.fields.first("last-event-id"),
                 maxChannels: settings.limits.maxChannelsPerConnection)
         } catch {
-            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: cors)
-            return nil
+            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: extraFields.map { ($0.name, $0.valueString) })
+            return
         }
+        if settings.events.authorize == .upstream {
+            let patterns = settings.events.publicChannels
+            let asked = subscribe.channels.filter { !patterns.matches($0) }
+            if !asked.isEmpty {
+                let pending = SubscribeAuthorization(
+                    downstream: downstream, request: request, subscribe: subscribe,
+                    publicChannels: subscribe.channels.filter(patterns.matches), askedChannels: asked,
+                    extraFields: extraFields, worker: worker)
+                worker.authorizationStarted(pending)
+                pending.begin()
+                return
+            }
+        }
+        admit(downstream: downstream, request: request, channels: subscribe.channels, lastEventID: subscribe.lastEventID,
+              extraFields: extraFields, worker: worker)
+    }
+
+    /// Admits a stream on `channels` (the limits may refuse it) and starts it.
+    static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: String?,
+                      extraFields: [HTTPField], worker: LoopWorker) {
         let address = downstream.peerHost
-        if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: subscribe.channels) {
+        if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
+            let cors = extraFields.map { ($0.name, $0.valueString) }
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
-            return nil
+            return
         }
-        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: subscribe.channels, address: address)
+        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address)
         stream.admitted = true
-        stream.start(request: request, lastEventID: subscribe.lastEventID, extraFields: extraFields)
-        return stream
+        stream.start(request: request, lastEventID: lastEventID, extraFields: extraFields)
     }
 
     private init(downstream: Connection, worker: LoopWorker, channels: [String], address: String) {

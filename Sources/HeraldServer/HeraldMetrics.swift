@@ -14,6 +14,17 @@ final class HeraldMetrics: Sendable {
     let eventsDropped: CoreMetrics.Counter
     /// From a publish arriving to its bytes being queued on every subscriber of a loop.
     let publishToWrite: CoreMetrics.Timer
+    /// How an auth request ended.
+    enum AuthorizationResult: String, CaseIterable {
+        /// A 2xx: the stream opened.
+        case granted
+        /// Any other answer: relayed to the client.
+        case refused
+        /// No usable answer: 502, 504, a bad Herald-Channels.
+        case failed
+    }
+
+    private let authRequestCounters: [AuthorizationResult: CoreMetrics.Counter]
     private let subscribers: CoreMetrics.Gauge
     private let channels: CoreMetrics.Gauge
 
@@ -29,9 +40,15 @@ final class HeraldMetrics: Sendable {
         slowSubscribersDisconnected = Counter(label: "herald_slow_subscribers_disconnected_total", factory: factory)
         eventsDropped = Counter(label: "herald_events_dropped_total", factory: factory)
         publishToWrite = Timer(label: "herald_publish_to_write_seconds", factory: factory)
+        authRequestCounters = Dictionary(uniqueKeysWithValues: AuthorizationResult.allCases.map { result in
+            (result, Counter(label: "herald_auth_requests_total", dimensions: [("result", result.rawValue)], factory: factory))
+        })
         subscribers = Gauge(label: "herald_subscribers", factory: factory)
         channels = Gauge(label: "herald_channels", factory: factory)
     }
+
+    /// Auth requests made before a stream opens, by result.
+    func authRequests(_ result: AuthorizationResult) -> CoreMetrics.Counter { authRequestCounters[result]! }
 
     /// The Prometheus text exposition, with the gauges read from `totals` first.
     func exposition(subscribers: Int, channels: Int) -> [UInt8] {

@@ -27,6 +27,8 @@ final class LoopWorker: @unchecked Sendable {
     /// How many of them are on several channels (their delivery goes event by event).
     private var multiChannelStreams = 0
     private var heartbeatTimer: LoopTimer?
+    /// Subscribe requests waiting for the app's answer to their auth request.
+    private var pendingAuthorizations: [ObjectIdentifier: SubscribeAuthorization] = [:]
     private var listener: Listener?
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
     private var nextConnectionID: UInt64
@@ -97,7 +99,15 @@ final class LoopWorker: @unchecked Sendable {
     /// An events route: the client connection leaves `proxy` and becomes an event stream.
     func openEventStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField]) {
         connections[ObjectIdentifier(proxy)] = nil
-        _ = EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
+        EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
+    }
+
+    func authorizationStarted(_ pending: SubscribeAuthorization) {
+        pendingAuthorizations[ObjectIdentifier(pending)] = pending
+    }
+
+    func authorizationAnswered(_ pending: SubscribeAuthorization) {
+        pendingAuthorizations[ObjectIdentifier(pending)] = nil
     }
 
     func register(_ stream: EventStreamConnection) {
@@ -163,6 +173,7 @@ final class LoopWorker: @unchecked Sendable {
         listener = nil
         // Streams never finish by themselves: close them now, browsers reconnect elsewhere.
         for stream in streams.all { stream.close() }
+        for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in connections.values where connection.isIdle { connection.close() }
         finishDrainingIfIdle()
     }
@@ -170,6 +181,7 @@ final class LoopWorker: @unchecked Sendable {
     /// Closes everything still open (the grace period has passed).
     func closeAll() {
         for stream in streams.all { stream.close() }
+        for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in Array(connections.values) { connection.close() }
         pool.closeAll()
         accessLog.flush()

@@ -46,6 +46,10 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "allow_origins", #""https://a.example""#,
                  #"expected an array of origins such as ["https://app.example.com"], got "https://a.example""#),
         BadValue("events", "client_script", #""yes""#, #"expected true or false, got "yes""#),
+        BadValue("events", "authorize", "true", #"expected one of "none", "upstream", got boolean true"#),
+        BadValue("events", "authorize_path", "[]", #"expected a path such as "/auth/events", or "" for the subscribe request's own, got an array"#),
+        BadValue("events", "public_channels", #""news""#,
+                 #"expected an array of channel patterns such as ["news", "public:*"], got "news""#),
         BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
         BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
         BadValue("publish", "max_body_bytes", "{ mib = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
@@ -107,6 +111,24 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "padding_bytes", "-2048", #"expected a size such as 65536 or "64KiB", got -2048"#),
         BadValue("events", "reset_event", #""""#, #"expected an event type of 1 to 64 bytes, got """#),
         BadValue("events", "reset_event", #""reset\nnow""#, #"expected an event type without CR, LF or NUL, got "reset\nnow""#),
+        BadValue("events", "authorize", #""app""#, #"expected one of "none", "upstream", got "app""#),
+        BadValue("events", "authorize_path", #""auth""#,
+                 #"expected a path such as "/auth/events", or "" for the subscribe request's own starting with "/", got "auth""#),
+        BadValue("events", "authorize_path", #""/auth#top""#,
+                 #"expected a path such as "/auth/events", or "" for the subscribe request's own with no fragment, got "/auth#top""#),
+        BadValue("events", "authorize_path", #""/my auth""#,
+                 #"expected a path such as "/auth/events", or "" for the subscribe request's own of visible ASCII "#
+                    + #"characters without spaces, got "/my auth""#),
+        BadValue("events", "public_channels", #"["news", "pub*lic"]"#,
+                 #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" ("*" only at the end) "#
+                    + #"at entry 2, got "pub*lic""#),
+        BadValue("events", "public_channels", #"["new s"]"#,
+                 #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" "#
+                    + #"(channel names use A-Z a-z 0-9 - _ . : @ /) at entry 1, got "new s""#),
+        BadValue("events", "public_channels", #"[""]"#,
+                 #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" at entry 1, got """#),
+        BadValue("events", "public_channels", "[42]",
+                 #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" at entry 1, got integer 42"#),
         BadValue("publish", "listen", #""0.0.0.0""#, #"expected "host:port", got "0.0.0.0""#),
         BadValue("publish", "token", #""my token""#, "expected visible ASCII characters without spaces, got a space at character 3"),
         BadValue("publish", "token", #""caf\u00e9""#, "expected visible ASCII characters without spaces, got U+00E9 at character 4"),
@@ -228,6 +250,9 @@ struct BadValue: Sendable, CustomTestStringConvertible {
             max_buffered_bytes = "256KiB"
             padding_bytes = 2048
             reset_event = "refetch"
+            authorize = "upstream"
+            authorize_path = "/auth/events?via=herald"
+            public_channels = ["news", "public:*"]
             [publish]
             listen = "10.0.0.5:9001"
             token = "s3cret-token"
@@ -264,6 +289,9 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         expected.events.maxBufferedBytes = 256 << 10
         expected.events.paddingBytes = 2048
         expected.events.resetEvent = "refetch"
+        expected.events.authorize = .upstream
+        expected.events.authorizePath = "/auth/events?via=herald"
+        expected.events.publicChannels = try ChannelPatternList(["news", "public:*"])
         expected.publish.token = "s3cret-token"
         expected.publish.maxBodyBytes = 64 << 20
         expected.limits.maxSubscribers = 500

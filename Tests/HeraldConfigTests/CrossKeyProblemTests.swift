@@ -46,3 +46,31 @@ import Testing
         ])
     }
 }
+
+@Suite struct AuthorizationCrossKeyTests {
+    @Test(arguments: [
+        ("public_channels = [\"news\", \"public:*\"]", "public_channels", #"["news", "public:*"]"#),
+        ("authorize_path = \"/auth\"", "authorize_path", #""/auth""#),
+    ])
+    func anAuthorizationKeyWithoutAuthorizeUpstreamIsRefused(line: String, key: String, got: String) {
+        #expect(ConfigLoader.problems(in: "[events]\n\(line)\n") == [
+            "proxy.conf: [events] \(key): expected events.authorize = \"upstream\" for it to apply "
+                + "(with \"none\" every channel is open to anyone), got \(got)",
+        ])
+    }
+
+    @Test func theSameKeysWithAuthorizeUpstreamAreAccepted() {
+        let toml = """
+            [events]
+            authorize = "upstream"
+            authorize_path = "/auth"
+            public_channels = ["news"]
+            """
+        #expect(ConfigLoader.problems(in: toml) == [])
+    }
+
+    @Test func aRefusedAuthorizeIsNotAlsoBlamedOnTheKeysThatDependOnIt() {
+        let toml = "[events]\nauthorize = \"app\"\npublic_channels = [\"news\"]\n"
+        #expect(ConfigLoader.problems(in: toml) == [#"proxy.conf: [events] authorize: expected one of "none", "upstream", got "app""#])
+    }
+}

@@ -7,6 +7,8 @@
   publish=…` line and returns a `Herald`. Teardown closes the test's connections, sends SIGTERM and
   asserts exit status 0 within 15 s (SIGKILL and failure otherwise); on failure it prints the logs.
 - `herald`: one Herald with the default config.
+- `session_app` (session): tests/e2e/session_app.py, an app with cookie sessions that answers auth
+  requests and GRIP routes; `session_app.new_user()` gives each test users of its own.
 - Every test runs under a SIGALRM bound (90 s; 900 s for @pytest.mark.big) on top of the per-read
   deadlines, so nothing hangs the suite.
 """
@@ -245,6 +247,62 @@ def _read_line_with_timeout(stream, timeout):
     reader.start()
     reader.join(timeout)
     return result[0] if result else None
+
+
+# ---------------------------------------------------------------------------------- session app
+
+
+class SessionApp:
+    """tests/e2e/session_app.py: a legacy app with cookie sessions, that answers auth requests."""
+
+    def __init__(self, proc, port):
+        self.proc = proc
+        self.port = port
+        self.url = "http://127.0.0.1:%d" % port
+        self._users = iter(range(1000, 10 ** 6))
+
+    def _get(self, target):
+        assert self.proc.poll() is None, "session app died"
+        response = httpwire.request(self.port, "GET", target, timeout=5.0)
+        assert response.status == 200, response
+        return response
+
+    def new_user(self):
+        """A user id no other test uses (the app lives for the whole session)."""
+        return str(next(self._users))
+
+    def mark(self):
+        return self._get("/__log?since=1000000000").json()["count"]
+
+    def records_since(self, mark):
+        return self._get("/__log?since=%d" % mark).json()["records"]
+
+    def auth_requests_since(self, mark):
+        return [r for r in self.records_since(mark) if r["target"].startswith(("/events", "/auth/events"))]
+
+    def grant(self, user, channels):
+        self._get("/__grant?user=%s&channels=%s" % (user, ",".join(channels)))
+
+    def drop_auth_requests(self, on):
+        self._get("/__mode?drop=%d" % (1 if on else 0))
+
+
+@pytest.fixture(scope="session")
+def session_app():
+    proc = subprocess.Popen([sys.executable, str(HERE / "session_app.py"), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        line = _read_line_with_timeout(proc.stdout, READY_TIMEOUT_S)
+        match = re.match(rb"PORT (\d+)", line or b"")
+        assert match, "session app did not start: %r" % (line,)
+        yield SessionApp(proc, int(match.group(1)))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 # --------------------------------------------------------------------------------------- herald

@@ -1,0 +1,65 @@
+/// `events.public_channels`: the channels any client may subscribe to without an auth request.
+///
+/// A pattern is a channel name, matched exactly (`"news"`), or a prefix ending in one `*`, which
+/// matches every channel starting with the prefix (`"public:*"` matches `public:prices` and
+/// `public:`); `"*"` alone matches every channel. No other wildcard exists, so a pattern can never
+/// match more than its text says.
+public struct ChannelPatternList: Sendable, Equatable {
+    /// The patterns as written, in order (for messages).
+    public private(set) var patterns: [String] = []
+    private var exact: Set<String> = []
+    private var prefixes: [String] = []
+
+    public init() {}
+
+    /// A list of already valid patterns (tests, defaults).
+    public init(_ patterns: [String]) throws(ConfigValueError) {
+        for pattern in patterns { try append(pattern) }
+    }
+
+    public var isEmpty: Bool { patterns.isEmpty }
+
+    /// True when `channel` is public.
+    public func matches(_ channel: String) -> Bool {
+        exact.contains(channel) || prefixes.contains { channel.hasPrefix($0) }
+    }
+
+    /// What one pattern may be, as shown in messages.
+    static let expectedForm = #"a channel name such as "news", or a prefix ending in "*" such as "public:*""#
+
+    /// The channel-name bytes of DESIGN §1.1 (`A–Z a–z 0–9 - _ . : @ /`), the rule Fanout's
+    /// `ChannelName` keeps: HeraldConfig imports no runtime module, so it is spelled here too.
+    static func isChannelByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"):
+            true
+        default:
+            false
+        }
+    }
+
+    /// Longest channel name (DESIGN §1.1).
+    static let maxNameBytes = 200
+
+    /// Adds one pattern, or says why it can never match a channel.
+    mutating func append(_ pattern: String) throws(ConfigValueError) {
+        let isPrefix = pattern.hasSuffix("*")
+        let name = isPrefix ? String(pattern.dropLast()) : pattern
+        let bytes = Array(name.utf8)
+        func failure(_ detail: String) -> ConfigValueError {
+            ConfigValueError(expected: Self.expectedForm + detail, got: ConfigValueError.quoted(pattern))
+        }
+        if name.contains("*") { throw failure(#" ("*" only at the end)"#) }
+        if bytes.isEmpty && !isPrefix { throw failure("") }
+        if bytes.count > Self.maxNameBytes { throw failure(" of at most \(Self.maxNameBytes) bytes") }
+        if !bytes.allSatisfy(Self.isChannelByte) { throw failure(" (channel names use A-Z a-z 0-9 - _ . : @ /)") }
+        patterns.append(pattern)
+        if isPrefix {
+            if !prefixes.contains(name) { prefixes.append(name) }
+        } else {
+            exact.insert(name)
+        }
+    }
+}

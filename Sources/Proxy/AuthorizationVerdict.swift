@@ -1,0 +1,49 @@
+// What the app's answer to an auth request means for a stream. Pure: the response head in, a
+// verdict out.
+//
+// A 2xx grants; its `Herald-Channels` header, when present, is the channel set (narrowing the
+// request, or naming per-user channels such as `user:42`); without it the asked channels are
+// granted. Public channels the client asked for are kept whatever the app says: they were never
+// asked about. Any other status refuses, and that answer is relayed to the client.
+
+import Fanout
+import HTTP1
+
+public enum AuthorizationVerdict: Sendable, Equatable {
+    /// Open the stream on these channels: the public ones asked for, then the granted ones.
+    case granted([String])
+    /// The app refused (any status but 2xx): relay its answer to the client.
+    case refused
+    /// A 2xx Herald cannot act on: a bad `Herald-Channels` (502), or one granting nothing (403).
+    case unusable(ProxyError)
+
+    /// The response header that lists the granted channels.
+    public static let channelsField = "herald-channels"
+
+    /// Decides from the app's response `head` to a request asking about `asked`; `publicChannels`
+    /// are those of the subscribe request that needed no asking.
+    public static func decide(_ head: HTTPResponseHead, asked: [String], publicChannels: [String],
+                              maxChannels: Int) -> AuthorizationVerdict {
+        guard (200..<300).contains(head.status) else { return .refused }
+        var granted = asked
+        if head.fields.contains(channelsField) {
+            granted = head.fields.values(channelsField).flatMap { value in
+                String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingASCIIWhitespace() }
+            }.filter { !$0.isEmpty }
+            if let bad = granted.first(where: { !ChannelName.isValid($0) }) {
+                return .unusable(ProxyError(.upstream, status: 502,
+                                            "the app's Herald-Channels names an invalid channel \"\(bad.prefix(64))\": \(ChannelName.problem(bad))"))
+            }
+        }
+        var seen = Set<String>()
+        let channels = (publicChannels + granted).filter { seen.insert($0).inserted }
+        guard !channels.isEmpty else {
+            return .unusable(ProxyError(.downstream, status: 403, "the app granted no channel"))
+        }
+        guard channels.count <= maxChannels else {
+            return .unusable(ProxyError(.upstream, status: 502,
+                                        "the app granted \(channels.count) channels, more than limits.max_channels_per_connection (\(maxChannels))"))
+        }
+        return .granted(channels)
+    }
+}
