@@ -15,9 +15,9 @@ public enum EventEncoder {
     /// none, since browsers read `event:` with nothing as `message`), `retry: <ms>` if set and not
     /// negative, then one `data: <line>` per line of data (split on CRLF, lone CR and lone LF; empty
     /// data gives one `data: ` line, so the browser dispatches an event whose data is ""), then "\n".
-    /// With `channel`, a `channel: <name>` line follows the type: EventSource ignores a field it
-    /// does not know, and a reader of its own (client.js) learns the channel of each event.
-    public static func encode(_ event: ServerSentEvent, typeOverride: String? = nil, channel: String? = nil) -> [UInt8] {
+    /// Each of `channels` gets a `channel: <name>` line after the type: EventSource ignores a
+    /// field it does not know, and a reader of its own (client.js) learns the channels of each event.
+    public static func encode(_ event: ServerSentEvent, typeOverride: String? = nil, channels: [String] = []) -> [UInt8] {
         let type = nonEmpty(event.event) ?? nonEmpty(typeOverride)
         let retry = event.retry.flatMap { $0 >= 0 ? $0 : nil }
         // A contiguous copy: scanning an array is several times faster than walking String.UTF8View.
@@ -27,7 +27,7 @@ public enum EventEncoder {
         var capacity = 4 + event.id.utf8.count + 1 + lines.count * 7 + lines.bytes + 1
         if let type { capacity += 7 + type.utf8.count + 1 }
         if let retryDigits { capacity += 7 + retryDigits.utf8.count + 1 }
-        if let channel { capacity += 9 + channel.utf8.count + 1 }
+        for channel in channels { capacity += 9 + channel.utf8.count + 1 }
         var out: [UInt8] = []
         out.reserveCapacity(capacity)
 
@@ -39,7 +39,7 @@ public enum EventEncoder {
             appendSingleLine(type, to: &out)
             out.append(UInt8(ascii: "\n"))
         }
-        if let channel {
+        for channel in channels {
             out.append(contentsOf: "channel: ".utf8)
             appendSingleLine(channel, to: &out)
             out.append(UInt8(ascii: "\n"))

@@ -99,7 +99,8 @@ public final class Hub: Sendable {
             published.reserveCapacity(channels.count)
             var first: PublishedEvent?
             for name in channels {
-                let item = PublishedEvent(sequence: sequence, channel: name, event: event, publishedAt: now, sharing: first)
+                let item = PublishedEvent(sequence: sequence, channel: name, event: event, publishedAt: now,
+                                          sharing: first, publishedTo: channels)
                 first = first ?? item
                 state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
                     .history.append(item)

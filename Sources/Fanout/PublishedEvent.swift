@@ -15,20 +15,56 @@ public final class PublishedEvent: Sendable {
     /// For streams on several channels: the same event with a `channel: <channel>` line, and with
     /// `event: <channel>` when the publisher gave no type, so the page can tell channels apart.
     public let bytesNamingChannel: EventBytes
+    /// The publish this event came from, when it named several channels (shared by its events).
+    private let publish: MultiChannelPublish?
 
     /// `sharing` is the same publish on another channel: its bytes are reused, not encoded again.
+    /// `publishedTo` is every channel of the publish, in the publisher's order.
     public init(sequence: UInt64, channel: String, event: ServerSentEvent, publishedAt: ContinuousClock.Instant,
-                sharing other: PublishedEvent? = nil) {
+                sharing other: PublishedEvent? = nil, publishedTo channels: [String]? = nil) {
         self.sequence = sequence
         self.channel = channel
         id = event.id
         self.publishedAt = publishedAt
         bytes = other?.bytes ?? EventBytes(EventEncoder.encode(event))
-        bytesNamingChannel = EventBytes(EventEncoder.encode(event, typeOverride: channel, channel: channel))
+        bytesNamingChannel = EventBytes(EventEncoder.encode(event, typeOverride: channel, channels: [channel]))
+        if let publish = other?.publish {
+            self.publish = publish
+        } else if let channels, channels.count > 1 {
+            publish = MultiChannelPublish(event: event, channels: channels)
+        } else {
+            publish = nil
+        }
     }
 
-    /// The bytes for a stream subscribed to one channel, or to several.
-    public func bytes(multiChannel: Bool) -> EventBytes {
-        multiChannel ? bytesNamingChannel : bytes
+    /// The bytes for a stream on `streamChannels`. A stream on several of the channels this
+    /// event was published to gets it once (`Hub.replay` and the delivery skip the copies of one
+    /// sequence) naming each of them, so client.js hands it to the tabs of every one; that case
+    /// is encoded for the stream, the others are shared.
+    public func bytes(forStreamOn streamChannels: [String]) -> EventBytes {
+        guard streamChannels.count > 1 else { return bytes }
+        guard let publish else { return bytesNamingChannel }
+        let shared = publish.channelsInOrder(of: streamChannels)
+        guard shared.count > 1 else { return bytesNamingChannel }
+        return EventBytes(EventEncoder.encode(publish.event, typeOverride: shared[0], channels: shared))
+    }
+}
+
+/// One publish to several channels, as the events of each of them refer to it.
+private final class MultiChannelPublish: Sendable {
+    let event: ServerSentEvent
+    /// Each channel's place in the publisher's list.
+    private let order: [String: Int]
+
+    init(event: ServerSentEvent, channels: [String]) {
+        self.event = event
+        var order: [String: Int] = [:]
+        for (index, channel) in channels.enumerated() where order[channel] == nil { order[channel] = index }
+        self.order = order
+    }
+
+    /// Those of `channels` that this publish named, in the publisher's order.
+    func channelsInOrder(of channels: [String]) -> [String] {
+        channels.compactMap { channel in order[channel].map { (channel, $0) } }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 }

@@ -119,7 +119,7 @@ final class EventStreamConnection: ConnectionDelegate {
             downstream.write(bytes)
         }
         if !plan.events.isEmpty {
-            queue(EventBytes(concatenating: plan.events.map { $0.bytes(multiChannel: isMultiChannel) }), events: plan.events.count)
+            queue(EventBytes(concatenating: plan.events.map { $0.bytes(forStreamOn: channels) }), events: plan.events.count)
         }
         worker.register(self)
         registered = true
@@ -158,7 +158,7 @@ final class EventStreamConnection: ConnectionDelegate {
     }
 
     private func write(_ event: PublishedEvent) {
-        queue(event.bytes(multiChannel: isMultiChannel), events: 1)
+        queue(event.bytes(forStreamOn: channels), events: 1)
     }
 
     private func queue(_ bytes: EventBytes, events: Int) {

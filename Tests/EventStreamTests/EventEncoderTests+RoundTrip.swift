@@ -16,7 +16,7 @@ extension EventEncoderTests {
         try event.validate()
 
         // The channel line of multi-channel streams must change nothing a browser sees.
-        let parser = EventSourceParser.parse(EventEncoder.encode(event, typeOverride: typeOverride, channel: typeOverride))
+        let parser = EventSourceParser.parse(EventEncoder.encode(event, typeOverride: typeOverride, channels: typeOverride.map { [$0] } ?? []))
 
         #expect(parser.events.count == 1)
         let dispatched = try #require(parser.events.first)

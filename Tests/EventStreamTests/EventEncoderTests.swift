@@ -36,9 +36,9 @@ import Testing
         #expect(EventEncoder.encode(event, typeOverride: "orders") == bytes("id: 9\nevent: created\ndata: x\n\n"))
     }
 
-    @Test func theChannelLineFollowsTheTypeAndBrowsersIgnoreIt() {
-        let encoded = EventEncoder.encode(ServerSentEvent(id: "9", event: "created", data: "x"), channel: "orders")
-        #expect(encoded == bytes("id: 9\nevent: created\nchannel: orders\ndata: x\n\n"))
+    @Test func channelLinesFollowTheTypeAndBrowsersIgnoreThem() {
+        let encoded = EventEncoder.encode(ServerSentEvent(id: "9", event: "created", data: "x"), channels: ["orders", "news"])
+        #expect(encoded == bytes("id: 9\nevent: created\nchannel: orders\nchannel: news\ndata: x\n\n"))
         #expect(EventSourceParser.parse(encoded).events == [DispatchedEvent(type: "created", data: "x", lastEventID: "9")])
     }
 

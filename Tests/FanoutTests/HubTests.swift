@@ -25,7 +25,16 @@ import Testing
         #expect(events.map(\.channel) == ["a", "b"])
         #expect(events[0].sequence == events[1].sequence)
         #expect(events[0].bytes === events[1].bytes)
-        #expect(String(decoding: events[1].bytes(multiChannel: true).array, as: UTF8.self).contains("event: b\n"))
+        #expect(String(decoding: events[1].bytes(forStreamOn: ["b", "c"]).array, as: UTF8.self).contains("event: b\n"))
+    }
+
+    @Test func aStreamOnSeveralChannelsOfOnePublishIsToldEachOfThemInThePublishersOrder() {
+        let events = publish(hub(), "x", to: ["news", "orders", "user:1"])
+        let text = String(decoding: events[1].bytes(forStreamOn: ["user:1", "orders", "other"]).array, as: UTF8.self)
+        #expect(text == "id: t-1\nevent: orders\nchannel: orders\nchannel: user:1\ndata: x\n\n")
+        // one shared channel: the event's own multi-channel bytes; one channel: the plain bytes
+        #expect(events[0].bytes(forStreamOn: ["news", "other"]) === events[0].bytesNamingChannel)
+        #expect(events[0].bytes(forStreamOn: ["news"]) === events[0].bytes)
     }
 
     @Test func replayReturnsWhatCameAfterTheIdInPublishOrderAcrossChannels() {

@@ -185,6 +185,14 @@ class Herald:
 
     # The publish listener, as the app (or an operator with curl) uses it.
 
+    def publish_json(self, payload):
+        """POST /publish with a JSON body: the 202 answer's array of results."""
+        status, _, body = http("POST", self.publish_url + "/publish", json.dumps(payload),
+                               headers={"Content-Type": "application/json"})
+        if status != 202:
+            raise StackError("publish of %r answered %s: %r" % (payload, status, body))
+        return json.loads(body)
+
     def publish(self, channel, data, event=None):
         """POST /publish/<channel>: the 202 answer's JSON ({"channel", "id", "subscribers"})."""
         target = "%s/publish/%s" % (self.publish_url, channel)

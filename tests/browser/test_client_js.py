@@ -165,3 +165,14 @@ def test_client_js_follows_the_configured_events_path(start_stack, browser):
     wait_for(lambda: stack.herald.subscribers("orders") == 1, message="one subscriber on orders")
     m1 = stack.herald.publish("orders", "m1")
     wait_for(lambda: entries(browser, "log") == [["m1", m1["id"]]], message="m1")
+
+
+def test_one_publish_to_two_channels_reaches_the_subscriptions_of_both(start_stack, browser):
+    """The worker's one stream carries orders and news; an event published to both arrives on it
+    once, naming both channels, and each subscription of the page gets it."""
+    stack = start_stack()
+    open_tabs(browser, stack.herald.url + "/tabs", 1)
+    results = stack.herald.publish_json({"channel": ["orders", "news"], "data": "to both"})
+    assert [r["channel"] for r in results] == ["orders", "news"]
+    wait_for(lambda: texts(browser, "log") == ["to both"] and texts(browser, "news") == ["to both"],
+             message="the event in the orders log and in the news log")

@@ -207,6 +207,26 @@ def test_every_event_on_a_multi_channel_stream_carries_a_channel_line(herald):
         assert b"channel:" not in alone.raw, "a one-channel stream needs no channel line: %r" % alone.raw
 
 
+def test_one_publish_to_several_of_a_streams_channels_names_each_of_them(herald):
+    """client.js routes by the channel lines: a tab on `news` must see an event published to
+    orders and news although the stream (x, news, orders) gets it once; replayed, likewise."""
+    def channel_lines(event):
+        return [line for line in event.raw.split(b"\n") if line.startswith(b"channel:")]
+
+    with sse.Publisher(herald.publish_port) as pub:
+        with sse.subscribe(herald.public_port, ["x", "news", "orders"]) as stream:
+            anchor = pub.publish("orders", "anchor")
+            assert_next_is(stream, "anchor", type="orders")
+            pub.publish_json({"channel": ["orders", "news"], "data": "both"})
+            live = assert_next_is(stream, "both", type="orders")
+            assert channel_lines(live) == [b"channel: orders", b"channel: news"], live.raw
+            pub.publish("x", "after")
+            assert_next_is(stream, "after", type="x")
+        with sse.subscribe(herald.public_port, ["news", "orders"], header_id=anchor["id"]) as replay:
+            replayed = assert_next_is(replay, "both", type="orders", id=live.id)
+            assert channel_lines(replayed) == [b"channel: orders", b"channel: news"], replayed.raw
+
+
 def test_query_channels_are_percent_decoded(herald):
     with sse.Publisher(herald.publish_port) as pub:
         stream = sse.SSEStream(herald.public_port, "/events?channel=room%3A1%2Fa&channel=user%40x")
