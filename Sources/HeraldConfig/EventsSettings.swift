@@ -55,6 +55,10 @@ public struct EventsSettings: Sendable, Equatable {
     /// `public_channels`: channel patterns that need no auth request (see `ChannelPatternList`).
     /// Default none: with `authorize = "upstream"` every channel is checked.
     public var publicChannels = ChannelPatternList()
+    /// `reauthorize_every`: how often each authorized stream is checked again with the credentials
+    /// it opened with; a stream the app now refuses is closed. Zero = never. Default zero: the
+    /// check costs the app one request per stream per interval.
+    public var reauthorizeEvery = Duration.zero
 
     /// Every setting at its default.
     public init() {}

@@ -51,6 +51,8 @@ extension HeraldSettings {
         reader.read("events", "authorize", into: &events.authorize, .oneOf)
         reader.read("events", "authorize_path", into: &events.authorizePath, .authorizePath)
         reader.read("events", "public_channels", into: &events.publicChannels, .channelPatternList)
+        // Below a second the app would answer little else; a day is the longest a revoked user may keep listening.
+        reader.read("events", "reauthorize_every", into: &events.reauthorizeEvery, .durationOrOff(in: .seconds(1)...Self.timeoutRange.upperBound))
 
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)

@@ -36,6 +36,7 @@ extension HeraldSettings {
                 ("public_channels", !events.publicChannels.isEmpty,
                  "[" + events.publicChannels.patterns.map(ConfigValueError.quoted).joined(separator: ", ") + "]"),
                 ("authorize_path", !events.authorizePath.isEmpty, ConfigValueError.quoted(events.authorizePath)),
+                ("reauthorize_every", events.reauthorizeEvery != .zero, ConfigValueError.quoted(events.reauthorizeEvery.configText)),
             ]
             for entry in unused where entry.isSet {
                 problems.append(CrossKeyProblem(

@@ -61,6 +61,20 @@ extension ValueParser where Value == String {
     }
 }
 
+extension ValueParser where Value == Duration {
+    /// `"0s"` for off, or a duration within `range`.
+    static func durationOrOff(in range: ClosedRange<Duration>) -> Self {
+        let expected = #""0s" (off) or a duration from \#(range.lowerBound.configText) to \#(range.upperBound.configText)"#
+        return .string(expected: Duration.expectedForm) { text throws(ConfigValueError) in
+            let duration = try Duration(parsing: text)
+            guard duration == .zero || range.contains(duration) else {
+                throw ConfigValueError(expected: expected, got: ConfigValueError.quoted(text))
+            }
+            return duration
+        }
+    }
+}
+
 extension ValueParser where Value == ChannelPatternList {
     /// An array of channel patterns (`["news", "public:*"]`); a bad entry is named by its position.
     static var channelPatternList: Self {

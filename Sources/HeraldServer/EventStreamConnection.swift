@@ -4,6 +4,9 @@
 // and the browser see the stream open), then a reset event or the replayed events, then live
 // events as the loop's hand-off delivers them. Events up to `coveredThrough` were replayed (or
 // predate the stream) and are skipped when they arrive live, so none is sent twice.
+//
+// A stream opened after an auth request keeps that request and asks it again when
+// re-authorization comes round (`reauthorize`).
 
 import EventStream
 import Fanout
@@ -19,6 +22,11 @@ final class EventStreamConnection: ConnectionDelegate {
     let channels: [String]
     private let address: String
     let isMultiChannel: Bool
+    /// The auth request that opened the stream, asked again by re-authorization (nil: no auth
+    /// request was made, for public channels or `events.authorize = "none"`).
+    let authorization: StreamAuthorization?
+    /// The re-authorization in flight, if any.
+    private var reauthorization: AuthorizationExchange?
     private var coveredThrough: UInt64 = 0
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
@@ -59,28 +67,31 @@ final class EventStreamConnection: ConnectionDelegate {
             }
         }
         admit(downstream: downstream, request: request, channels: subscribe.channels, lastEventID: subscribe.lastEventID,
-              extraFields: extraFields, worker: worker)
+              extraFields: extraFields, authorization: nil, worker: worker)
     }
 
     /// Admits a stream on `channels` (the limits may refuse it) and starts it.
     static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: String?,
-                      extraFields: [HTTPField], worker: LoopWorker) {
+                      extraFields: [HTTPField], authorization: StreamAuthorization?, worker: LoopWorker) {
         let address = downstream.peerHost
         if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
             return
         }
-        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address)
+        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
+                                           authorization: authorization)
         stream.admitted = true
         stream.start(request: request, lastEventID: lastEventID, extraFields: extraFields)
     }
 
-    private init(downstream: Connection, worker: LoopWorker, channels: [String], address: String) {
+    private init(downstream: Connection, worker: LoopWorker, channels: [String], address: String,
+                 authorization: StreamAuthorization?) {
         self.downstream = downstream
         self.worker = worker
         self.channels = channels
         self.address = address
+        self.authorization = authorization
         isMultiChannel = channels.count > 1
         downstream.attach(self)
     }
@@ -194,6 +205,47 @@ final class EventStreamConnection: ConnectionDelegate {
         downstream.close()
     }
 
+    // MARK: Re-authorization
+
+    /// Asks the app again with the auth request the stream opened with; closes the stream when the
+    /// app refuses it or no longer grants one of its channels. An app that cannot be reached or
+    /// does not answer in time keeps the stream: only an answer closes it. `done` hears the end
+    /// of the check (not when the stream closes first). False when nothing was sent (no auth
+    /// request, or one already in flight).
+    func reauthorize(_ done: @escaping () -> Void) -> Bool {
+        guard let authorization, reauthorization == nil, !downstream.isClosed else { return false }
+        let exchange = AuthorizationExchange(request: authorization.request, worker: worker)
+        reauthorization = exchange
+        exchange.begin { [unowned self] outcome in
+            self.reauthorization = nil
+            done()
+            self.reauthorized(outcome, authorization)
+        }
+        return true
+    }
+
+    private func reauthorized(_ outcome: AuthorizationExchange.Outcome, _ authorization: StreamAuthorization) {
+        let metadata: Logger.Metadata = ["channel": "\(channels.joined(separator: ","))", "client": "\(address)"]
+        switch outcome {
+        case .failed(let error):
+            worker.metrics.reauthorizations(.failed).increment()
+            worker.logger.warning("re-authorization got no answer; the stream stays open",
+                                  metadata: metadata.merging(["reason": "\(error.reason)"]) { $1 })
+        case .answered(let head, _):
+            let verdict = AuthorizationVerdict.decide(head, asked: authorization.request.askedChannels,
+                                                      publicChannels: authorization.publicChannels,
+                                                      maxChannels: worker.settings.limits.maxChannelsPerConnection)
+            if verdict.keeps(channels) {
+                worker.metrics.reauthorizations(.granted).increment()
+                return
+            }
+            worker.metrics.reauthorizations(.refused).increment()
+            worker.logger.info("stream closed: the app no longer authorizes it",
+                               metadata: metadata.merging(["status": "\(head.status)"]) { $1 })
+            close()
+        }
+    }
+
     // MARK: ConnectionDelegate
 
     /// A stream's client has nothing to say: whatever it sends is discarded.
@@ -212,6 +264,8 @@ final class EventStreamConnection: ConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: Connection) {
+        reauthorization?.cancel()
+        reauthorization = nil
         worker.streamClosed()
         if unsentEvents > 0 { worker.metrics.eventsDropped.increment(by: unsentEvents) }
         if registered {

@@ -14,17 +14,18 @@ final class HeraldMetrics: Sendable {
     let eventsDropped: CoreMetrics.Counter
     /// From a publish arriving to its bytes being queued on every subscriber of a loop.
     let publishToWrite: CoreMetrics.Timer
-    /// How an auth request ended.
+    /// How an auth request (or a re-authorization) ended.
     enum AuthorizationResult: String, CaseIterable {
-        /// A 2xx: the stream opened.
+        /// A 2xx: the stream opened (or stays open).
         case granted
-        /// Any other answer: relayed to the client.
+        /// Any other answer: relayed to the client (or the stream closed).
         case refused
-        /// No usable answer: 502, 504, a bad Herald-Channels.
+        /// No usable answer: 502, 504, a bad Herald-Channels (a re-authorized stream stays open).
         case failed
     }
 
     private let authRequestCounters: [AuthorizationResult: CoreMetrics.Counter]
+    private let reauthorizationCounters: [AuthorizationResult: CoreMetrics.Counter]
     private let subscribers: CoreMetrics.Gauge
     private let channels: CoreMetrics.Gauge
 
@@ -43,12 +44,18 @@ final class HeraldMetrics: Sendable {
         authRequestCounters = Dictionary(uniqueKeysWithValues: AuthorizationResult.allCases.map { result in
             (result, Counter(label: "herald_auth_requests_total", dimensions: [("result", result.rawValue)], factory: factory))
         })
+        reauthorizationCounters = Dictionary(uniqueKeysWithValues: AuthorizationResult.allCases.map { result in
+            (result, Counter(label: "herald_reauthorizations_total", dimensions: [("result", result.rawValue)], factory: factory))
+        })
         subscribers = Gauge(label: "herald_subscribers", factory: factory)
         channels = Gauge(label: "herald_channels", factory: factory)
     }
 
     /// Auth requests made before a stream opens, by result.
     func authRequests(_ result: AuthorizationResult) -> CoreMetrics.Counter { authRequestCounters[result]! }
+
+    /// Re-authorizations of open streams, by result.
+    func reauthorizations(_ result: AuthorizationResult) -> CoreMetrics.Counter { reauthorizationCounters[result]! }
 
     /// The Prometheus text exposition, with the gauges read from `totals` first.
     func exposition(subscribers: Int, channels: Int) -> [UInt8] {

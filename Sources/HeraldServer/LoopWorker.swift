@@ -29,6 +29,8 @@ final class LoopWorker: @unchecked Sendable {
     private var heartbeatTimer: LoopTimer?
     /// Subscribe requests waiting for the app's answer to their auth request.
     private var pendingAuthorizations: [ObjectIdentifier: SubscribeAuthorization] = [:]
+    /// Re-checks the streams opened with an auth request (`events.reauthorize_every`), if set.
+    private var reauthorizer: Reauthorizer?
     private var listener: Listener?
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
     private var nextConnectionID: UInt64
@@ -73,6 +75,9 @@ final class LoopWorker: @unchecked Sendable {
         }
         heartbeat.schedule(after: settings.events.heartbeat)
         heartbeatTimer = heartbeat
+        if settings.events.authorize == .upstream && settings.events.reauthorizeEvery > .zero {
+            reauthorizer = Reauthorizer(loop: loop, interval: settings.events.reauthorizeEvery)
+        }
     }
 
     /// Starts accepting on `address`; returns the address bound.
@@ -113,11 +118,13 @@ final class LoopWorker: @unchecked Sendable {
     func register(_ stream: EventStreamConnection) {
         streams.add(stream, to: stream.channels)
         if stream.isMultiChannel { multiChannelStreams += 1 }
+        if stream.authorization != nil { reauthorizer?.add(stream) }
     }
 
     func unregister(_ stream: EventStreamConnection) {
         streams.remove(stream, from: stream.channels)
         if stream.isMultiChannel { multiChannelStreams -= 1 }
+        if stream.authorization != nil { reauthorizer?.remove(stream) }
     }
 
     /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).
@@ -180,6 +187,7 @@ final class LoopWorker: @unchecked Sendable {
 
     /// Closes everything still open (the grace period has passed).
     func closeAll() {
+        reauthorizer?.stop()
         for stream in streams.all { stream.close() }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in Array(connections.values) { connection.close() }

@@ -10,6 +10,13 @@ import LibeventIO
 import Logging
 import Proxy
 
+/// What an open stream keeps of the auth request that opened it, to ask again.
+struct StreamAuthorization {
+    let request: AuthorizationRequest
+    /// The channels of the stream that are public (never asked about, kept whatever the app says).
+    let publicChannels: [String]
+}
+
 final class SubscribeAuthorization: ConnectionDelegate {
     /// The comment above each case lists the events it accepts.
     private enum State {
@@ -75,7 +82,8 @@ final class SubscribeAuthorization: ConnectionDelegate {
                 }
                 EventStreamConnection.admit(
                     downstream: downstream, request: request, channels: channels, lastEventID: subscribe.lastEventID,
-                    extraFields: extraFields, worker: worker)
+                    extraFields: extraFields,
+                    authorization: StreamAuthorization(request: authorization, publicChannels: publicChannels), worker: worker)
             case .refused:
                 worker.metrics.authRequests(.refused).increment()
                 worker.logger.debug("subscribe refused by the app", metadata: [

@@ -1,5 +1,5 @@
 // What the app's answer to an auth request means for a stream. Pure: the response head in, a
-// verdict out.
+// verdict out, the same rule when a stream opens and each time it is re-authorized.
 //
 // A 2xx grants; its `Herald-Channels` header, when present, is the channel set (narrowing the
 // request, or naming per-user channels such as `user:42`); without it the asked channels are
@@ -45,5 +45,13 @@ public enum AuthorizationVerdict: Sendable, Equatable {
                                         "the app granted \(channels.count) channels, more than limits.max_channels_per_connection (\(maxChannels))"))
         }
         return .granted(channels)
+    }
+
+    /// True when an open stream on `channels` may stay open after this verdict of a
+    /// re-authorization: the app still grants every one of them. Re-authorization never adds a
+    /// channel to an open stream; one the app no longer grants closes it.
+    public func keeps(_ channels: [String]) -> Bool {
+        guard case .granted(let granted) = self else { return false }
+        return Set(channels).isSubset(of: granted)
     }
 }

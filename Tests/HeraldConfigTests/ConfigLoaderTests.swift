@@ -50,6 +50,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "authorize_path", "[]", #"expected a path such as "/auth/events", or "" for the subscribe request's own, got an array"#),
         BadValue("events", "public_channels", #""news""#,
                  #"expected an array of channel patterns such as ["news", "public:*"], got "news""#),
+        BadValue("events", "reauthorize_every", "300", #"expected a duration such as "15s", got integer 300"#),
         BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
         BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
         BadValue("publish", "max_body_bytes", "{ mib = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
@@ -129,6 +130,9 @@ struct BadValue: Sendable, CustomTestStringConvertible {
                  #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" at entry 1, got """#),
         BadValue("events", "public_channels", "[42]",
                  #"expected a channel name such as "news", or a prefix ending in "*" such as "public:*" at entry 1, got integer 42"#),
+        BadValue("events", "reauthorize_every", #""500ms""#, #"expected "0s" (off) or a duration from 1s to 24h, got "500ms""#),
+        BadValue("events", "reauthorize_every", #""25h""#, #"expected "0s" (off) or a duration from 1s to 24h, got "25h""#),
+        BadValue("events", "reauthorize_every", #""often""#, #"expected a duration such as "15s", got "often""#),
         BadValue("publish", "listen", #""0.0.0.0""#, #"expected "host:port", got "0.0.0.0""#),
         BadValue("publish", "token", #""my token""#, "expected visible ASCII characters without spaces, got a space at character 3"),
         BadValue("publish", "token", #""caf\u00e9""#, "expected visible ASCII characters without spaces, got U+00E9 at character 4"),
@@ -253,6 +257,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
             authorize = "upstream"
             authorize_path = "/auth/events?via=herald"
             public_channels = ["news", "public:*"]
+            reauthorize_every = "5m"
             [publish]
             listen = "10.0.0.5:9001"
             token = "s3cret-token"
@@ -292,6 +297,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         expected.events.authorize = .upstream
         expected.events.authorizePath = "/auth/events?via=herald"
         expected.events.publicChannels = try ChannelPatternList(["news", "public:*"])
+        expected.events.reauthorizeEvery = .seconds(300)
         expected.publish.token = "s3cret-token"
         expected.publish.maxBodyBytes = 64 << 20
         expected.limits.maxSubscribers = 500

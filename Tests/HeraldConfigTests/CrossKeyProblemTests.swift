@@ -51,6 +51,7 @@ import Testing
     @Test(arguments: [
         ("public_channels = [\"news\", \"public:*\"]", "public_channels", #"["news", "public:*"]"#),
         ("authorize_path = \"/auth\"", "authorize_path", #""/auth""#),
+        ("reauthorize_every = \"5m\"", "reauthorize_every", #""5m""#),
     ])
     func anAuthorizationKeyWithoutAuthorizeUpstreamIsRefused(line: String, key: String, got: String) {
         #expect(ConfigLoader.problems(in: "[events]\n\(line)\n") == [
@@ -65,6 +66,7 @@ import Testing
             authorize = "upstream"
             authorize_path = "/auth"
             public_channels = ["news"]
+            reauthorize_every = "5m"
             """
         #expect(ConfigLoader.problems(in: toml) == [])
     }

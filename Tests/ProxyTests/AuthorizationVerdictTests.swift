@@ -54,4 +54,13 @@ import Testing
         #expect(error.status == 502)
         #expect(error.reason.contains("limits.max_channels_per_connection"))
     }
+
+    @Test func aReauthorizationKeepsAStreamOnlyWhileEveryOneOfItsChannelsIsStillGranted() {
+        let stream = ["news", "user:1", "team:red"]
+        #expect(AuthorizationVerdict.granted(["news", "user:1", "team:red"]).keeps(stream))
+        #expect(AuthorizationVerdict.granted(["news", "user:1", "team:red", "team:blue"]).keeps(stream))
+        #expect(!AuthorizationVerdict.granted(["news", "user:1"]).keeps(stream))
+        #expect(!AuthorizationVerdict.refused.keeps(stream))
+        #expect(!AuthorizationVerdict.unusable(ProxyError(.upstream, status: 502, "x")).keeps(stream))
+    }
 }
