@@ -16,6 +16,10 @@ public final class EventBatch {
     public private(set) lazy var bytes: EventBytes =
         events.count == 1 ? events[0].bytes : EventBytes(concatenating: events.map(\.bytes))
 
+    /// True when an item of Pushpin's format is among the events: Herald's own streams, which skip
+    /// those, cannot take `bytes` whole.
+    public private(set) lazy var containsRawContent: Bool = events.contains(where: \.isRawContent)
+
     /// Splits `events` by channel, keeping publish order within each channel and the order in
     /// which channels first appear.
     public static func byChannel(_ events: [PublishedEvent]) -> [EventBatch] {

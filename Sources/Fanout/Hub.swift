@@ -110,6 +110,20 @@ public final class Hub: Sendable {
         }
     }
 
+    /// Records an item of Pushpin's format (raw http-stream `content`) on `channel`; an empty `id`
+    /// gets one assigned, as for events. It shares the history and the order of Herald's events.
+    public func publish(rawContent content: [UInt8], id: String, to channel: String, at now: ContinuousClock.Instant) -> PublishedEvent {
+        state.withLock { state in
+            state.sequence += 1
+            let sequence = state.sequence
+            let item = PublishedEvent(sequence: sequence, channel: channel, id: id.isEmpty ? idPrefix + String(sequence) : id,
+                                      rawContent: content, publishedAt: now)
+            state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
+                .history.append(item)
+            return item
+        }
+    }
+
     // MARK: Subscribing
 
     /// Admits a stream from `address` on `channels`, counting it, or says why not.
@@ -162,6 +176,27 @@ public final class Hub: Sendable {
                 return event.sequence == previous
             }
             return ReplayPlan(reset: false, resetID: nil, events: events, coveredThrough: now)
+        }
+    }
+
+    /// What a stream held through GRIP replays: for each channel with a resume id (`prev-id`),
+    /// the events its history holds after that id; nothing for a channel without one or whose id
+    /// is not held (there is no reset event in a raw stream). One lock, so nothing published
+    /// meanwhile falls between the replay and `coveredThrough`.
+    public func replay(resumingAfter ids: [(channel: String, id: String?)]) -> ReplayPlan {
+        state.withLock { state in
+            var events: [PublishedEvent] = []
+            for (channel, id) in ids {
+                guard let id, let history = state.channels[channel]?.history, let seen = history.sequence(ofID: id) else { continue }
+                events += history.events(after: seen)
+            }
+            events.sort { $0.sequence < $1.sequence }
+            var previous: UInt64 = 0
+            events.removeAll { event in
+                defer { previous = event.sequence }
+                return event.sequence == previous
+            }
+            return ReplayPlan(reset: false, resetID: nil, events: events, coveredThrough: state.sequence)
         }
     }
 

@@ -17,6 +17,10 @@ public final class PublishedEvent: Sendable {
     public let bytesNamingChannel: EventBytes
     /// The publish this event came from, when it named several channels (shared by its events).
     private let publish: MultiChannelPublish?
+    /// True for an item published in Pushpin's format: `bytes` are its http-stream content, written
+    /// as they are to streams held through GRIP and never to Herald's own event streams, whose
+    /// every event is an SSE event with an id.
+    public let isRawContent: Bool
 
     /// `sharing` is the same publish on another channel: its bytes are reused, not encoded again.
     /// `publishedTo` is every channel of the publish, in the publisher's order.
@@ -35,6 +39,19 @@ public final class PublishedEvent: Sendable {
         } else {
             publish = nil
         }
+        isRawContent = false
+    }
+
+    /// An item of Pushpin's format: `content` goes as it is to GRIP streams (`isRawContent`).
+    public init(sequence: UInt64, channel: String, id: String, rawContent content: [UInt8], publishedAt: ContinuousClock.Instant) {
+        self.sequence = sequence
+        self.channel = channel
+        self.id = id
+        self.publishedAt = publishedAt
+        bytes = EventBytes(content)
+        bytesNamingChannel = bytes
+        publish = nil
+        isRawContent = true
     }
 
     /// The bytes for a stream on `streamChannels`. A stream on several of the channels this

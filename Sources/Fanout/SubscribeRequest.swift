@@ -13,9 +13,7 @@ public struct SubscribeRequest: Sendable, Equatable {
     }
 
     /// A refused subscribe request: the reason goes into a 400.
-    public struct Problem: Error, Sendable, Equatable {
-        public var reason: String
-    }
+    public typealias Problem = FanoutError
 
     /// Parses `target` (the request-target, starting with `eventsPath`).
     public static func parse(target: String, eventsPath: String, lastEventIDHeader: [UInt8]?,

@@ -59,6 +59,10 @@ public struct EventsSettings: Sendable, Equatable {
     /// it opened with; a stream the app now refuses is closed. Zero = never. Default zero: the
     /// check costs the app one request per stream per interval.
     public var reauthorizeEvery = Duration.zero
+    /// `grip`: a forwarded response carrying `Grip-Hold: stream` becomes a stream Herald holds on
+    /// its `Grip-Channel`s (Pushpin's GRIP). Default false: Grip-* headers pass through as
+    /// ordinary headers, since an app that never asked for GRIP must not have its responses held.
+    public var grip = false
 
     /// Every setting at its default.
     public init() {}

@@ -53,6 +53,7 @@ extension HeraldSettings {
         reader.read("events", "public_channels", into: &events.publicChannels, .channelPatternList)
         // Below a second the app would answer little else; a day is the longest a revoked user may keep listening.
         reader.read("events", "reauthorize_every", into: &events.reauthorizeEvery, .durationOrOff(in: .seconds(1)...Self.timeoutRange.upperBound))
+        reader.read("events", "grip", into: &events.grip, .boolean)
 
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)

@@ -6,7 +6,9 @@
 // predate the stream) and are skipped when they arrive live, so none is sent twice.
 //
 // A stream opened after an auth request keeps that request and asks it again when
-// re-authorization comes round (`reauthorize`).
+// re-authorization comes round (`reauthorize`). A stream held through GRIP
+// (EventStreamConnection+Grip.swift) writes the app's own head and body instead, then every item
+// as it was published.
 
 import EventStream
 import Fanout
@@ -17,13 +19,23 @@ import Logging
 import Proxy
 
 final class EventStreamConnection: ConnectionDelegate {
+    /// What the stream is written with.
+    enum Kind {
+        /// Herald's own event stream: SSE events with ids; Pushpin-format items are skipped.
+        case serverSentEvents
+        /// Held through GRIP: every item's bytes as they are (Pushpin's http-stream content, and
+        /// Herald's events in their SSE encoding); `keepAlive` on idle heartbeats.
+        case grip(keepAlive: [UInt8]?)
+    }
+
     private let downstream: Connection
     private unowned let worker: LoopWorker
     let channels: [String]
     private let address: String
     let isMultiChannel: Bool
+    let kind: Kind
     /// The auth request that opened the stream, asked again by re-authorization (nil: no auth
-    /// request was made, for public channels or `events.authorize = "none"`).
+    /// request was made, for public channels, GRIP streams or `events.authorize = "none"`).
     let authorization: StreamAuthorization?
     /// The re-authorization in flight, if any.
     private var reauthorization: AuthorizationExchange?
@@ -80,23 +92,24 @@ final class EventStreamConnection: ConnectionDelegate {
             return
         }
         let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
-                                           authorization: authorization)
+                                           kind: .serverSentEvents, authorization: authorization)
         stream.admitted = true
         stream.start(request: request, lastEventID: lastEventID, extraFields: extraFields)
     }
 
-    private init(downstream: Connection, worker: LoopWorker, channels: [String], address: String,
-                 authorization: StreamAuthorization?) {
+    init(downstream: Connection, worker: LoopWorker, channels: [String], address: String, kind: Kind,
+         authorization: StreamAuthorization?) {
         self.downstream = downstream
         self.worker = worker
         self.channels = channels
         self.address = address
+        self.kind = kind
         self.authorization = authorization
         isMultiChannel = channels.count > 1
         downstream.attach(self)
     }
 
-    private static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
+    static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
         downstream.write(error.response(extraFields: extra))
         downstream.closeWhenFlushed()
     }
@@ -129,29 +142,46 @@ final class EventStreamConnection: ConnectionDelegate {
             if plan.resetID == nil { bytes.removeFirst("id: \n".utf8.count) }
             downstream.write(bytes)
         }
-        if !plan.events.isEmpty {
-            queue(EventBytes(concatenating: plan.events.map { $0.bytes(forStreamOn: channels) }), events: plan.events.count)
+        let replayed = plan.events.filter { !$0.isRawContent }
+        if !replayed.isEmpty {
+            queue(EventBytes(concatenating: replayed.map { $0.bytes(forStreamOn: channels) }), events: replayed.count)
         }
+        worker.register(self)
+        registered = true
+    }
+
+    /// Starts a stream held through GRIP: the replay planned for its `prev-id`s, then live items.
+    /// Its head and initial body were written by the caller.
+    func startHeld(replay plan: ReplayPlan) {
+        coveredThrough = plan.coveredThrough
+        if !plan.events.isEmpty { queue(EventBytes(concatenating: plan.events.map(\.bytes)), events: plan.events.count) }
+        admitted = true
         worker.register(self)
         registered = true
     }
 
     // MARK: Delivery (on the loop's thread, from the hand-off)
 
-    /// Queues a batch of its one channel's events; skips what the replay already sent.
-    /// Returns how many events were written (a slow stream is cut after its last write).
+    /// True when the stream writes raw (Pushpin-format) items.
+    private var takesRawContent: Bool {
+        if case .grip = kind { return true }
+        return false
+    }
+
+    /// Queues a batch of its one channel's events; skips what the replay already sent, and
+    /// Pushpin-format items on Herald's own streams. Returns how many events were written (a slow
+    /// stream is cut after its last write).
     func deliver(_ batch: EventBatch) -> Int {
         guard let last = batch.events.last, last.sequence > coveredThrough else { return 0 }
-        var written = batch.events.count
-        if batch.events[0].sequence > coveredThrough {
+        var written = 0
+        if batch.events[0].sequence > coveredThrough && (takesRawContent || !batch.containsRawContent) {
             coveredThrough = last.sequence
+            written = batch.events.count
             queue(batch.bytes, events: written)
         } else {
-            written = 0
             for event in batch.events where event.sequence > coveredThrough {
                 coveredThrough = event.sequence
-                write(event)
-                written += 1
+                if write(event) { written += 1 }
             }
         }
         cutIfSlow()
@@ -163,13 +193,21 @@ final class EventStreamConnection: ConnectionDelegate {
     func deliver(_ event: PublishedEvent) -> Bool {
         guard event.sequence > coveredThrough else { return false }
         coveredThrough = event.sequence
-        write(event)
+        let written = write(event)
         cutIfSlow()
-        return true
+        return written
     }
 
-    private func write(_ event: PublishedEvent) {
-        queue(event.bytes(forStreamOn: channels), events: 1)
+    /// Queues `event` in the stream's form; false when the stream does not take it.
+    private func write(_ event: PublishedEvent) -> Bool {
+        switch kind {
+        case .serverSentEvents:
+            guard !event.isRawContent else { return false }
+            queue(event.bytes(forStreamOn: channels), events: 1)
+        case .grip:
+            queue(event.bytes, events: 1)
+        }
+        return true
     }
 
     private func queue(_ bytes: EventBytes, events: Int) {
@@ -195,7 +233,13 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
     func heartbeatTick() {
-        if !wroteSinceTick { downstream.write(EventStreamConnection.heartbeat) }
+        if !wroteSinceTick {
+            switch kind {
+            case .serverSentEvents: downstream.write(EventStreamConnection.heartbeat)
+            case .grip(let keepAlive?): downstream.write(keepAlive)
+            case .grip(nil): break  // nothing Herald could write is safe in a body of the app's own format
+            }
+        }
         wroteSinceTick = false
     }
 

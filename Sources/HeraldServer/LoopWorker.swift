@@ -107,6 +107,14 @@ final class LoopWorker: @unchecked Sendable {
         EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
     }
 
+    /// A forwarded response asked to hold its client (GRIP): the connection leaves `proxy`.
+    func holdGripStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead,
+                        response: HTTPResponseHead, body: [UInt8], instruction: GripInstruction) {
+        connections[ObjectIdentifier(proxy)] = nil
+        EventStreamConnection.hold(downstream: downstream, request: request, response: response, body: body,
+                                   instruction: instruction, worker: self)
+    }
+
     func authorizationStarted(_ pending: SubscribeAuthorization) {
         pendingAuthorizations[ObjectIdentifier(pending)] = pending
     }

@@ -62,8 +62,15 @@ final class ProxyConnection: ConnectionDelegate {
     enum ResponsePhase {
         case awaitingHead
         case body(BodyReader, BodyEncoding)
+        /// A GRIP hold (`events.grip`): the initial body is read whole before the client
+        /// connection becomes a held stream.
+        case gripBody(HTTPResponseHead, GripInstruction, BoundedBody)
         case done
     }
+
+    /// Largest initial body of a GRIP response, held whole so that nothing published can land
+    /// inside it: a page's first bytes, not a download. Larger is a 502.
+    static let maxGripBodyBytes = 64 * 1024
 
     /// The connection's phase; the comment above each case lists the events it accepts.
     enum State {
@@ -244,7 +251,11 @@ final class ProxyConnection: ConnectionDelegate {
 
     /// Fires when no response head arrived within `upstream.timeout`.
     private func upstreamTimerFired() {
-        guard case .exchanging(let exchange) = state, case .awaitingHead = exchange.response else { return }
+        guard case .exchanging(let exchange) = state else { return }
+        switch exchange.response {
+        case .awaitingHead, .gripBody: break
+        case .body, .done: return
+        }
         exchange.upstream.close()
         fail(.upstreamTimedOut, request: exchange.request)
     }
@@ -311,6 +322,23 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func relayResponseHead(_ exchange: Exchange, _ head: HTTPResponseHead) {
         upstreamTimer?.cancel()
+        var head = head
+        if worker.settings.events.grip {
+            if exchange.request.method != "HEAD" {
+                do throws(ProxyError) {
+                    if let instruction = try GripInstruction.parse(head.fields, maxChannels: worker.settings.limits.maxChannelsPerConnection) {
+                        beginGripHold(exchange, head, instruction)
+                        return
+                    }
+                } catch {
+                    exchange.upstream.close()
+                    fail(error, request: exchange.request)
+                    return
+                }
+            }
+            // Instructions are for Herald alone: with GRIP on, no Grip-* field reaches a client.
+            GripInstruction.removeGripFields(&head.fields)
+        }
         let framing: ResponseBodyFraming
         do {
             framing = try head.bodyFraming(requestMethod: exchange.request.method)
@@ -353,6 +381,10 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Phase: stream the response body
 
     private func streamResponseBody(_ exchange: Exchange) {
+        if case .gripBody = exchange.response {
+            readGripBody(exchange)
+            return
+        }
         guard case .body(var body, let encoding) = exchange.response else { return }
         let moved: (finished: Bool, dataBytes: Int)
         do {
@@ -372,6 +404,83 @@ final class ProxyConnection: ConnectionDelegate {
             exchange.upstream.setReading(false)
             readingPausedUpstream = true
         }
+    }
+
+    // MARK: Phase: hold the client as a GRIP stream (instead of streaming the body)
+
+    private func beginGripHold(_ exchange: Exchange, _ head: HTTPResponseHead, _ instruction: GripInstruction) {
+        let framing: ResponseBodyFraming
+        do {
+            framing = try head.bodyFraming(requestMethod: exchange.request.method)
+        } catch {
+            exchange.upstream.close()
+            fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
+            return
+        }
+        exchange.status = instruction.status?.code ?? head.status
+        exchange.keepAlive = false
+        exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
+        let body = BoundedBody(BodyReader(response: framing, limits: worker.limits), maxBytes: Self.maxGripBodyBytes)
+        exchange.response = .gripBody(head, instruction, body)
+        // Nothing has reached the client yet: the initial body too must come within upstream.timeout.
+        armUpstreamTimer()
+        readGripBody(exchange)
+    }
+
+    private func readGripBody(_ exchange: Exchange, upstreamEnded: Bool = false) {
+        guard case .gripBody(let head, let instruction, var body) = exchange.response else { return }
+        let upstream = exchange.upstream
+        var finished = false
+        do throws(HTTPParseError) {
+            while upstream.inputCount > 0 && !finished {
+                let wanted = Self.maxGripBodyBytes + worker.limits.maxHeadBytes + 2
+                let (consumed, done) = try upstream.withInput(upTo: wanted) { bytes throws(HTTPParseError) in try body.received(bytes) }
+                upstream.drainInput(consumed)
+                finished = done
+                if consumed == 0 { break }
+            }
+        } catch {
+            upstream.close()
+            fail(ProxyError(.upstream, status: 502, "invalid response body from upstream: \(error.reason)"), request: exchange.request)
+            return
+        }
+        if upstreamEnded && !finished {
+            guard body.endsAtClose else {
+                upstream.close()
+                fail(.upstreamRefused("connection closed before the GRIP response's body was complete"), request: exchange.request)
+                return
+            }
+            exchange.upstreamReusable = false
+            finished = true
+        }
+        guard let bytes = body.bytes else {
+            upstream.close()
+            fail(ProxyError(.upstream, status: 502, "the GRIP response's initial body is larger than \(Self.maxGripBodyBytes) bytes"),
+                 request: exchange.request)
+            return
+        }
+        guard finished else {
+            exchange.response = .gripBody(head, instruction, body)
+            return
+        }
+        guard exchange.requestBody.isFinished else {
+            upstream.close()
+            fail(ProxyError(.upstream, status: 502, "the app held the stream before the request body was sent"), request: exchange.request)
+            return
+        }
+        upstreamTimer?.cancel()
+        exchange.response = .done
+        exchange.bytesSent = UInt64(bytes.count)
+        recordAccess(exchange)
+        if exchange.upstreamReusable { worker.pool.put(upstream) } else { upstream.close() }
+        headTimer?.cancel()
+        state = .closing
+        readingPausedUpstream = false
+        readingPausedDownstream = false
+        // A held stream reads its client again, to hear it leave.
+        downstream.setReading(true)
+        worker.holdGripStream(from: self, downstream: downstream, request: exchange.request, response: head, body: bytes,
+                              instruction: instruction)
     }
 
     // MARK: Phase: finish (log, keep-alive or close)
@@ -513,7 +622,7 @@ final class ProxyConnection: ConnectionDelegate {
             } else if connection === exchange.upstream {
                 switch exchange.response {
                 case .awaitingHead: readResponseHead(exchange)
-                case .body: streamResponseBody(exchange)
+                case .body, .gripBody: streamResponseBody(exchange)
                 case .done: break
                 }
             }
@@ -625,6 +734,8 @@ final class ProxyConnection: ConnectionDelegate {
                 } else {
                     abort(exchange, reason: "upstream \(reason) mid-body")
                 }
+            case .gripBody:
+                readGripBody(exchange, upstreamEnded: true)
             case .done:
                 connection.close()
             }

@@ -5,7 +5,8 @@ import HTTP1
 
 /// The publish listener's routes: what each request gets, apart from reading and writing.
 ///
-/// `POST /publish/<channel>` and `POST /publish` publish; `GET` and `DELETE /channels/<channel>`
+/// `POST /publish/<channel>` and `POST /publish` publish (`POST /publish/` with JSON too, where
+/// Pushpin's publishers post; both JSON routes take Pushpin's `{"items": […]}` format as well); `GET` and `DELETE /channels/<channel>`
 /// inspect and close; `/healthz` and `/metrics` serve operations. All but /healthz need the
 /// bearer token when one is configured.
 final class PublishAPI: Sendable {
@@ -52,13 +53,21 @@ final class PublishAPI: Sendable {
             let totals = hub.totals
             return Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                             body: metrics.exposition(subscribers: totals.subscribers, channels: totals.channels))
-        case ("POST", "/publish"):
-            let type = head.fields.firstString("content-type")?.lowercased() ?? ""
-            guard type.hasPrefix("application/json") else {
+        case ("POST", _) where path == "/publish" || (path == "/publish/" && isJSON(head)):
+            // `/publish/` is where Pushpin's publishers post; without JSON it is a raw publish to "".
+            guard isJSON(head) else {
                 return .text(415, "expected Content-Type: application/json (or POST /publish/<channel> with the data as body)")
             }
             do {
-                return .json(202, publish(try PublishRequest.json(body)))
+                let parsed = try PublishRequest.parseJSON(body)
+                if PushpinPublish.isPushpinFormat(parsed) {
+                    do {
+                        return .json(202, publish(try PushpinPublish.items(parsed)))
+                    } catch {
+                        return .text(400, error.reason)
+                    }
+                }
+                return .json(202, publish(try PublishRequest.json(parsed)))
             } catch {
                 return .text(error.status, error.reason)
             }
@@ -103,6 +112,26 @@ final class PublishAPI: Sendable {
         metrics.eventsPublished.increment(by: requests.count)
         handOff.deliver(delivered)
         return results
+    }
+
+    /// Publishes items of Pushpin's format (validated, so all or none): raw content for GRIP streams.
+    private func publish(_ items: [PushpinItem]) -> [[String: Any]] {
+        let now = ContinuousClock.now
+        var results: [[String: Any]] = []
+        var delivered: [PublishedEvent] = []
+        for item in items {
+            let event = hub.publish(rawContent: item.content, id: item.id, to: item.channel, at: now)
+            let subscribers = hub.stats(channel: event.channel)?.subscribers ?? 0
+            results.append(["channel": event.channel, "id": event.id, "subscribers": subscribers])
+            delivered.append(event)
+        }
+        metrics.eventsPublished.increment(by: items.count)
+        handOff.deliver(delivered)
+        return results
+    }
+
+    private func isJSON(_ head: HTTPRequestHead) -> Bool {
+        head.fields.firstString("content-type")?.lowercased().hasPrefix("application/json") ?? false
     }
 
     /// Compares in constant time, so the token cannot be guessed byte by byte from timings.

@@ -29,14 +29,17 @@ struct PublishRequest: Equatable {
         return request
     }
 
-    /// `POST /publish` with JSON: one object or an array of them, all valid or none published.
-    static func json(_ body: [UInt8]) throws(Problem) -> [PublishRequest] {
-        let parsed: Any
+    /// A JSON publish body, parsed (either format: Herald's, or Pushpin's with `items`).
+    static func parseJSON(_ body: [UInt8]) throws(Problem) -> Any {
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body), options: [])
+            return try JSONSerialization.jsonObject(with: Data(body), options: [])
         } catch {
             throw Problem(reason: "invalid JSON")
         }
+    }
+
+    /// `POST /publish` with JSON: one object or an array of them, all valid or none published.
+    static func json(_ parsed: Any) throws(Problem) -> [PublishRequest] {
         let objects: [Any] = (parsed as? [Any]) ?? [parsed]
         guard !objects.isEmpty else { throw Problem(reason: "empty array: nothing to publish") }
         var requests: [PublishRequest] = []

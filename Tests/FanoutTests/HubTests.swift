@@ -101,3 +101,41 @@ import Testing
         #expect(hub.totals.channels == 0)
     }
 }
+
+@Suite struct HubRawContentTests {
+    private func hub() -> Hub {
+        Hub(limits: HubLimits(historySize: 100, historyTTL: .seconds(60), maxSubscribers: 10, maxSubscribersPerIP: 5), instance: "t")
+    }
+
+    @Test func aPushpinItemSharesTheOrderAndHistoryOfEventsAndKeepsItsBytes() {
+        let hub = hub()
+        let event = hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0]
+        let item = hub.publish(rawContent: Array("raw\n".utf8), id: "", to: "c", at: .now)
+        #expect(item.sequence == event.sequence + 1)
+        #expect(item.id == "t-2")
+        #expect(item.isRawContent && !event.isRawContent)
+        #expect(item.bytes.array == Array("raw\n".utf8))
+        #expect(item.bytes(forStreamOn: ["c", "d"]).array == Array("raw\n".utf8))
+        #expect(hub.stats(channel: "c")?.eventsHeld == 2)
+    }
+
+    @Test func aHeldStreamReplaysEachChannelAfterItsOwnResumeID() {
+        let hub = hub()
+        for (id, channel) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("b2", "b"), ("a3", "a")] {
+            _ = hub.publish(rawContent: Array(id.utf8), id: id, to: channel, at: .now)
+        }
+        let plan = hub.replay(resumingAfter: [("a", "a1"), ("b", "b1")])
+        #expect(plan.events.map(\.id) == ["a2", "b2", "a3"])
+        #expect(plan.coveredThrough == 5)
+        #expect(!plan.reset)
+        #expect(hub.replay(resumingAfter: [("a", nil), ("b", "unknown")]).events.isEmpty)
+    }
+
+    @Test func aBatchKnowsWhenItHoldsPushpinItems() {
+        let hub = hub()
+        let event = hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0]
+        #expect(!EventBatch(channel: "c", events: [event]).containsRawContent)
+        let item = hub.publish(rawContent: [1], id: "", to: "c", at: .now)
+        #expect(EventBatch(channel: "c", events: [event, item]).containsRawContent)
+    }
+}

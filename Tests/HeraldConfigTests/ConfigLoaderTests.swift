@@ -51,6 +51,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("events", "public_channels", #""news""#,
                  #"expected an array of channel patterns such as ["news", "public:*"], got "news""#),
         BadValue("events", "reauthorize_every", "300", #"expected a duration such as "15s", got integer 300"#),
+        BadValue("events", "grip", "1", "expected true or false, got integer 1"),
         BadValue("publish", "listen", "8081", #"expected a string "host:port", got integer 8081"#),
         BadValue("publish", "token", "1234", "expected a string, got integer 1234"),
         BadValue("publish", "max_body_bytes", "{ mib = 1 }", #"expected a size such as 65536 or "64KiB", got a table"#),
@@ -258,6 +259,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
             authorize_path = "/auth/events?via=herald"
             public_channels = ["news", "public:*"]
             reauthorize_every = "5m"
+            grip = true
             [publish]
             listen = "10.0.0.5:9001"
             token = "s3cret-token"
@@ -298,6 +300,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         expected.events.authorizePath = "/auth/events?via=herald"
         expected.events.publicChannels = try ChannelPatternList(["news", "public:*"])
         expected.events.reauthorizeEvery = .seconds(300)
+        expected.events.grip = true
         expected.publish.token = "s3cret-token"
         expected.publish.maxBodyBytes = 64 << 20
         expected.limits.maxSubscribers = 500

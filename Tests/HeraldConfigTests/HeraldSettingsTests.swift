@@ -39,6 +39,7 @@ import Testing
         #expect(settings.events.authorizePath == "")
         #expect(settings.events.publicChannels == ChannelPatternList())
         #expect(settings.events.reauthorizeEvery == .zero)
+        #expect(settings.events.grip == false)
         #expect(settings.publish.listen.description == "127.0.0.1:8081")
         #expect(settings.publish.token == "")
         #expect(settings.publish.maxBodyBytes == 1_048_576)
