@@ -24,7 +24,7 @@ mkdir -p "$out"
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pushpin >/dev/null \
     && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
     || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin >/dev/null; }
-swift build -c release --product herald --product herald-bench >&2
+swift build -c release --product herald >&2 && swift build -c release --product herald-bench >&2
 export HERALD_BIN=$PWD/.build/release/herald HERALD_BENCH=$PWD/.build/release/herald-bench
 
 source benchmarks/servers.sh

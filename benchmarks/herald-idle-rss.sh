@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 subscribers=${1:-10000}
 half=$((subscribers / 2))
-swift build -c release --product herald --product herald-bench >&2
+swift build -c release --product herald >&2 && swift build -c release --product herald-bench >&2
 work=$(mktemp -d)
 cat > "$work/herald.conf" <<CONF
 [server]

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 subscribers=${1:?N}; events=${2:?M}; rate=${3:?RATE or burst}
 threads=${THREADS:-1}
 
-swift build -c release --product herald --product herald-bench >&2
+swift build -c release --product herald >&2 && swift build -c release --product herald-bench >&2
 work=$(mktemp -d)
 cat > "$work/herald.conf" <<CONF
 [server]
