@@ -15,6 +15,8 @@ import sys
 
 FANOUT = [
     ("deliveries_per_second", "deliveries/s", True, "{:,.0f}"),
+    ("window_seconds", "first to last delivery (s)", False, "{:,.1f}"),
+    ("publishes_per_second", "publishes/s the publisher got", True, "{:,.0f}"),
     ("p50_ms", "p50 ms", False, "{:,.1f}"),
     ("p99_ms", "p99 ms", False, "{:,.1f}"),
     ("server_cpu_us_per_delivery", "server CPU µs/delivery", False, "{:.2f}"),
@@ -70,6 +72,9 @@ def table(title, by_system, figures, runs):
 def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
     rows = [r for r in rows if not r.get("failed")]
+    for r in rows:
+        if r.get("deliveries_per_second"):
+            r["window_seconds"] = r["deliveries"] / r["deliveries_per_second"]
     runs = max((r["run"] for r in rows), default=0)
     lines = []
     for scenario in ["fanout-1k-paced", "fanout-1k-burst", "fanout-10k-paced", "fanout-10k-burst"]:
