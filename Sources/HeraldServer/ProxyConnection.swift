@@ -339,14 +339,7 @@ final class ProxyConnection: ConnectionDelegate {
             // Instructions are for Herald alone: with GRIP on, no Grip-* field reaches a client.
             GripInstruction.removeGripFields(&head.fields)
         }
-        let framing: ResponseBodyFraming
-        do {
-            framing = try head.bodyFraming(requestMethod: exchange.request.method)
-        } catch {
-            exchange.upstream.close()
-            fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
-            return
-        }
+        guard let framing = responseFraming(exchange, head) else { return }
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
@@ -406,17 +399,22 @@ final class ProxyConnection: ConnectionDelegate {
         }
     }
 
-    // MARK: Phase: hold the client as a GRIP stream (instead of streaming the body)
-
-    private func beginGripHold(_ exchange: Exchange, _ head: HTTPResponseHead, _ instruction: GripInstruction) {
-        let framing: ResponseBodyFraming
+    /// How the response body is delimited; nil after answering 502 for a response whose framing
+    /// cannot be trusted.
+    private func responseFraming(_ exchange: Exchange, _ head: HTTPResponseHead) -> ResponseBodyFraming? {
         do {
-            framing = try head.bodyFraming(requestMethod: exchange.request.method)
+            return try head.bodyFraming(requestMethod: exchange.request.method)
         } catch {
             exchange.upstream.close()
             fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
-            return
+            return nil
         }
+    }
+
+    // MARK: Phase: hold the client as a GRIP stream (instead of streaming the body)
+
+    private func beginGripHold(_ exchange: Exchange, _ head: HTTPResponseHead, _ instruction: GripInstruction) {
+        guard let framing = responseFraming(exchange, head) else { return }
         exchange.status = instruction.status?.code ?? head.status
         exchange.keepAlive = false
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
