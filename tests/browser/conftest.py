@@ -11,7 +11,6 @@ binary ($HERALD_BIN, default .build/release/herald) by the real legacy app (exam
   On failure the logs of Herald, the app and the browser console are printed.
 """
 
-import signal
 import sys
 from pathlib import Path
 
@@ -22,31 +21,19 @@ sys.path.insert(0, str(HERE))
 
 import chrome  # noqa: E402
 import stack  # noqa: E402
+from stack import harness  # noqa: E402
 
 TEST_BOUND_S = 120
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, "rep_" + report.when, report)
-
-
-def _failed(node):
-    return any(getattr(getattr(node, "rep_" + when, None), "failed", False) for when in ("setup", "call"))
+    yield from harness.record_reports(item)
 
 
 @pytest.fixture(autouse=True)
 def _test_bound():
-    def on_alarm(signum, frame):
-        raise TimeoutError("test exceeded its %d s bound" % TEST_BOUND_S)
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TEST_BOUND_S)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    yield from harness.bounded(TEST_BOUND_S)
 
 
 @pytest.fixture
@@ -62,7 +49,7 @@ def start_stack(tmp_path, request):
     problems = []
     for running in started:
         problems += running.stop()
-        if problems or _failed(request.node):
+        if problems or harness.failed(request.node):
             print(running.logs())
     assert not problems, "; ".join(problems)
 
@@ -76,7 +63,7 @@ def browser(start_stack, tmp_path, request):
         pytest.fail(str(error))
     yield instance
     instance.quit()
-    if _failed(request.node):
+    if harness.failed(request.node):
         print("--- browser console\n" + "\n".join(instance.console[-80:]))
 
 

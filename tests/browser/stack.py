@@ -10,15 +10,17 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402
+from harness import free_port, to_toml  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 APP = REPO / "examples" / "legacy-app" / "app.py"
@@ -36,22 +38,8 @@ class StackError(AssertionError):
 
 
 def wait_for(condition, timeout=EVENT_TIMEOUT_S, message="condition", interval=0.05):
-    """Polls `condition` until it returns a truthy value (returned) or `timeout` passes (StackError)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise StackError("%s not met within %ss" % (message, timeout))
-        time.sleep(interval)
-
-
-def free_port():
-    """A loopback port that was free a moment ago (for a listener that must be named up front)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """harness.wait_for with this suite's defaults, failing with a StackError."""
+    return harness.wait_for(condition, timeout, interval, message, error=StackError)
 
 
 def stop_process(proc, timeout=STOP_TIMEOUT_S):
@@ -72,22 +60,6 @@ def tail(path, lines=60):
         return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(none)"
-
-
-def to_toml(config):
-    def value(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int):
-            return str(v)
-        return json.dumps(v)  # JSON strings and arrays of strings are valid TOML
-
-    out = []
-    for section, keys in config.items():
-        out.append("[%s]" % section)
-        out.extend("%s = %s" % (k, value(v)) for k, v in keys.items() if v is not None)
-        out.append("")
-    return "\n".join(out)
 
 
 def http(method, url, body=None, headers=None, timeout=HTTP_TIMEOUT_S):

@@ -7,11 +7,9 @@ The page, client.js (with the config line Herald prepends) and the stream are al
 small server here, so the worker reads exactly the bytes written below, in separate TCP writes.
 """
 
-import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 from stack import REPO, wait_for
 

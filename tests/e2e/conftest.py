@@ -13,7 +13,6 @@
   deadlines, so nothing hangs the suite.
 """
 
-import json
 import os
 import re
 import signal
@@ -28,8 +27,11 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
+import harness  # noqa: E402
 import httpwire  # noqa: E402
+from harness import free_port, to_toml, wait_for  # noqa: E402,F401  (tests import them from here)
 
 REPO = HERE.parent.parent
 HERALD_BIN = os.environ.get("HERALD_BIN", str(REPO / ".build" / "release" / "herald"))
@@ -56,13 +58,7 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, "rep_" + report.when, report)
-
-
-def _failed(node):
-    return any(getattr(getattr(node, "rep_" + when, None), "failed", False) for when in ("setup", "call"))
+    yield from harness.record_reports(item)
 
 
 @pytest.fixture
@@ -76,31 +72,11 @@ def figure():
 
 @pytest.fixture(autouse=True)
 def _test_bound(request):
-    bound = BIG_TEST_BOUND_S if request.node.get_closest_marker("big") else TEST_BOUND_S
-
-    def on_alarm(signum, frame):
-        raise TimeoutError("test exceeded its %d s bound" % bound)
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(bound)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    yield from harness.bounded(BIG_TEST_BOUND_S if request.node.get_closest_marker("big") else TEST_BOUND_S)
 
 
 # ------------------------------------------------------------------------------------ utilities
 
-
-def wait_for(condition, timeout, interval=0.02, message="condition"):
-    """Polls `condition` until it returns a truthy value (returned) or `timeout` passes (AssertionError)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError("%s not met within %ss" % (message, timeout))
-        time.sleep(interval)
 
 
 def wait_for_stall(value, quiet=0.5, timeout=20.0, interval=0.05):
@@ -119,11 +95,6 @@ def wait_for_stall(value, quiet=0.5, timeout=20.0, interval=0.05):
             raise AssertionError("transfer did not stall within %ss (still moving at %r)" % (timeout, last))
 
 
-def free_port():
-    """A port that was free a moment ago (for configs that must name a concrete port)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def refusing_port():
@@ -222,31 +193,14 @@ class Upstream:
 
 @pytest.fixture(scope="session")
 def upstream(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("upstream")
-    stderr_path = workdir / "upstream.stderr"
+    stderr_path = tmp_path_factory.mktemp("upstream") / "upstream.stderr"
     with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen([sys.executable, str(HERE / "upstream.py"), "--port", "0"],
-                                stdout=subprocess.PIPE, stderr=err)
+        proc, port = harness.start_reporting_port([sys.executable, str(HERE / "upstream.py"), "--port", "0"],
+                                                  "upstream", READY_TIMEOUT_S, stderr=err)
     try:
-        line = _read_line_with_timeout(proc.stdout, READY_TIMEOUT_S)
-        match = re.match(rb"PORT (\d+)", line or b"")
-        assert match, "upstream did not start: %r\n%s" % (line, stderr_path.read_text(errors="replace"))
-        yield Upstream(proc, int(match.group(1)), stderr_path)
+        yield Upstream(proc, port, stderr_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
-def _read_line_with_timeout(stream, timeout):
-    result = []
-    reader = threading.Thread(target=lambda: result.append(stream.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return result[0] if result else None
+        harness.terminate(proc)
 
 
 # ---------------------------------------------------------------------------------- session app
@@ -289,20 +243,12 @@ class SessionApp:
 
 @pytest.fixture(scope="session")
 def session_app():
-    proc = subprocess.Popen([sys.executable, str(HERE / "session_app.py"), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc, port = harness.start_reporting_port([sys.executable, str(HERE / "session_app.py"), "--port", "0"],
+                                              "session app", READY_TIMEOUT_S)
     try:
-        line = _read_line_with_timeout(proc.stdout, READY_TIMEOUT_S)
-        match = re.match(rb"PORT (\d+)", line or b"")
-        assert match, "session app did not start: %r" % (line,)
-        yield SessionApp(proc, int(match.group(1)))
+        yield SessionApp(proc, port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        harness.terminate(proc)
 
 
 # --------------------------------------------------------------------------------------- herald
@@ -318,20 +264,6 @@ def default_config(upstream_url):
     }
 
 
-def to_toml(config):
-    def value(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int):
-            return str(v)
-        return json.dumps(v)  # a JSON string is a valid TOML basic string for what we write
-
-    out = []
-    for section, keys in config.items():
-        out.append("[%s]" % section)
-        out.extend("%s = %s" % (k, value(v)) for k, v in keys.items() if v is not None)
-        out.append("")
-    return "\n".join(out)
 
 
 class Herald:
@@ -438,9 +370,9 @@ def start_herald(upstream, tmp_path, request):
         code = herald.stop()
         if code != 0:
             problems.append("herald (pid %d) ended with %s after SIGTERM" % (herald.pid, code))
-        if code != 0 or _failed(request.node):
+        if code != 0 or harness.failed(request.node):
             print(herald.logs())
-    if _failed(request.node):
+    if harness.failed(request.node):
         print("--- upstream stderr\n" + upstream.stderr())
     assert not problems, "; ".join(problems)
 

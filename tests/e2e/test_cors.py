@@ -9,7 +9,6 @@ route ever reaches the upstream.
 
 import pytest
 
-import httpwire
 import sse
 
 ALLOWED = "http://app.example:3000"
