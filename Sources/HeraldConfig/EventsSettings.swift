@@ -69,6 +69,9 @@ public struct EventsSettings: Sendable, Equatable {
 
     /// `retry` in whole milliseconds, as the `retry:` field is written.
     public var retryMilliseconds: Int { Int(retry.wholeMilliseconds) }
+
+    /// `heartbeat` in whole milliseconds, as client.js is told it.
+    public var heartbeatMilliseconds: Int { Int(heartbeat.wholeMilliseconds) }
 }
 
 /// `events.authorize`: whether the app is asked before a stream opens.

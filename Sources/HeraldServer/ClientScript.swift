@@ -13,7 +13,11 @@ struct ClientScript {
     let etag: String
 
     init(settings: EventsSettings) {
-        let config = ["path": settings.path, "resetEvent": settings.resetEvent]
+        let config: [String: Any] = [
+            "path": settings.path, "resetEvent": settings.resetEvent,
+            // The worker reopens a stream that stays silent for several heartbeats.
+            "heartbeatMs": settings.heartbeatMilliseconds,
+        ]
         let json = (try? JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         body = Array("const HERALD_CONFIG = \(String(decoding: json, as: UTF8.self));\n".utf8) + PackageResources.client_js
         etag = "\"" + String(Self.fnv1a(body), radix: 16) + "\""

@@ -8,15 +8,16 @@
  * parses it, and routes each event to the tabs subscribed to its channel. Where SharedWorker is
  * missing (or the script came from another origin), each channel gets a plain EventSource.
  *
- * Herald serves this file with one line before it, naming where the streams are:
- *   const HERALD_CONFIG = {"path":"/events","resetEvent":"herald-reset"};
+ * Herald serves this file with one line before it, naming where the streams are and how often an
+ * idle stream gets a heartbeat:
+ *   const HERALD_CONFIG = {"heartbeatMs":15000,"path":"/events","resetEvent":"herald-reset"};
  *
  * Plain ES2017, no build step, works as a classic <script>. Include it once per page.
  */
 (function () {
   'use strict';
 
-  const CONFIG = Object.assign({ path: '/events', resetEvent: 'herald-reset' },
+  const CONFIG = Object.assign({ path: '/events', resetEvent: 'herald-reset', heartbeatMs: 15000 },
     typeof HERALD_CONFIG === 'object' && HERALD_CONFIG !== null ? HERALD_CONFIG : {});
 
   // Herald's channel names: 1-200 bytes of A-Z a-z 0-9 - _ . : @ /. All of them are safe in a URL
@@ -36,6 +37,9 @@
   const REOPEN_DELAY_MS = 20;
   // Reconnect delay before Herald's retry: arrives; browsers' own default is 3 s too.
   const DEFAULT_RETRY_MS = 3000;
+  // Herald writes at least a comment every heartbeat; a stream silent for this many of them was
+  // lost on the way (a proxy or NAT that dropped it without closing it) and is reopened.
+  const SILENT_HEARTBEATS = 3;
   // Backoff after failed connects starts at max(retry, 1 s) and doubles up to this cap.
   const MIN_BACKOFF_MS = 1000;
   const MAX_BACKOFF_MS = 30000;
@@ -290,6 +294,7 @@
       channels: [],          // the channels of the open (or reopening) stream, sorted
       controller: null,      // AbortController of the fetch in progress
       open: false,           // the stream answered 200 and is being read
+      lastReadAt: 0,         // when its last bytes came (ms)
       reconnectTimer: null,
       reopenTimer: null,
       retryMs: DEFAULT_RETRY_MS,
@@ -371,6 +376,13 @@
       stream.reconnectTimer = null;
     }
 
+    // The watchdog: a stream that has been silent for SILENT_HEARTBEATS heartbeats is reopened.
+    setInterval(() => {
+      if (!stream.open || Date.now() - stream.lastReadAt <= SILENT_HEARTBEATS * CONFIG.heartbeatMs) return;
+      stream.controller.stalled = true; // so connect() reconnects instead of taking it as on purpose
+      stream.controller.abort();
+    }, CONFIG.heartbeatMs);
+
     async function connect() {
       const controller = new AbortController();
       stream.controller = controller;
@@ -381,7 +393,8 @@
       } catch (error) {
         outcome = error;
       }
-      if (controller.signal.aborted) return; // closed on purpose; another stream took over
+      if (stream.controller !== controller) return; // closed on purpose; another stream took over
+      if (controller.stalled) outcome = 'ended';
       stream.controller = null;
       stream.open = false;
       afterStream(outcome);
@@ -401,12 +414,14 @@
       }
       stream.failures = 0;
       stream.open = true;
+      stream.lastReadAt = Date.now();
       tabs.forEach((tab, port) => { if (carries(tab)) port.postMessage({ op: 'open' }); });
       const parser = new EventStreamParser(lastId, (block) => onBlock(channels, block), (ms) => { stream.retryMs = ms; });
       const reader = response.body.getReader();
       const decoder = new TextDecoder(); // drops a leading BOM, as the SSE parsing rules ask
       for (;;) {
         const chunk = await reader.read();
+        stream.lastReadAt = Date.now();
         if (chunk.done) break;
         parser.push(decoder.decode(chunk.value, { stream: true }));
       }

@@ -161,7 +161,7 @@ def test_client_js_follows_the_configured_events_path(start_stack, browser):
     browser.open(stack.herald.url + "/tabs")
     wait_for(lambda: stream_state(browser)[0] == "open", message="client.js reporting its stream open")
     assert stream_state(browser)[2] == "shared-worker"
-    assert browser.run("return HeraldEvents.config;") == {"path": "/live", "resetEvent": "refetch"}
+    assert browser.run("return HeraldEvents.config;") == {"path": "/live", "resetEvent": "refetch", "heartbeatMs": 15000}
     wait_for(lambda: stack.herald.subscribers("orders") == 1, message="one subscriber on orders")
     m1 = stack.herald.publish("orders", "m1")
     wait_for(lambda: entries(browser, "log") == [["m1", m1["id"]]], message="m1")

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from stack import REPO, wait_for
 
 CLIENT_JS = (REPO / "Sources" / "HeraldServer" / "client.js").read_bytes()
-CONFIG_LINE = b'const HERALD_CONFIG = {"path":"/events","resetEvent":"herald-reset"};\n'
+CONFIG_LINE = b'const HERALD_CONFIG = {"heartbeatMs":15000,"path":"/events","resetEvent":"herald-reset"};\n'
 PIECE_GAP_S = 0.05  # between writes, so the browser reads them as separate chunks
 
 PAGE = b"""<!doctype html>
@@ -52,7 +52,10 @@ CONNECTIONS = [
 
 
 class ScriptedServer:
-    def __init__(self):
+    """Serves the page, client.js after `config_line`, and `connections` in turn; a connection's
+    body ends (the connection closes) after its last piece and `hold_s` more seconds."""
+
+    def __init__(self, connections=CONNECTIONS, config_line=CONFIG_LINE, hold_s=0.0):
         self.requests = []  # (path, Last-Event-ID, monotonic time) of each stream request
         owner = self
 
@@ -61,12 +64,14 @@ class ScriptedServer:
                 if self.path == "/":
                     self.reply(200, "text/html; charset=utf-8", [PAGE])
                 elif self.path == "/events/client.js":
-                    self.reply(200, "text/javascript; charset=utf-8", [CONFIG_LINE + CLIENT_JS])
+                    self.reply(200, "text/javascript; charset=utf-8", [config_line + CLIENT_JS])
                 elif self.path.startswith("/events?"):
                     owner.requests.append((self.path, self.headers.get("Last-Event-ID"), time.monotonic()))
                     index = len(owner.requests) - 1
-                    status, pieces = CONNECTIONS[index] if index < len(CONNECTIONS) else (404, [b"gone"])
+                    status, pieces = connections[index] if index < len(connections) else (404, [b"gone"])
                     self.reply(status, "text/event-stream" if status == 200 else "text/plain", pieces)
+                    if status == 200:
+                        time.sleep(hold_s)
                 else:
                     self.reply(404, "text/plain", [b"not found"])
 
@@ -128,3 +133,26 @@ def test_the_worker_parses_the_stream_resumes_with_its_last_id_and_stops_on_a_4x
     assert times[3] - times[2] >= 0.95
     time.sleep(0.5)
     assert len(server.requests) == 4
+
+
+def test_the_worker_reopens_a_stream_silent_for_three_heartbeats(browser):
+    """A proxy or NAT that drops a stream without closing it leaves the worker waiting forever:
+    Herald writes at least a comment every heartbeat, so silence for three of them means the
+    stream is gone. Here the first stream goes silent (held open, nothing written) after one
+    event; with heartbeats of 300 ms the worker must reopen it, with that event's id, long before
+    the server would close it (10 s)."""
+    silent_then_live = [
+        (200, [b"retry: 100\n\nid: 1\nevent: a\nchannel: a\ndata: before the silence\n\n"]),
+        (200, [b"id: 2\nevent: a\nchannel: a\ndata: after the reopen\n\n"]),
+    ]
+    config = b'const HERALD_CONFIG = {"heartbeatMs":300,"path":"/events","resetEvent":"herald-reset"};\n'
+    server = ScriptedServer(silent_then_live, config, hold_s=10.0)
+    try:
+        browser.open(server.url + "/")
+        wait_for(lambda: [g[2] for g in browser.run("return window.got;")] == ["before the silence", "after the reopen"],
+                 timeout=8, message="the event of the reopened stream")
+    finally:
+        server.stop()
+    assert [last_id for _, last_id, _ in server.requests[:2]] == [None, "1"]
+    silence = server.requests[1][2] - server.requests[0][2]
+    assert 0.8 <= silence < 5, "reopened after %.2f s of silence (3 heartbeats of 0.3 s, checked each heartbeat)" % silence

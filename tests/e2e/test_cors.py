@@ -101,7 +101,7 @@ def test_a_preflight_from_an_origin_not_listed_is_403(cors_herald):
 
 
 def test_client_js_is_served_with_the_configured_path_and_revalidates(start_herald, upstream):
-    herald = start_herald(events={"path": "/live", "reset_event": "refetch"})
+    herald = start_herald(events={"path": "/live", "reset_event": "refetch", "heartbeat": "2s"})
     mark = upstream.mark()
     with herald.connect() as conn:
         response = conn.request("GET", "/live/client.js", [("Origin", "http://evil.example")])
@@ -109,7 +109,7 @@ def test_client_js_is_served_with_the_configured_path_and_revalidates(start_hera
         assert response.header("content-type") == "text/javascript; charset=utf-8", response
         assert int(response.header("content-length")) == len(response.body) > 0
         first_line = response.body.split(b"\n", 1)[0]
-        assert first_line == b'const HERALD_CONFIG = {"path":"/live","resetEvent":"refetch"};', first_line
+        assert first_line == b'const HERALD_CONFIG = {"heartbeatMs":2000,"path":"/live","resetEvent":"refetch"};', first_line
         etag = response.header("etag")
         assert etag and etag.startswith('"'), response
         # keep-alive, and a browser holding this version gets 304 without the body
