@@ -1,5 +1,6 @@
 /// `events.allow_origins`: the web origins whose pages may open event streams cross-origin, with
-/// the user's cookies (`new EventSource(url, {withCredentials: true})`).
+/// the user's cookies (`new EventSource(url, {withCredentials: true})`). Proxy's `EventsGate`
+/// matches requests against it.
 ///
 /// Origins are kept as browsers serialize them in the `Origin` header (`scheme://host[:port]`,
 /// lowercase, no default port, no path), so a request's header is matched byte for byte.
@@ -13,11 +14,6 @@ public struct OriginList: Sendable, Equatable {
     public init(origins: Set<String> = [], allowsAny: Bool = false) {
         self.origins = origins
         self.allowsAny = allowsAny
-    }
-
-    /// True when `origin` (an `Origin` header's value) is listed, or `"*"` was.
-    public func allows(_ origin: String) -> Bool {
-        allowsAny || origins.contains(origin)
     }
 
     /// What `serialize` accepts, as shown in messages.

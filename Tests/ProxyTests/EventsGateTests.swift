@@ -40,6 +40,13 @@ import Testing
         }
     }
 
+    @Test func onlyTheListedSchemeHostAndPortAreAllowed() {
+        let gate = EventsGate(eventsPath: "/events", servesClientScript: true, allowedOrigins: ["https://a.example"])
+        #expect(gate.originVerdict("https://a.example", host: "herald.example") == .allowed("https://a.example"))
+        #expect(gate.originVerdict("http://a.example", host: "herald.example") == .refused("http://a.example"))
+        #expect(gate.originVerdict("https://a.example:8443", host: "herald.example") == .refused("https://a.example:8443"))
+    }
+
     @Test func theWildcardAllowsEveryOriginByName() {
         let open = EventsGate(eventsPath: "/events", servesClientScript: true, allowsAnyOrigin: true)
         guard case .stream(let fields) = open.decide(head("/events/a", [("Origin", "https://any.example")])) else {
