@@ -1,15 +1,20 @@
-// A TCP connection: a libevent bufferevent with an input and an output buffer.
+// A TCP connection: a socket, an input and an output evbuffer, and a read and a write event.
 //
-// Lifetime: the connection retains itself once when its callbacks are set and releases that
-// reference once, in `close()`. So a callback can never see a freed connection, and a connection
-// nobody closes is a leak that shows: every path that ends a connection must call `close()`.
+// Lifetime: the connection retains itself once when it is created and releases that reference
+// once, in `close()`. So a callback can never see a freed connection, and a connection nobody
+// closes is a leak that shows: every path that ends a connection must call `close()`.
+//
+// Reading: the read event reads straight into space reserved at the end of the input buffer (one
+// recv per readiness, 4 KiB at first and up to 64 KiB while the socket keeps filling what was
+// reserved), so a small request costs one system call and a large body few. libevent's own
+// bufferevent asked the kernel for the readable byte count (an ioctl) before every read and read
+// at most 4 KiB at a time. Reading pauses while the input holds the high watermark or more.
 //
 // Writing: bytes queued in a callback are written once that turn of the loop has run every ready
 // callback (`EventLoop.deferFlush`), in one writev per connection, straight from the output buffer.
-// libevent's write event is enabled only while the socket takes less than what is queued, and
-// disabled again once the output is empty. So a request answered at once costs no epoll_ctl, and
-// a connection written many times in one turn (a fan-out batch, a head and its body) is written
-// once.
+// The write event is armed only while the socket takes less than what is queued, and disarmed
+// once the output is empty. So a request answered at once costs no epoll_ctl, and a connection
+// written many times in one turn (a fan-out batch, a head and its body) is written once.
 
 internal import CLibevent
 #if canImport(Glibc)
@@ -59,13 +64,31 @@ public enum ConnectionEnd: Sendable, Equatable, CustomStringConvertible {
 
 /// A buffered TCP connection on one loop. Not thread-safe: use it on its loop's thread only.
 public final class Connection {
-    private var bev: OpaquePointer?
+    private let fd: Int32
     private unowned let loop: EventLoop
+    private let input: OpaquePointer
+    private let output: OpaquePointer
+    private var readEvent: OpaquePointer?
+    private var writeEvent: OpaquePointer?
+    private var closed = false
     private var connecting = false
+    /// A connect that failed at once, reported from the write event like any other failure.
+    private var connectError: Int32 = 0
+    /// The owner wants bytes read (`setReading`); reading also waits for the connect, stops at the
+    /// high watermark, after the end of the input and once closing.
+    private var readingWanted = true
+    private var inputEnded = false
+    private var readArmed = false
+    /// Reading pauses while the input holds this many bytes (0 = no bound).
+    private var highWatermark = 0
+    /// Bytes reserved for the next read: grows while reads fill it, falls back when they do not.
+    private var readSize = Connection.minReadSize
+    private var readTimeout: timeval?
+    private var writeTimeout: timeval?
     /// Queued for the loop's end-of-turn flush.
     private var flushPending = false
-    /// libevent's write event is on: the socket took less than what was queued.
-    private var writeEventEnabled = false
+    /// The write event is armed: the socket took less than what was queued (or a connect is under way).
+    private var writeArmed = false
     /// `connectionDidDrain` fires when a write leaves at most this many bytes queued.
     private var lowWatermark = 0
     public weak var delegate: ConnectionDelegate?
@@ -77,13 +100,37 @@ public final class Connection {
     /// The peer's address, for X-Forwarded-For and logs ("" when unknown).
     public private(set) var peerHost: String = ""
 
-    /// Wraps an accepted socket.
-    init(loop: EventLoop, fd: Int32) throws(LibeventError) {
-        let created = bufferevent_socket_new(loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
-        self.loop = loop
-        bev = try LibeventError.check(created, "bufferevent_socket_new")
+    /// An evbuffer chain holds its header in the same allocation: reservations a little under a
+    /// power of two keep each chain in one malloc size class.
+    static let minReadSize = 4096 - 128
+    static let maxReadSize = 65536 - 128
+
+    /// Wraps an accepted (non-blocking) socket.
+    convenience init(loop: EventLoop, fd: Int32) throws(LibeventError) {
+        try self.init(loop: loop, socket: fd)
         if let peer = try? SocketAddress.peer(of: fd) { peerHost = peer.host }
-        installCallbacks()
+        updateReading()
+    }
+
+    private init(loop: EventLoop, socket fd: Int32) throws(LibeventError) {
+        guard let input = evbuffer_new() else { throw LibeventError(operation: "evbuffer_new") }
+        guard let output = evbuffer_new() else {
+            evbuffer_free(input)
+            throw LibeventError(operation: "evbuffer_new")
+        }
+        self.fd = fd
+        self.loop = loop
+        self.input = input
+        self.output = output
+        // SAFETY: the +1 taken here is released in close(), after both events are freed, so every
+        // callback runs while the connection is alive.
+        let arg = Unmanaged.passRetained(self).toOpaque()
+        readEvent = event_new(loop.base, fd, Int16(EV_READ | EV_PERSIST), connectionReadCallback, arg)
+        writeEvent = event_new(loop.base, fd, Int16(EV_WRITE | EV_PERSIST), connectionWriteCallback, arg)
+        if readEvent == nil || writeEvent == nil {
+            close()
+            throw LibeventError(operation: "event_new")
+        }
     }
 
     /// Starts connecting to `address`; the delegate hears `connectionDidConnect` or
@@ -92,10 +139,9 @@ public final class Connection {
     /// over 127.0.0.x to get past the 64k ephemeral ports of one address).
     public static func connect(loop: EventLoop, to address: SocketAddress, from source: SocketAddress? = nil,
                                timeout: Duration) throws(LibeventError) -> Connection {
-        var fd: Int32 = -1
+        let fd = socket(Int32(address.family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try LibeventError.check(fd, "socket")
         if let source {
-            fd = socket(Int32(source.family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            try LibeventError.check(fd, "socket")
             // IP_BIND_ADDRESS_NO_PORT (24): pick the port at connect time, per destination.
             var on: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_IP), 24, &on, socklen_t(MemoryLayout<Int32>.size))
@@ -106,36 +152,22 @@ public final class Connection {
                 throw error
             }
         }
-        let created = bufferevent_socket_new(loop.base, fd, Int32(BEV_OPT_CLOSE_ON_FREE.rawValue))
-        let connection = try Connection(loop: loop, bufferevent: LibeventError.check(created, "bufferevent_socket_new"))
+        disableNagle(fd)
+        let connection: Connection
+        do {
+            connection = try Connection(loop: loop, socket: fd)
+        } catch {
+            _ = Glibc.close(fd)
+            throw error
+        }
         connection.connecting = true
         connection.setTimeouts(read: timeout, write: timeout)
-        let result = address.withSockaddr { pointer, length in
-            bufferevent_socket_connect(connection.bev, UnsafeMutablePointer(mutating: pointer), length)
-        }
-        if result < 0 {
-            connection.close()
-            throw LibeventError(operation: "connect \(address)")
-        }
-        Connection.disableNagle(bufferevent_getfd(connection.bev))
+        let result = address.withSockaddr { pointer, length in Glibc.connect(fd, pointer, socklen_t(length)) }
+        if result < 0 && errno != EINPROGRESS { connection.connectError = errno }
+        // The write event reports the connect's end, or the failure noted above.
+        connection.armWrite()
+        if connection.connectError != 0, let event = connection.writeEvent { event_active(event, Int32(EV_WRITE), 0) }
         return connection
-    }
-
-    private init(loop: EventLoop, bufferevent: OpaquePointer) {
-        self.loop = loop
-        bev = bufferevent
-        installCallbacks()
-    }
-
-    private func installCallbacks() {
-        // SAFETY: the +1 taken here is released in close(), after bufferevent_free, so every
-        // callback runs while the connection is alive.
-        let arg = Unmanaged.passRetained(self).toOpaque()
-        bufferevent_setcb(bev, connectionReadCallback, connectionWriteCallback, connectionEventCallback, arg)
-        // Writing starts disabled (libevent enables it on every new bufferevent): see the design
-        // note. A connect still completes: libevent watches the socket for it whatever is enabled.
-        bufferevent_disable(bev, Int16(EV_WRITE))
-        bufferevent_enable(bev, Int16(EV_READ))
     }
 
     /// Sets who hears this connection's events and keeps it alive until the connection closes.
@@ -144,14 +176,20 @@ public final class Connection {
         owner = delegate
     }
 
-    public var isClosed: Bool { bev == nil }
+    public var isClosed: Bool { closed }
 
     /// Frees the socket now; unsent output is discarded. Safe to call more than once.
     public func close() {
-        guard let bev else { return }
-        bufferevent_setcb(bev, nil, nil, nil, nil)
-        bufferevent_free(bev)
-        self.bev = nil
+        guard !closed else { return }
+        closed = true
+        if let readEvent { event_free(readEvent) }
+        if let writeEvent { event_free(writeEvent) }
+        readEvent = nil
+        writeEvent = nil
+        // Frees bytes written by reference too (their owners are released).
+        evbuffer_free(input)
+        evbuffer_free(output)
+        _ = Glibc.close(fd)
         let delegate = delegate
         owner = nil
         self.delegate = nil
@@ -161,11 +199,10 @@ public final class Connection {
 
     /// Stops reading and closes once every queued byte was written (or the write fails).
     public func closeWhenFlushed() {
-        guard let bev else { return }
+        guard !closed else { return }
         closingWhenFlushed = true
-        bufferevent_disable(bev, Int16(EV_READ))
-        bufferevent_setwatermark(bev, Int16(EV_WRITE), 0, 0)
         lowWatermark = 0
+        updateReading()
         if outputCount == 0 { close() }
     }
 
@@ -173,16 +210,13 @@ public final class Connection {
 
     /// Bytes waiting in the input buffer.
     public var inputCount: Int {
-        guard let bev else { return 0 }
-        return evbuffer_get_length(bufferevent_get_input(bev))
+        closed ? 0 : evbuffer_get_length(input)
     }
 
     /// Gives `body` a contiguous view of the first `count` input bytes (at most what is there).
     /// Linearizes only that prefix; the view is valid during `body` only.
     public func withInput<R, E: Error>(upTo count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        guard let bev else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        let input = bufferevent_get_input(bev)
-        let length = min(count, evbuffer_get_length(input))
+        let length = closed ? 0 : min(count, evbuffer_get_length(input))
         guard length > 0, let start = evbuffer_pullup(input, length) else {
             return try body(UnsafeRawBufferPointer(start: nil, count: 0))
         }
@@ -191,48 +225,108 @@ public final class Connection {
 
     /// Discards the first `count` input bytes.
     public func drainInput(_ count: Int) {
-        guard let bev, count > 0 else { return }
-        evbuffer_drain(bufferevent_get_input(bev), count)
+        guard !closed, count > 0 else { return }
+        evbuffer_drain(input, count)
+        updateReading()
     }
 
     /// Moves up to `count` input bytes to `other`'s output without copying them; returns how many.
     @discardableResult
     public func moveInput(to other: Connection, count: Int) -> Int {
-        guard let bev, let target = other.bev, count > 0 else { return 0 }
-        let moved = evbuffer_remove_buffer(bufferevent_get_input(bev), bufferevent_get_output(target), count)
-        if moved > 0 { other.queued() }
+        guard !closed, !other.closed, count > 0 else { return 0 }
+        let moved = evbuffer_remove_buffer(input, other.output, count)
+        if moved > 0 {
+            other.queued()
+            updateReading()
+        }
         return max(0, Int(moved))
     }
 
     /// Reads on or off (for back-pressure). Reading resumes only while the connection is open.
     public func setReading(_ enabled: Bool) {
-        guard let bev, !closingWhenFlushed else { return }
-        if enabled { bufferevent_enable(bev, Int16(EV_READ)) } else { bufferevent_disable(bev, Int16(EV_READ)) }
+        readingWanted = enabled
+        updateReading()
     }
 
     /// Stops reading from the socket while `count` or more bytes wait unread (0 = no bound).
     public func setInputHighWatermark(_ count: Int) {
-        guard let bev else { return }
-        bufferevent_setwatermark(bev, Int16(EV_READ), 0, count)
+        highWatermark = count
+        updateReading()
+    }
+
+    /// Arms or disarms the read event to match what reading waits for.
+    private func updateReading() {
+        guard !closed, let readEvent else { return }
+        let wanted = readingWanted && !connecting && !inputEnded && !closingWhenFlushed
+            && (highWatermark == 0 || evbuffer_get_length(input) < highWatermark)
+        if wanted == readArmed { return }
+        readArmed = wanted
+        if wanted { add(readEvent, timeout: readTimeout) } else { event_del(readEvent) }
+    }
+
+    /// The socket is readable (or the read timeout passed): one read into reserved space.
+    fileprivate func readable(_ what: Int16) {
+        if what & Int16(EV_TIMEOUT) != 0 {
+            end(.timeout)
+            return
+        }
+        var size = readSize
+        if highWatermark > 0 { size = max(1, min(size, highWatermark - evbuffer_get_length(input))) }
+        // libevent's evbuffer_iovec is struct iovec here.
+        var vectors = (iovec(), iovec())
+        let result: Int = withUnsafeMutableBytes(of: &vectors) { raw in
+            let vector = raw.baseAddress!.assumingMemoryBound(to: iovec.self)
+            let count = evbuffer_reserve_space(input, size, vector, 2)
+            guard count > 0 else { return -1 }
+            let read: Int
+            if count == 1 {
+                read = recv(fd, vector[0].iov_base, min(vector[0].iov_len, size), 0)
+            } else {
+                vector[1].iov_len = min(vector[1].iov_len, size - min(size, vector[0].iov_len))
+                read = readv(fd, vector, 2)
+            }
+            guard read > 0 else { return read }
+            // Commit what was read: the first vector fills before the second.
+            var left = read
+            for index in 0..<Int(count) {
+                vector[index].iov_len = min(vector[index].iov_len, left)
+                left -= vector[index].iov_len
+            }
+            evbuffer_commit_space(input, vector, count)
+            return read
+        }
+        if result > 0 {
+            readSize = result >= size ? min(readSize * 2 + 128, Self.maxReadSize) : (result < size / 2 ? Self.minReadSize : readSize)
+            updateReading()
+            delegate?.connectionDidRead(self)
+        } else if result == 0 {
+            inputEnded = true
+            updateReading()
+            end(.closedByPeer)
+        } else if errno != EAGAIN && errno != EINTR {
+            let code = errno
+            inputEnded = true
+            updateReading()
+            end(.error(code))
+        }
     }
 
     // MARK: Writing
 
     /// Bytes queued and not yet written to the socket.
     public var outputCount: Int {
-        guard let bev else { return 0 }
-        return evbuffer_get_length(bufferevent_get_output(bev))
+        closed ? 0 : evbuffer_get_length(output)
     }
 
     public func write(_ bytes: [UInt8]) {
-        guard let bev, !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { _ = bufferevent_write(bev, $0.baseAddress, $0.count) }
+        guard !closed, !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
         queued()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard let bev, bytes.count > 0 else { return }
-        bufferevent_write(bev, bytes.baseAddress, bytes.count)
+        guard !closed, bytes.count > 0 else { return }
+        evbuffer_add(output, bytes.baseAddress, bytes.count)
         queued()
     }
 
@@ -244,9 +338,9 @@ public final class Connection {
     /// Queues `bytes` by reference, without copying them: `owner` (which keeps the bytes alive and
     /// unchanged) is retained until libevent has written them or the connection is freed.
     public func write(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) {
-        guard let bev, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard !closed, let base = bytes.baseAddress, bytes.count > 0 else { return }
         let retained = Unmanaged.passRetained(owner).toOpaque()
-        if evbuffer_add_reference(bufferevent_get_output(bev), base, bytes.count, sharedBytesCleanup, retained) != 0 {
+        if evbuffer_add_reference(output, base, bytes.count, sharedBytesCleanup, retained) != 0 {
             Unmanaged<AnyObject>.fromOpaque(retained).release()
         }
         queued()
@@ -260,49 +354,101 @@ public final class Connection {
 
     /// `connectionDidDrain` fires when the output falls to `count` bytes or fewer.
     public func setOutputLowWatermark(_ count: Int) {
-        guard let bev, !closingWhenFlushed else { return }
-        bufferevent_setwatermark(bev, Int16(EV_WRITE), count, 0)
+        guard !closingWhenFlushed else { return }
         lowWatermark = count
     }
 
-    /// Bytes were added to the output: have them written at the end of this turn, unless libevent
-    /// is already writing (its write event takes new bytes too) or the connect is under way.
+    /// Bytes were added to the output: have them written at the end of this turn, unless the
+    /// write event is armed (it takes new bytes too) or the connect is under way.
     private func queued() {
-        guard !flushPending, !writeEventEnabled, !connecting, bev != nil else { return }
+        guard !flushPending, !writeArmed, !closed else { return }
         flushPending = true
         loop.deferFlush(self)
     }
 
-    /// Writes the output to the socket (one writev, as much as it takes); hands what is left to
-    /// libevent's write event. Fires on the loop's thread, from `EventLoop.deferFlush`'s turn end.
+    /// Writes the output to the socket (one writev, as much as it takes); leaves what is left to
+    /// the write event. Fires on the loop's thread, from `EventLoop.deferFlush`'s turn end.
     func flush() {
         flushPending = false
-        guard let bev, !connecting, !writeEventEnabled else { return }
-        let output = bufferevent_get_output(bev)
-        guard evbuffer_get_length(output) > 0 else { return }
-        // A bufferevent keeps the front of its output frozen except while it writes itself.
-        evbuffer_unfreeze(output, 1)
-        let written = evbuffer_write(output, bufferevent_getfd(bev))
-        evbuffer_freeze(output, 1)
+        guard !closed, !writeArmed, evbuffer_get_length(output) > 0 else { return }
+        let written = evbuffer_write(output, fd)
         if evbuffer_get_length(output) > 0 {
-            // The socket is full (EAGAIN) or failing: libevent writes the rest, or reports the
-            // error through the event callback.
-            writeEventEnabled = true
-            bufferevent_enable(bev, Int16(EV_WRITE))
+            // The socket is full (EAGAIN) or failing: the write event writes the rest, or meets
+            // the error again and reports it from its own callback.
+            armWrite()
         } else if written > 0 {
             drained()
         }
     }
 
+    private func armWrite() {
+        guard !writeArmed, let writeEvent else { return }
+        writeArmed = true
+        add(writeEvent, timeout: writeTimeout)
+    }
+
+    private func disarmWrite() {
+        guard writeArmed, let writeEvent else { return }
+        writeArmed = false
+        event_del(writeEvent)
+    }
+
+    /// The socket is writable (or the write timeout passed): finishes a connect, or writes.
+    fileprivate func writable(_ what: Int16) {
+        if what & Int16(EV_TIMEOUT) != 0 {
+            end(.timeout)
+            return
+        }
+        if connecting {
+            connected()
+            return
+        }
+        let written = evbuffer_write(output, fd)
+        if written < 0 && errno != EAGAIN && errno != EINTR {
+            end(.error(errno))
+            return
+        }
+        let left = evbuffer_get_length(output)
+        if left == 0 { disarmWrite() }
+        if written > 0 && left <= lowWatermark { drained() }
+    }
+
+    private func connected() {
+        var code = connectError
+        if code == 0 {
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) < 0 { code = errno }
+        }
+        if code == EINPROGRESS || code == EINTR { return }
+        connecting = false
+        if code != 0 {
+            end(.connectFailed(code))
+            return
+        }
+        disarmWrite()
+        updateReading()
+        // What was queued while connecting goes now.
+        if outputCount > 0 { queued() }
+        delegate?.connectionDidConnect(self)
+    }
+
     /// Read and write inactivity timeouts (nil = none); firing ends the connection with `.timeout`.
     public func setTimeouts(read: Duration?, write: Duration?) {
-        guard let bev else { return }
-        var readTime = read.map(timeval.init) ?? timeval()
-        var writeTime = write.map(timeval.init) ?? timeval()
-        withUnsafePointer(to: &readTime) { readPointer in
-            withUnsafePointer(to: &writeTime) { writePointer in
-                _ = bufferevent_set_timeouts(bev, read == nil ? nil : readPointer, write == nil ? nil : writePointer)
-            }
+        guard !closed else { return }
+        readTimeout = read.map(timeval.init)
+        writeTimeout = write.map(timeval.init)
+        if readArmed, let readEvent { add(readEvent, timeout: readTimeout, replacing: true) }
+        if writeArmed, let writeEvent { add(writeEvent, timeout: writeTimeout, replacing: true) }
+    }
+
+    /// Arms `event`. Adding a pending event without a timeout keeps its old one, so `replacing`
+    /// removes that.
+    private func add(_ event: OpaquePointer, timeout: timeval?, replacing: Bool = false) {
+        if var time = timeout {
+            event_add(event, &time)
+        } else {
+            event_add(event, nil)
+            if replacing { event_remove_timer(event) }
         }
     }
 
@@ -311,18 +457,9 @@ public final class Connection {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    // MARK: Events from libevent
+    // MARK: Endings
 
-    fileprivate func readable() {
-        delegate?.connectionDidRead(self)
-    }
-
-    fileprivate func drained() {
-        if writeEventEnabled, outputCount == 0, let bev {
-            // Everything libevent had is written: back to writing at the end of each turn.
-            writeEventEnabled = false
-            bufferevent_disable(bev, Int16(EV_WRITE))
-        }
+    private func drained() {
         if closingWhenFlushed {
             if outputCount == 0 { close() }
             return
@@ -330,28 +467,13 @@ public final class Connection {
         delegate?.connectionDidDrain(self)
     }
 
-    fileprivate func event(_ what: Int16) {
-        if what & Int16(BEV_EVENT_CONNECTED) != 0 {
-            connecting = false
-            // What was queued while connecting goes now.
-            if outputCount > 0 { queued() }
-            delegate?.connectionDidConnect(self)
-            return
-        }
-        let end: ConnectionEnd
-        if what & Int16(BEV_EVENT_TIMEOUT) != 0 {
-            end = .timeout
-        } else if what & Int16(BEV_EVENT_EOF) != 0 {
-            end = .closedByPeer
-        } else {
-            let code = errno
-            end = connecting ? .connectFailed(code) : .error(code)
-        }
+    /// The peer closed, a call failed or a timeout passed: the owner decides what follows.
+    private func end(_ reason: ConnectionEnd) {
         if closingWhenFlushed {
             close()
             return
         }
-        if let delegate { delegate.connection(self, didEndWith: end) } else { close() }
+        if let delegate { delegate.connection(self, didEndWith: reason) } else { close() }
     }
 }
 
@@ -363,20 +485,14 @@ private func sharedBytesCleanup(_ data: UnsafeRawPointer?, _ length: Int, _ arg:
     Unmanaged<AnyObject>.fromOpaque(arg!).release()
 }
 
-/// Fires when new bytes were read into the input buffer.
-private func connectionReadCallback(_ bev: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {
-    // SAFETY: arg holds the +1 taken in installCallbacks; close() clears the callbacks first.
-    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().readable()
+/// Fires when the socket is readable or the read timeout passed.
+private func connectionReadCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
+    // SAFETY: arg holds the +1 taken in init; close() frees this event before releasing it.
+    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().readable(what)
 }
 
-/// Fires when the output buffer drained to the write low watermark.
-private func connectionWriteCallback(_ bev: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) {
+/// Fires when the socket is writable (a connect finished, or room for more) or the write timeout passed.
+private func connectionWriteCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
     // SAFETY: as above.
-    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().drained()
-}
-
-/// Fires on connect, EOF, error or timeout.
-private func connectionEventCallback(_ bev: OpaquePointer?, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
-    // SAFETY: as above.
-    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().event(what)
+    Unmanaged<Connection>.fromOpaque(arg!).takeUnretainedValue().writable(what)
 }
