@@ -3,10 +3,10 @@
 extension HTTPFields {
     /// True when a `name` field's comma-separated elements include `lowercasedToken` (ASCII case
     /// ignored, OWS around elements ignored).
-    func listContains(_ lowercasedName: String, _ lowercasedToken: StaticString) -> Bool {
-        for field in fields where field.hasName(lowercasedName) {
+    func listContains(_ name: KnownFieldName, _ lowercasedToken: StaticString) -> Bool {
+        for field in fields where field.known == name {
             var found = false
-            forEachListElement(field.value) { element in
+            forEachListElement(field.bytes) { element in
                 if !found && elementEquals(element, lowercasedToken) { found = true }
             }
             if found { return true }
@@ -24,33 +24,36 @@ extension HTTPFields {
         fields.removeAll(where: isRemoved)
     }
 
-    /// The indices of the fields `removeAll(named:orListedIn:)` keeps, in order.
-    public func indices(keptWithout lowercasedNames: [String], orListedIn listName: String) -> [Int] {
-        let isRemoved = removalTest(named: lowercasedNames, orListedIn: listName)
-        var kept: [Int] = []
-        kept.reserveCapacity(fields.count)
-        for index in fields.indices where !isRemoved(fields[index]) { kept.append(index) }
-        return kept
+    /// This head's hop-by-hop fields.
+    public var hopByHop: HopByHopFields { HopByHopFields(self) }
+
+    /// Removes the hop-by-hop fields: the fixed ones and every field Connection names.
+    public mutating func removeHopByHop() {
+        let hopByHop = self.hopByHop
+        guard fields.contains(where: hopByHop.contains) else { return }
+        fields.removeAll(where: hopByHop.contains)
     }
 
-    private func removalTest(named lowercasedNames: [String], orListedIn listName: String) -> (HTTPField) -> Bool {
-        let listed = values(listName)
+    func removalTest(named lowercasedNames: [String], orListedIn listName: String) -> (HTTPField) -> Bool {
+        let lowerList = lowercasedName(listName)
         return { field in
             guard field.nameIsASCII else {
                 let lower = field.name.lowercased()
-                return lowercasedNames.contains(lower) || Self.tokens(listed).contains(lower)
+                return lowercasedNames.contains(lower) || self.tokens(listName).contains(lower)
             }
-            if lowercasedNames.contains(where: field.hasName) { return true }
-            for value in listed where Self.list(value, contains: field.name) { return true }
+            for name in lowercasedNames where field.hasName(name) { return true }
+            for list in self.fields where list.hasName(lowerList) && Self.list(list.bytes, contains: field.name) {
+                return true
+            }
             return false
         }
     }
 
     /// True when the list `value` has an element equal to the ASCII `name` ignoring ASCII case,
     /// split and trimmed as `tokens` does.
-    private static func list(_ value: [UInt8], contains name: String) -> Bool {
+    private static func list(_ value: ArraySlice<UInt8>, contains name: String) -> Bool {
         // Non-ASCII values split and trim by Character, as `tokens` does.
-        if value.contains(where: { $0 >= 0x80 }) { return tokens([value]).contains(name.lowercased()) }
+        if value.contains(where: { $0 >= 0x80 }) { return tokens([Array(value)]).contains(name.lowercased()) }
         var name = name
         return name.withUTF8 { nameBytes in
             var found = false
@@ -64,9 +67,9 @@ extension HTTPFields {
     /// What the Transfer-Encoding fields say, or nil when there are none.
     func transferCodings() -> TransferCodings? {
         var codings: TransferCodings?
-        for field in fields where field.hasName("transfer-encoding") {
+        for field in fields where field.known == .transferEncoding {
             var summary = codings ?? TransferCodings()
-            forEachListElement(field.value) { element in
+            forEachListElement(field.bytes) { element in
                 summary.count += 1
                 summary.lastIsChunked = elementEquals(element, "chunked")
                 if summary.lastIsChunked { summary.chunkedCount += 1 }
@@ -80,8 +83,8 @@ extension HTTPFields {
     /// value is not 1*DIGIT, overflows, or differs from another (RFC 9112 §6.3 items 5 and 6).
     func contentLength() throws(HTTPParseError) -> UInt64? {
         var length: UInt64?
-        for field in fields where field.hasName("content-length") {
-            try field.value.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+        for field in fields where field.known == .contentLength {
+            try field.bytes.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
                 var elementStart = 0
                 while elementStart <= bytes.count {
                     var elementEnd = elementStart
@@ -121,7 +124,7 @@ struct TransferCodings {
 
 /// Calls `body` with each non-empty element of a comma-separated list, OWS trimmed
 /// (empty elements are skipped, as RFC 9110 §5.6.1 asks of recipients).
-private func forEachListElement(_ value: [UInt8], _ body: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
+func forEachListElement(_ value: ArraySlice<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
     value.withUnsafeBufferPointer { bytes in
         var elementStart = 0
         while elementStart < bytes.count {
@@ -135,7 +138,7 @@ private func forEachListElement(_ value: [UInt8], _ body: (Slice<UnsafeBufferPoi
 }
 
 /// True when `element` equals `name` ignoring ASCII case (both sides folded).
-private func elementEqualsIgnoringCase(_ element: Slice<UnsafeBufferPointer<UInt8>>,
+func elementEqualsIgnoringCase(_ element: Slice<UnsafeBufferPointer<UInt8>>,
                                        _ name: UnsafeBufferPointer<UInt8>) -> Bool {
     guard element.count == name.count else { return false }
     var offset = element.startIndex

@@ -48,7 +48,7 @@ extension HTTPFields {
     var serializedCount: Int {
         var count = 2
         for index in fields.indices {
-            count += fields[index].name.utf8.count + fields[index].value.count + 4
+            count += fields[index].name.utf8.count + fields[index].bytes.count + 4
         }
         return count
     }
@@ -59,7 +59,7 @@ extension HTTPFields {
             writer.write(fields[index].name)
             writer.write(HTTPByte.colon)
             writer.write(HTTPByte.space)
-            writer.write(fields[index].value)
+            writer.write(fields[index].bytes)
             writer.writeLineEnd()
         }
         writer.writeLineEnd()
@@ -87,6 +87,11 @@ struct ByteWriter {
 
     @inline(__always)
     mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { source in write(source) }
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBufferPointer { source in write(source) }
     }
 

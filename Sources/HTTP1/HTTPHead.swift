@@ -14,21 +14,46 @@ public enum HTTPVersion: Sendable, Equatable {
 }
 
 /// One header field: the name as sent, the value with surrounding white space trimmed.
+///
+/// A parsed field's value is a slice of one copy of its whole head, shared by every field of that
+/// head: parsing a head costs two allocations (that copy and the field list), whatever its number
+/// of fields.
 public struct HTTPField: Sendable, Equatable {
-    public var name: String
-    public var value: [UInt8]
+    public var name: String { didSet { known = KnownFieldName(name) } }
+    /// The value's bytes (a slice: index from `startIndex`, or go through `withUnsafeBufferPointer`).
+    public var bytes: ArraySlice<UInt8>
+    /// `name`, when it is one Herald acts on.
+    public private(set) var known: KnownFieldName
+
+    public init(name: String, bytes: ArraySlice<UInt8>) {
+        self.name = name
+        self.bytes = bytes
+        known = KnownFieldName(name)
+    }
+
+    /// A parsed field, whose name the parser recognised from its bytes.
+    init(name: String, known: KnownFieldName, bytes: ArraySlice<UInt8>) {
+        self.name = name
+        self.bytes = bytes
+        self.known = known
+    }
 
     public init(name: String, value: [UInt8]) {
-        self.name = name
-        self.value = value
+        self.init(name: name, bytes: value[...])
     }
 
     public init(name: String, value: String) {
         self.init(name: name, value: Array(value.utf8))
     }
 
+    /// The value as an array of its own (a copy).
+    public var value: [UInt8] {
+        get { Array(bytes) }
+        set { bytes = newValue[...] }
+    }
+
     /// The value decoded as UTF-8 (invalid bytes replaced); for logging and comparisons.
-    public var valueString: String { String(decoding: value, as: UTF8.self) }
+    public var valueString: String { String(decoding: bytes, as: UTF8.self) }
 
     /// True when `name` matches `lowercasedName` ignoring ASCII case.
     public func hasName(_ lowercasedName: String) -> Bool {
@@ -52,14 +77,30 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     /// The first value of the field named `name` (any case), if present.
     public func first(_ name: String) -> [UInt8]? {
+        firstBytes(name).map(Array.init)
+    }
+
+    /// The first value of `name`, sharing the head's storage (no copy).
+    public func firstBytes(_ name: String) -> ArraySlice<UInt8>? {
         let lower = lowercasedName(name)
-        for index in fields.indices where fields[index].hasName(lower) { return fields[index].value }
+        for index in fields.indices where fields[index].hasName(lower) { return fields[index].bytes }
         return nil
+    }
+
+    /// The first value of the field `name`, sharing the head's storage (no copy).
+    public func firstBytes(_ name: KnownFieldName) -> ArraySlice<UInt8>? {
+        for index in fields.indices where fields[index].known == name { return fields[index].bytes }
+        return nil
+    }
+
+    public func contains(_ name: KnownFieldName) -> Bool {
+        for index in fields.indices where fields[index].known == name { return true }
+        return false
     }
 
     /// The first value of `name` as a string.
     public func firstString(_ name: String) -> String? {
-        first(name).map { String(decoding: $0, as: UTF8.self) }
+        firstBytes(name).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Every value of the field named `name`, in order.

@@ -111,6 +111,8 @@ extension HTTPHeadParser {
     /// `inspect` sees each one before it is kept.
     private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits,
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void) throws(HTTPParseError) -> HTTPFields {
+        // One copy of the field lines, which every value is a slice of.
+        let storage = bytes.array(start..<bytes.count)
         var fields: [HTTPField] = []
         fields.reserveCapacity(16)
         var position = start
@@ -123,7 +125,9 @@ extension HTTPHeadParser {
             guard let field = try FieldLine.parse(bytes, at: position, in: .head) else { throw incompleteHead }
             if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
-            fields.append(HTTPField(name: bytes.string(field.name), value: bytes.array(field.value)))
+            let value = field.value.lowerBound - start..<field.value.upperBound - start
+            let name = UnsafeBufferPointer(rebasing: bytes[field.name])
+            fields.append(HTTPField(name: bytes.string(field.name), known: KnownFieldName(name), bytes: storage[value]))
             position = field.next
         }
         guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }

@@ -8,7 +8,7 @@ extension HTTPRequestHead {
     /// chunked, or chunked twice → malformed; chunked after other codings → notImplemented (501).
     public func bodyFraming() throws(HTTPParseError) -> RequestBodyFraming {
         if let codings = fields.transferCodings() {
-            if fields.contains("content-length") {
+            if fields.contains(.contentLength) {
                 throw .malformed("both Content-Length and Transfer-Encoding")
             }
             if version == .http10 { throw .malformed("Transfer-Encoding in an HTTP/1.0 request") }
@@ -27,12 +27,12 @@ extension HTTPRequestHead {
     /// HTTP/1.1: true unless Connection lists `close`; HTTP/1.0: only if Connection lists
     /// `keep-alive` (and not `close`).
     public var wantsKeepAlive: Bool {
-        if fields.listContains("connection", "close") { return false }
-        return version == .http11 || fields.listContains("connection", "keep-alive")
+        if fields.listContains(.connection, "close") { return false }
+        return version == .http11 || fields.listContains(.connection, "keep-alive")
     }
 
     /// Connection lists `upgrade` and an Upgrade field is present (RFC 9110 §7.8).
     public var isUpgradeRequest: Bool {
-        fields.contains("upgrade") && fields.listContains("connection", "upgrade")
+        fields.contains(.upgrade) && fields.listContains(.connection, "upgrade")
     }
 }

@@ -36,6 +36,10 @@ public struct HeadBuilder {
 
     /// `name: value` CRLF; with `element`, the value becomes `value, element` (a list grown by one).
     public mutating func field(_ name: String, _ value: [UInt8], appending element: String? = nil) {
+        field(name, value[...], appending: element)
+    }
+
+    public mutating func field(_ name: String, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
         bytes.append(contentsOf: name.utf8)
         bytes.append(HTTPByte.colon)
         bytes.append(HTTPByte.space)

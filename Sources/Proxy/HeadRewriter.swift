@@ -3,11 +3,6 @@ import HTTP1
 /// Rewrites heads as they cross Herald: hop-by-hop fields removed (RFC 9110 §7.6.1), the
 /// X-Forwarded-* and Via fields added, and the framing of each side stated anew.
 public struct HeadRewriter: Sendable {
-    /// Fields that describe one connection, never forwarded, whatever Connection says.
-    static let hopByHop: [String] = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-    ]
-
     /// The `Host` to send when an HTTP/1.0 client sent none ("host:port" of the upstream).
     public var upstreamAuthority: String
 
@@ -22,18 +17,24 @@ public struct HeadRewriter: Sendable {
     public func upstreamRequestBytes(_ request: HTTPRequestHead, clientAddress: String,
                                      framing: RequestBodyFraming, tunnel: Bool) -> [UInt8] {
         let fields = request.fields.fields
-        var kept = request.fields.indices(keptWithout: Self.hopByHop, orListedIn: "connection")
-        let forwardedFor = kept.last { fields[$0].hasName("x-forwarded-for") }
-        kept.removeAll { fields[$0].hasName("x-forwarded-proto") || fields[$0].hasName("x-forwarded-host") }
-        let via = kept.last { fields[$0].hasName("via") }
+        let hopByHop = request.fields.hopByHop
+        // The last X-Forwarded-For and Via forwarded get Herald's element appended.
+        var forwardedFor: Int?
+        var via: Int?
+        for index in fields.indices where !hopByHop.contains(fields[index]) {
+            if fields[index].known == .xForwardedFor { forwardedFor = index }
+            if fields[index].known == .via { via = index }
+        }
         let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
-        let host = request.fields.first("host")
+        let host = request.fields.firstBytes(.host)
 
         var head = HeadBuilder(capacity: Self.capacity(request.fields, extra: request.target.count + clientAddress.utf8.count))
         head.requestLine(method: request.method, target: request.target, version: .http11)
-        for index in kept {
+        for index in fields.indices {
+            let field = fields[index]
+            if field.known == .xForwardedProto || field.known == .xForwardedHost || hopByHop.contains(field) { continue }
             let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(fields[index].name, fields[index].value, appending: element)
+            head.field(field.name, field.bytes, appending: element)
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
@@ -44,7 +45,7 @@ public struct HeadRewriter: Sendable {
         }
         if via == nil { head.field("Via", viaElement) }
         if framing == .chunked { head.field("Transfer-Encoding", "chunked") }
-        if tunnel, let upgrade = request.fields.first("upgrade") {
+        if tunnel, let upgrade = request.fields.firstBytes(.upgrade) {
             head.field("Connection", "Upgrade")
             head.field("Upgrade", upgrade)
         }
@@ -58,20 +59,21 @@ public struct HeadRewriter: Sendable {
     public func downstreamResponseBytes(_ response: HTTPResponseHead, framing: DownstreamFraming,
                                         keepAlive: Bool, clientVersion: HTTPVersion) -> [UInt8] {
         let fields = response.fields.fields
-        let kept = response.fields.indices(keptWithout: Self.hopByHop, orListedIn: "connection")
-        let via = kept.last { fields[$0].hasName("via") }
+        let hopByHop = response.fields.hopByHop
+        var via: Int?
+        for index in fields.indices where fields[index].known == .via && !hopByHop.contains(fields[index]) { via = index }
         let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
 
         var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reason.count))
         head.statusLine(version: .http11, status: response.status, reason: response.reason)
-        for index in kept {
-            head.field(fields[index].name, fields[index].value, appending: index == via ? viaElement : nil)
+        for index in fields.indices where !hopByHop.contains(fields[index]) {
+            head.field(fields[index].name, fields[index].bytes, appending: index == via ? viaElement : nil)
         }
         if via == nil { head.field("Via", viaElement) }
         switch framing {
         case .switchingProtocols:
             head.field("Connection", "Upgrade")
-            if let upgrade = response.fields.first("upgrade") { head.field("Upgrade", upgrade) }
+            if let upgrade = response.fields.firstBytes(.upgrade) { head.field("Upgrade", upgrade) }
             head.end()
             return head.bytes
         case .chunked:
@@ -94,13 +96,13 @@ public struct HeadRewriter: Sendable {
     /// allocated once: 256 bytes covers the added fields but a long Host or Transfer-Encoding.
     private static func capacity(_ fields: HTTPFields, extra: Int) -> Int {
         var count = 256 + extra
-        for field in fields { count += field.name.utf8.count + field.value.count + 6 }
+        for field in fields { count += field.name.utf8.count + field.bytes.count + 6 }
         return count
     }
 
     /// Removes the fixed hop-by-hop fields and every field the Connection header names.
     public static func removeHopByHop(_ fields: inout HTTPFields) {
-        fields.removeAll(named: hopByHop, orListedIn: "connection")
+        fields.removeHopByHop()
     }
 }
 

@@ -4,6 +4,9 @@ import HTTP1
 /// A field-by-field model of HeadRewriter's byte writers, easy to read and to check by eye:
 /// the tests assert both produce the same bytes, and assert behaviour through the model.
 extension HeadRewriter {
+    /// RFC 9110 §7.6.1's fixed hop-by-hop names: the model removes them by name, the general way.
+    static let hopByHopNames = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+
     /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1.
     /// `tunnel` keeps Upgrade (a WebSocket handshake); `framing` is the request body's.
     func upstreamRequest(_ request: HTTPRequestHead, clientAddress: String,
@@ -11,7 +14,7 @@ extension HeadRewriter {
         var head = request
         head.version = .http11
         let upgrade = request.fields.first("upgrade")
-        Self.removeHopByHop(&head.fields)
+        head.fields.removeAll(named: Self.hopByHopNames, orListedIn: "connection")
 
         appendToList(&head.fields, "X-Forwarded-For", "x-forwarded-for", clientAddress)
         head.fields.remove("x-forwarded-proto")
@@ -40,7 +43,7 @@ extension HeadRewriter {
         var head = response
         head.version = .http11
         let upgrade = response.fields.first("upgrade")
-        Self.removeHopByHop(&head.fields)
+        head.fields.removeAll(named: Self.hopByHopNames, orListedIn: "connection")
         appendToList(&head.fields, "Via", "via", response.version == .http10 ? "1.0 herald" : "1.1 herald")
 
         switch framing {

@@ -1,0 +1,95 @@
+/// The field names Herald itself acts on, recognised once when a field is made (by the parser,
+/// from the bytes), so finding them in a head compares a byte per field instead of a name.
+public enum KnownFieldName: UInt8, Sendable {
+    case other
+    // Hop-by-hop (RFC 9110 §7.6.1), and `close`, the one connection option that is no field name.
+    case connection, keepAlive, proxyConnection, te, trailer, transferEncoding, upgrade, close
+    case host, via, xForwardedFor, xForwardedProto, xForwardedHost, contentLength
+
+    /// Fields that describe one connection, never forwarded, whatever Connection says.
+    static let hopByHop: [KnownFieldName] = [.connection, .keepAlive, .proxyConnection, .te, .trailer, .transferEncoding, .upgrade]
+    static let hopByHopBits: UInt32 = hopByHop.reduce(0) { $0 | $1.bit }
+    /// `hopByHop` spelled out, for the general test.
+    static let hopByHopSpellings = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+
+    /// The name `bytes` spell, ignoring ASCII case.
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let candidates: [(StaticString, KnownFieldName)]
+        switch bytes.count {
+        case 2: candidates = [("te", .te)]
+        case 3: candidates = [("via", .via)]
+        case 4: candidates = [("host", .host)]
+        case 5: candidates = [("close", .close)]
+        case 7: candidates = [("trailer", .trailer), ("upgrade", .upgrade)]
+        case 10: candidates = [("connection", .connection), ("keep-alive", .keepAlive)]
+        case 14: candidates = [("content-length", .contentLength)]
+        case 15: candidates = [("x-forwarded-for", .xForwardedFor)]
+        case 16: candidates = [("proxy-connection", .proxyConnection), ("x-forwarded-host", .xForwardedHost)]
+        case 17: candidates = [("transfer-encoding", .transferEncoding), ("x-forwarded-proto", .xForwardedProto)]
+        default: candidates = []
+        }
+        self = .other
+        for (spelling, name) in candidates where Self.equalIgnoringCase(bytes, spelling) {
+            self = name
+            return
+        }
+    }
+
+    /// The name `name` spells as `lowercased()` has it (so a non-ASCII name is what it lowercases to).
+    init(_ name: String) {
+        var lower = isASCII(name) ? name : name.lowercased()
+        self = lower.withUTF8 { KnownFieldName($0) }
+    }
+
+    var bit: UInt32 { 1 << UInt32(rawValue) }
+
+    private static func equalIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ spelling: StaticString) -> Bool {
+        let lower = spelling.utf8Start
+        for index in bytes.indices where HTTPByte.lowercased(bytes[index]) != lower[index] { return false }
+        return true
+    }
+}
+
+/// Which fields of one head are hop-by-hop (RFC 9110 §7.6.1): the fixed names, and every name its
+/// Connection fields list. Built once per head, so that testing a field is a bit test for the names
+/// Herald knows; it answers as `removeAll(named:orListedIn:)` with those names and "connection".
+public struct HopByHopFields {
+    private var known = KnownFieldName.hopByHopBits
+    /// Listed names Herald does not know (rare: `Connection: x-private`), as bytes of the head.
+    private var others: [ArraySlice<UInt8>] = []
+    /// A Connection value is not ASCII: the general test, which splits it by Character, decides.
+    private var general: ((HTTPField) -> Bool)?
+
+    init(_ fields: HTTPFields) {
+        for field in fields.fields where field.known == .connection {
+            if field.bytes.contains(where: { $0 >= 0x80 }) {
+                general = fields.removalTest(named: KnownFieldName.hopByHopSpellings, orListedIn: "connection")
+                return
+            }
+            forEachListElement(field.bytes) { element in
+                let name = KnownFieldName(UnsafeBufferPointer(rebasing: element))
+                if name != .other {
+                    known |= name.bit
+                } else {
+                    let start = field.bytes.startIndex + element.startIndex
+                    others.append(field.bytes[start..<start + element.count])
+                }
+            }
+        }
+    }
+
+    /// True when `field` is hop-by-hop in this head.
+    public func contains(_ field: HTTPField) -> Bool {
+        if let general { return general(field) }
+        if field.known != .other { return known & field.known.bit != 0 }
+        if others.isEmpty { return false }
+        guard field.nameIsASCII else {
+            let lower = field.name.lowercased()
+            return others.contains { String(decoding: $0, as: UTF8.self).lowercased() == lower }
+        }
+        var name = field.name
+        return name.withUTF8 { nameBytes in
+            others.contains { other in other.withUnsafeBufferPointer { elementEqualsIgnoringCase($0[...], nameBytes) } }
+        }
+    }
+}
