@@ -19,7 +19,7 @@ let package = Package(
         // The C boundary: a module map and an umbrella header, nothing else.
         .systemLibrary(
             name: "CLibevent",
-            pkgConfig: "libevent_pthreads",
+            pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
         // Safe Swift over libevent; the only importer of CLibevent.

@@ -4,9 +4,10 @@ extension HTTPFields {
     /// True when a `name` field's comma-separated elements include `lowercasedToken` (ASCII case
     /// ignored, OWS around elements ignored).
     func listContains(_ name: KnownFieldName, _ lowercasedToken: StaticString) -> Bool {
-        for field in fields where field.known == name {
+        // By index: a for-in would copy (retain and release) every field it passes.
+        for index in fields.indices where fields[index].known == name {
             var found = false
-            forEachListElement(field.bytes) { element in
+            forEachListElement(fields[index].bytes) { element in
                 if !found && elementEquals(element, lowercasedToken) { found = true }
             }
             if found { return true }
@@ -67,9 +68,9 @@ extension HTTPFields {
     /// What the Transfer-Encoding fields say, or nil when there are none.
     func transferCodings() -> TransferCodings? {
         var codings: TransferCodings?
-        for field in fields where field.known == .transferEncoding {
+        for index in fields.indices where fields[index].known == .transferEncoding {
             var summary = codings ?? TransferCodings()
-            forEachListElement(field.bytes) { element in
+            forEachListElement(fields[index].bytes) { element in
                 summary.count += 1
                 summary.lastIsChunked = elementEquals(element, "chunked")
                 if summary.lastIsChunked { summary.chunkedCount += 1 }
@@ -83,8 +84,8 @@ extension HTTPFields {
     /// value is not 1*DIGIT, overflows, or differs from another (RFC 9112 §6.3 items 5 and 6).
     func contentLength() throws(HTTPParseError) -> UInt64? {
         var length: UInt64?
-        for field in fields where field.known == .contentLength {
-            try field.bytes.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+        for index in fields.indices where fields[index].known == .contentLength {
+            try fields[index].bytes.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
                 var elementStart = 0
                 while elementStart <= bytes.count {
                     var elementEnd = elementStart

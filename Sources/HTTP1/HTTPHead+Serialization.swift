@@ -1,12 +1,12 @@
 extension HTTPRequestHead {
     /// The head on the wire: request line, each field as `name: value` CRLF in order, then CRLF.
     public func serialized() -> [UInt8] {
-        let count = method.utf8.count + target.count + version.text.utf8.count + 4 + fields.serializedCount
+        let count = method.utf8.count + targetBytes.count + version.text.utf8.count + 4 + fields.serializedCount
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var writer = ByteWriter(buffer)
             writer.write(method)
             writer.write(HTTPByte.space)
-            writer.write(target)
+            writer.write(targetBytes)
             writer.write(HTTPByte.space)
             writer.write(version.text)
             writer.writeLineEnd()
@@ -21,7 +21,7 @@ extension HTTPResponseHead {
     /// §4 writes it), each field as `name: value` CRLF in order, then CRLF.
     public func serialized() -> [UInt8] {
         let statusText = (100...999).contains(status) ? nil : String(status)
-        let count = version.text.utf8.count + 1 + (statusText?.utf8.count ?? 3) + 1 + reason.count + 2
+        let count = version.text.utf8.count + 1 + (statusText?.utf8.count ?? 3) + 1 + reasonBytes.count + 2
             + fields.serializedCount
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var writer = ByteWriter(buffer)
@@ -35,7 +35,7 @@ extension HTTPResponseHead {
                 writer.write(UInt8(truncatingIfNeeded: 0x30 + status % 10))
             }
             writer.write(HTTPByte.space)
-            writer.write(reason)
+            writer.write(reasonBytes)
             writer.writeLineEnd()
             fields.serialize(into: &writer)
             initialized = writer.count

@@ -158,34 +158,53 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 public struct HTTPRequestHead: Sendable, Equatable {
     /// The method token exactly as sent (any token, not only the common ones).
     public var method: String
-    /// The request-target byte for byte (origin-form, absolute-form, authority-form or `*`).
-    public var target: [UInt8]
+    /// The request-target byte for byte (origin-form, absolute-form, authority-form or `*`); a
+    /// parsed head's shares the head's storage, as its field values do.
+    public var targetBytes: ArraySlice<UInt8>
+    /// The request-target as an array of its own (a copy).
+    public var target: [UInt8] {
+        get { Array(targetBytes) }
+        set { targetBytes = newValue[...] }
+    }
     public var version: HTTPVersion
     public var fields: HTTPFields
 
     public init(method: String, target: [UInt8], version: HTTPVersion, fields: HTTPFields) {
+        self.init(method: method, targetBytes: target[...], version: version, fields: fields)
+    }
+
+    public init(method: String, targetBytes: ArraySlice<UInt8>, version: HTTPVersion, fields: HTTPFields) {
         self.method = method
-        self.target = target
+        self.targetBytes = targetBytes
         self.version = version
         self.fields = fields
     }
 
     /// The target as a string, for routing and logs.
-    public var targetString: String { String(decoding: target, as: UTF8.self) }
+    public var targetString: String { String(decoding: targetBytes, as: UTF8.self) }
 }
 
 /// A response head: `HTTP-version SP status SP reason CRLF` then fields.
 public struct HTTPResponseHead: Sendable, Equatable {
     public var version: HTTPVersion
     public var status: Int
-    /// The reason phrase as sent (may be empty).
-    public var reason: [UInt8]
+    /// The reason phrase as sent (may be empty); a parsed head's shares the head's storage.
+    public var reasonBytes: ArraySlice<UInt8>
+    /// The reason phrase as an array of its own (a copy).
+    public var reason: [UInt8] {
+        get { Array(reasonBytes) }
+        set { reasonBytes = newValue[...] }
+    }
     public var fields: HTTPFields
 
     public init(version: HTTPVersion, status: Int, reason: [UInt8], fields: HTTPFields) {
+        self.init(version: version, status: status, reasonBytes: reason[...], fields: fields)
+    }
+
+    public init(version: HTTPVersion, status: Int, reasonBytes: ArraySlice<UInt8>, fields: HTTPFields) {
         self.version = version
         self.status = status
-        self.reason = reason
+        self.reasonBytes = reasonBytes
         self.fields = fields
     }
 

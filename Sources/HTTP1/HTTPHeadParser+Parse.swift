@@ -27,7 +27,9 @@ extension HTTPHeadParser {
         let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
 
         var hosts = 0
-        let fields = try parseFields(bytes, from: fieldsStart, limits: limits) { field throws(HTTPParseError) in
+        // One copy of the head, which the target and every field value are slices of.
+        let storage = bytes.array(0..<bytes.count)
+        let fields = try parseFields(bytes, storage, from: fieldsStart, limits: limits) { field throws(HTTPParseError) in
             guard isHost(bytes, field.name) else { return }
             hosts += 1
             for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
@@ -36,7 +38,7 @@ extension HTTPHeadParser {
         }
         if hosts > 1 { throw .malformed("more than one Host header") }
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        return HTTPRequestHead(method: bytes.string(method), target: bytes.array(target),
+        return HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target],
                                version: version, fields: fields)
     }
 
@@ -72,8 +74,10 @@ extension HTTPHeadParser {
                 throw .malformed("control character in reason phrase")
             }
         }
-        let fields = try parseFields(bytes, from: fieldsStart, limits: limits) { _ throws(HTTPParseError) in }
-        return HTTPResponseHead(version: version, status: status, reason: bytes.array(reason), fields: fields)
+        // One copy of the head, which the reason and every field value are slices of.
+        let storage = bytes.array(0..<bytes.count)
+        let fields = try parseFields(bytes, storage, from: fieldsStart, limits: limits) { _ throws(HTTPParseError) in }
+        return HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason], fields: fields)
     }
 
     // MARK: - Parts
@@ -108,11 +112,9 @@ extension HTTPHeadParser {
     }
 
     /// The field lines from `start`, up to and including the empty line that must end the bytes;
-    /// `inspect` sees each one before it is kept.
-    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits,
+    /// `inspect` sees each one before it is kept. Values are slices of `storage`, a copy of `bytes`.
+    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, _ storage: [UInt8], from start: Int, limits: HTTPLimits,
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void) throws(HTTPParseError) -> HTTPFields {
-        // One copy of the field lines, which every value is a slice of.
-        let storage = bytes.array(start..<bytes.count)
         var fields: [HTTPField] = []
         fields.reserveCapacity(16)
         var position = start
@@ -125,9 +127,8 @@ extension HTTPHeadParser {
             guard let field = try FieldLine.parse(bytes, at: position, in: .head) else { throw incompleteHead }
             if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
-            let value = field.value.lowerBound - start..<field.value.upperBound - start
             let name = UnsafeBufferPointer(rebasing: bytes[field.name])
-            fields.append(HTTPField(name: bytes.string(field.name), known: KnownFieldName(name), bytes: storage[value]))
+            fields.append(HTTPField(name: bytes.string(field.name), known: KnownFieldName(name), bytes: storage[field.value]))
             position = field.next
         }
         guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }

@@ -9,25 +9,25 @@ public struct HeadBuilder {
     }
 
     /// `method SP request-target SP HTTP-version CRLF`.
-    public mutating func requestLine(method: String, target: [UInt8], version: HTTPVersion) {
-        bytes.append(contentsOf: method.utf8)
+    public mutating func requestLine(method: String, target: ArraySlice<UInt8>, version: HTTPVersion) {
+        append(method)
         bytes.append(HTTPByte.space)
         bytes.append(contentsOf: target)
         bytes.append(HTTPByte.space)
-        bytes.append(contentsOf: version.text.utf8)
+        append(version.text)
         lineEnd()
     }
 
     /// `HTTP-version SP status SP reason CRLF`, as `HTTPResponseHead.serialized()` writes it.
-    public mutating func statusLine(version: HTTPVersion, status: Int, reason: [UInt8]) {
-        bytes.append(contentsOf: version.text.utf8)
+    public mutating func statusLine(version: HTTPVersion, status: Int, reason: ArraySlice<UInt8>) {
+        append(version.text)
         bytes.append(HTTPByte.space)
         if (100...999).contains(status) {
             bytes.append(UInt8(truncatingIfNeeded: 0x30 + status / 100))
             bytes.append(UInt8(truncatingIfNeeded: 0x30 + status / 10 % 10))
             bytes.append(UInt8(truncatingIfNeeded: 0x30 + status % 10))
         } else {
-            bytes.append(contentsOf: String(status).utf8)
+            append(String(status))
         }
         bytes.append(HTTPByte.space)
         bytes.append(contentsOf: reason)
@@ -40,28 +40,34 @@ public struct HeadBuilder {
     }
 
     public mutating func field(_ name: String, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
-        bytes.append(contentsOf: name.utf8)
+        append(name)
         bytes.append(HTTPByte.colon)
         bytes.append(HTTPByte.space)
         bytes.append(contentsOf: value)
         if let element {
             bytes.append(HTTPByte.comma)
             bytes.append(HTTPByte.space)
-            bytes.append(contentsOf: element.utf8)
+            append(element)
         }
         lineEnd()
     }
 
     public mutating func field(_ name: String, _ value: String) {
-        bytes.append(contentsOf: name.utf8)
+        append(name)
         bytes.append(HTTPByte.colon)
         bytes.append(HTTPByte.space)
-        bytes.append(contentsOf: value.utf8)
+        append(value)
         lineEnd()
     }
 
     /// The empty line that ends the head.
     public mutating func end() { lineEnd() }
+
+    /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
+    private mutating func append(_ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if done == nil { bytes.append(contentsOf: text.utf8) }
+    }
 
     private mutating func lineEnd() {
         bytes.append(HTTPByte.cr)

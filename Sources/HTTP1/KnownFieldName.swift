@@ -12,26 +12,22 @@ public enum KnownFieldName: UInt8, Sendable {
     /// `hopByHop` spelled out, for the general test.
     static let hopByHopSpellings = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
 
-    /// The name `bytes` spell, ignoring ASCII case.
+    /// The name `bytes` spell, ignoring ASCII case. Runs for every parsed field: a switch on the
+    /// length, then one or two comparisons.
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let candidates: [(StaticString, KnownFieldName)]
+        func spells(_ spelling: StaticString) -> Bool { Self.equalIgnoringCase(bytes, spelling) }
         switch bytes.count {
-        case 2: candidates = [("te", .te)]
-        case 3: candidates = [("via", .via)]
-        case 4: candidates = [("host", .host)]
-        case 5: candidates = [("close", .close)]
-        case 7: candidates = [("trailer", .trailer), ("upgrade", .upgrade)]
-        case 10: candidates = [("connection", .connection), ("keep-alive", .keepAlive)]
-        case 14: candidates = [("content-length", .contentLength)]
-        case 15: candidates = [("x-forwarded-for", .xForwardedFor)]
-        case 16: candidates = [("proxy-connection", .proxyConnection), ("x-forwarded-host", .xForwardedHost)]
-        case 17: candidates = [("transfer-encoding", .transferEncoding), ("x-forwarded-proto", .xForwardedProto)]
-        default: candidates = []
-        }
-        self = .other
-        for (spelling, name) in candidates where Self.equalIgnoringCase(bytes, spelling) {
-            self = name
-            return
+        case 2: self = spells("te") ? .te : .other
+        case 3: self = spells("via") ? .via : .other
+        case 4: self = spells("host") ? .host : .other
+        case 5: self = spells("close") ? .close : .other
+        case 7: self = spells("trailer") ? .trailer : spells("upgrade") ? .upgrade : .other
+        case 10: self = spells("connection") ? .connection : spells("keep-alive") ? .keepAlive : .other
+        case 14: self = spells("content-length") ? .contentLength : .other
+        case 15: self = spells("x-forwarded-for") ? .xForwardedFor : .other
+        case 16: self = spells("proxy-connection") ? .proxyConnection : spells("x-forwarded-host") ? .xForwardedHost : .other
+        case 17: self = spells("transfer-encoding") ? .transferEncoding : spells("x-forwarded-proto") ? .xForwardedProto : .other
+        default: self = .other
         }
     }
 
@@ -61,7 +57,8 @@ public struct HopByHopFields {
     private var general: ((HTTPField) -> Bool)?
 
     init(_ fields: HTTPFields) {
-        for field in fields.fields where field.known == .connection {
+        for index in fields.fields.indices where fields.fields[index].known == .connection {
+            let field = fields.fields[index]
             if field.bytes.contains(where: { $0 >= 0x80 }) {
                 general = fields.removalTest(named: KnownFieldName.hopByHopSpellings, orListedIn: "connection")
                 return

@@ -90,7 +90,9 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private let downstream: Connection
-    private unowned let worker: LoopWorker
+    /// unowned(unsafe): the worker outlives its connections (it closes them before it goes), and
+    /// this is read many times per request.
+    private unowned(unsafe) let worker: LoopWorker
     let id: UInt64
     private var logger: Logger
     private var state: State = .awaitingHead

@@ -65,7 +65,8 @@ public enum ConnectionEnd: Sendable, Equatable, CustomStringConvertible {
 /// A buffered TCP connection on one loop. Not thread-safe: use it on its loop's thread only.
 public final class Connection {
     private let fd: Int32
-    private unowned let loop: EventLoop
+    /// unowned(unsafe): a loop outlives every connection on it, and this is read on every write.
+    private unowned(unsafe) let loop: EventLoop
     private let input: OpaquePointer
     private let output: OpaquePointer
     private var readEvent: OpaquePointer?
@@ -91,9 +92,8 @@ public final class Connection {
     private var writeArmed = false
     /// `connectionDidDrain` fires when a write leaves at most this many bytes queued.
     private var lowWatermark = 0
-    public weak var delegate: ConnectionDelegate?
-    /// Keeps the owner (usually the delegate) alive as long as the connection is open.
-    private var owner: AnyObject?
+    /// Who hears this connection's events, kept alive by it until it closes.
+    public private(set) var delegate: (any ConnectionDelegate)?
     /// Set once by `closeWhenFlushed()`: the connection closes as soon as its output is empty.
     private var closingWhenFlushed = false
 
@@ -171,9 +171,8 @@ public final class Connection {
     }
 
     /// Sets who hears this connection's events and keeps it alive until the connection closes.
-    public func attach(_ delegate: ConnectionDelegate & AnyObject) {
+    public func attach(_ delegate: any ConnectionDelegate) {
         self.delegate = delegate
-        owner = delegate
     }
 
     public var isClosed: Bool { closed }
@@ -191,7 +190,6 @@ public final class Connection {
         evbuffer_free(output)
         _ = Glibc.close(fd)
         let delegate = delegate
-        owner = nil
         self.delegate = nil
         delegate?.connectionDidClose(self)
         Unmanaged.passUnretained(self).release()

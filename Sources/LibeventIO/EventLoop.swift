@@ -2,21 +2,24 @@
 //
 // Everything registered on a loop (listeners, connections, timers) is created, used and freed on the
 // loop's own thread. The one way in from another thread is `execute(_:)`: the work is queued under a
-// mutex and a user event is activated, which wakes the loop; the loop then runs the queued work.
+// mutex and an eventfd is written, which wakes the loop; the loop then runs the queued work. So the
+// event_base needs no lock of its own (EVENT_BASE_FLAG_NOLOCK): with libevent's threading on, every
+// event_add, event_del and event_active took and released a mutex, a dozen times per request.
 
 internal import CLibevent
 import Synchronization
-
-/// Thread-safe libevent locking must be turned on once, before the first event_base exists,
-/// so that `event_active` from another thread wakes a loop.
-private let threadingEnabled: Bool = evthread_use_pthreads() == 0
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An event loop: a libevent `event_base` plus the hand-off queue other threads use to reach it.
 public final class EventLoop: @unchecked Sendable {
     // @unchecked: only `execute(_:)` is called from other threads; it touches `pending` (a Mutex)
-    // and `event_active`, which libevent makes thread-safe once threading is enabled.
+    // and writes the eventfd.
 
     let base: OpaquePointer
+    /// Written by `execute(_:)` to wake the loop; read (reset) by the loop.
+    private let wakeFD: Int32
     private var wakeEvent: OpaquePointer?
     private let pending = Mutex<[@Sendable () -> Void]>([])
     /// Activated when a connection first has bytes to write in a turn; it runs after every
@@ -24,8 +27,10 @@ public final class EventLoop: @unchecked Sendable {
     private var flushEvent: OpaquePointer?
     /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on
     /// (touched on the loop's thread only).
-    private var connectionsToFlush: [Connection] = []
-    private var nextToFlush = 0
+    /// (Exclusivity is not checked at run time: both are touched on the loop's thread only, never
+    /// while a mutation of either is under way, and the checks cost more than the pass itself.)
+    @exclusivity(unchecked) private var connectionsToFlush: [Connection] = []
+    @exclusivity(unchecked) private var nextToFlush = 0
     /// Connections written per flush callback. Between slices the loop runs whatever else became
     /// active (a hand-off bringing new events), so with thousands of streams to write, events that
     /// arrive during a pass join it for every stream not yet written, instead of waiting for the
@@ -35,26 +40,31 @@ public final class EventLoop: @unchecked Sendable {
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
     /// (measured here: a 10k-subscriber fan-out pass about 5× faster).
     public init() throws(LibeventError) {
-        guard threadingEnabled else { throw LibeventError(operation: "evthread_use_pthreads", code: 0) }
         let config = try LibeventError.check(event_config_new(), "event_config_new")
         defer { event_config_free(config) }
-        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue))
-        base = try LibeventError.check(event_base_new_with_config(config), "event_base_new_with_config")
-        let arg = Unmanaged.passUnretained(self).toOpaque()
-        wakeEvent = event_new(base, -1, Int16(EV_PERSIST), eventLoopWakeCallback, arg)
-        if wakeEvent == nil { event_base_free(base); throw LibeventError(operation: "event_new (wake-up)") }
-        flushEvent = event_new(base, -1, 0, eventLoopFlushCallback, arg)
-        if flushEvent == nil {
-            event_free(wakeEvent)
-            event_base_free(base)
-            throw LibeventError(operation: "event_new (flush)")
+        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue | EVENT_BASE_FLAG_NOLOCK.rawValue))
+        let fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        try LibeventError.check(fd, "eventfd")
+        guard let created = event_base_new_with_config(config) else {
+            _ = Glibc.close(fd)
+            throw LibeventError(operation: "event_base_new_with_config")
         }
+        base = created
+        wakeFD = fd
+        let arg = Unmanaged.passUnretained(self).toOpaque()
+        wakeEvent = event_new(base, fd, Int16(EV_READ | EV_PERSIST), eventLoopWakeCallback, arg)
+        flushEvent = event_new(base, -1, 0, eventLoopFlushCallback, arg)
+        guard let wakeEvent, flushEvent != nil else {
+            throw LibeventError(operation: "event_new")  // deinit frees what was made
+        }
+        event_add(wakeEvent, nil)
     }
 
     deinit {
         if let flushEvent { event_free(flushEvent) }
         if let wakeEvent { event_free(wakeEvent) }
         event_base_free(base)
+        _ = Glibc.close(wakeFD)
     }
 
     /// Runs the loop on the calling thread until `stop()`.
@@ -73,7 +83,10 @@ public final class EventLoop: @unchecked Sendable {
             queue.append(work)
             return queue.count == 1
         }
-        if wasEmpty, let wakeEvent { event_active(wakeEvent, EV_READ, 0) }
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
+        }
     }
 
     /// Has `connection` written at the end of this turn (on the loop's thread).
@@ -107,6 +120,8 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Fires on the loop's thread after another thread queued work.
     fileprivate func runPending() {
+        var count: UInt64 = 0
+        _ = Glibc.read(wakeFD, &count, MemoryLayout<UInt64>.size)
         let work = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue
@@ -123,7 +138,7 @@ private func eventLoopFlushCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMut
     Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue().flushConnections()
 }
 
-/// Fires when `execute(_:)` activated the wake-up event.
+/// Fires when `execute(_:)` wrote the wake-up eventfd.
 private func eventLoopWakeCallback(_ fd: Int32, _ what: Int16, _ arg: UnsafeMutableRawPointer?) {
     // SAFETY: arg is the loop, which frees this event in deinit, so it outlives every callback.
     Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue().runPending()

@@ -26,7 +26,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
         let target = path.isEmpty ? subscribe.target : Array(path.utf8)
         let host = subscribe.fields.first("host")
         var head = HeadBuilder(capacity: 512 + target.count)
-        head.requestLine(method: "GET", target: target, version: .http11)
+        head.requestLine(method: "GET", target: target[...], version: .http11)
         head.field("Host", host ?? Array(upstreamAuthority.utf8))
         for name in Self.credentialFields {
             for value in subscribe.fields.values(name) { head.field(Self.canonical(name), value) }

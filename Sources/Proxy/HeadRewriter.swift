@@ -28,13 +28,13 @@ public struct HeadRewriter: Sendable {
         let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         let host = request.fields.firstBytes(.host)
 
-        var head = HeadBuilder(capacity: Self.capacity(request.fields, extra: request.target.count + clientAddress.utf8.count))
-        head.requestLine(method: request.method, target: request.target, version: .http11)
+        var head = HeadBuilder(capacity: Self.capacity(request.fields, extra: request.targetBytes.count + clientAddress.utf8.count))
+        head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         for index in fields.indices {
-            let field = fields[index]
-            if field.known == .xForwardedProto || field.known == .xForwardedHost || hopByHop.contains(field) { continue }
+            let known = fields[index].known
+            if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(fields[index]) { continue }
             let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(field.name, field.bytes, appending: element)
+            head.field(fields[index].name, fields[index].bytes, appending: element)
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
@@ -64,8 +64,8 @@ public struct HeadRewriter: Sendable {
         for index in fields.indices where fields[index].known == .via && !hopByHop.contains(fields[index]) { via = index }
         let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
 
-        var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reason.count))
-        head.statusLine(version: .http11, status: response.status, reason: response.reason)
+        var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reasonBytes.count))
+        head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         for index in fields.indices where !hopByHop.contains(fields[index]) {
             head.field(fields[index].name, fields[index].bytes, appending: index == via ? viaElement : nil)
         }

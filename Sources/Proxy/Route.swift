@@ -20,12 +20,12 @@ public struct Router: Sendable {
     }
 
     public func route(_ head: HTTPRequestHead) -> Route {
-        let target = head.target
+        let target = head.targetBytes
         if head.method == "CONNECT" {
             return .refuse(ProxyError(.downstream, status: 405, "CONNECT is not supported: Herald is not a forward proxy"))
         }
         if target.first != UInt8(ascii: "/") {
-            if target == [UInt8(ascii: "*")] { return .forward }
+            if target.elementsEqual([UInt8(ascii: "*")]) { return .forward }
             if Self.isAbsoluteForm(target) {
                 // A reverse proxy has no name of its own to compare the authority with, and an
                 // absolute-form target is how clients address forward proxies: refuse them all.
@@ -37,17 +37,16 @@ public struct Router: Sendable {
     }
 
     /// True for `<eventsPath>`, `<eventsPath>/…` and `<eventsPath>?…`.
-    func isEventsPath(_ target: [UInt8]) -> Bool {
+    func isEventsPath(_ target: ArraySlice<UInt8>) -> Bool {
         let prefix = eventsPath.utf8
         guard target.count >= prefix.count, target.starts(with: prefix) else { return false }
-        guard target.count > prefix.count else { return true }
-        let next = target[prefix.count]
+        guard let next = target.dropFirst(prefix.count).first else { return true }
         return next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
     }
 
     /// True for a target that starts with a URI scheme (`http://…`, `https://…`, `ftp://…`).
-    static func isAbsoluteForm(_ target: [UInt8]) -> Bool {
-        guard let colon = target.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
+    static func isAbsoluteForm(_ target: ArraySlice<UInt8>) -> Bool {
+        guard let colon = target.firstIndex(of: UInt8(ascii: ":")), colon > target.startIndex else { return false }
         let scheme = target[..<colon]
         let isSchemeByte: (UInt8) -> Bool = { byte in
             (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D || byte == 0x2E
