@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <malloc.h>
 
 #include <event2/event.h>
 #include <event2/buffer.h>

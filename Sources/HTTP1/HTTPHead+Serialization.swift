@@ -48,7 +48,7 @@ extension HTTPFields {
     var serializedCount: Int {
         var count = 2
         for index in fields.indices {
-            count += fields[index].name.utf8.count + fields[index].bytes.count + 4
+            count += fields[index].nameBytes.count + fields[index].bytes.count + 4
         }
         return count
     }
@@ -56,7 +56,7 @@ extension HTTPFields {
     /// Writes each field as `name: value` CRLF, then the empty line that ends a head.
     func serialize(into writer: inout ByteWriter) {
         for index in fields.indices {
-            writer.write(fields[index].name)
+            writer.write(fields[index].nameBytes)
             writer.write(HTTPByte.colon)
             writer.write(HTTPByte.space)
             writer.write(fields[index].bytes)

@@ -15,25 +15,26 @@ public enum HTTPVersion: Sendable, Equatable {
 
 /// One header field: the name as sent, the value with surrounding white space trimmed.
 ///
-/// A parsed field's value is a slice of one copy of its whole head, shared by every field of that
-/// head: parsing a head costs two allocations (that copy and the field list), whatever its number
-/// of fields.
+/// A parsed field's name and value are slices of one copy of its whole head, shared by every field
+/// of that head: parsing a head costs two allocations (that copy and the field list), whatever its
+/// number of fields, and forwarding a field copies its bytes once, into the head sent on.
 public struct HTTPField: Sendable, Equatable {
-    public var name: String { didSet { known = KnownFieldName(name) } }
+    /// The name's bytes as sent (a parsed name is a token, so ASCII).
+    public private(set) var nameBytes: ArraySlice<UInt8>
     /// The value's bytes (a slice: index from `startIndex`, or go through `withUnsafeBufferPointer`).
     public var bytes: ArraySlice<UInt8>
-    /// `name`, when it is one Herald acts on.
+    /// The name, when it is one Herald acts on.
     public private(set) var known: KnownFieldName
 
     public init(name: String, bytes: ArraySlice<UInt8>) {
-        self.name = name
+        nameBytes = Array(name.utf8)[...]
         self.bytes = bytes
         known = KnownFieldName(name)
     }
 
     /// A parsed field, whose name the parser recognised from its bytes.
-    init(name: String, known: KnownFieldName, bytes: ArraySlice<UInt8>) {
-        self.name = name
+    init(nameBytes: ArraySlice<UInt8>, known: KnownFieldName, bytes: ArraySlice<UInt8>) {
+        self.nameBytes = nameBytes
         self.bytes = bytes
         self.known = known
     }
@@ -46,6 +47,15 @@ public struct HTTPField: Sendable, Equatable {
         self.init(name: name, value: Array(value.utf8))
     }
 
+    /// The name as sent, as a String.
+    public var name: String {
+        get { String(decoding: nameBytes, as: UTF8.self) }
+        set {
+            nameBytes = Array(newValue.utf8)[...]
+            known = KnownFieldName(newValue)
+        }
+    }
+
     /// The value as an array of its own (a copy).
     public var value: [UInt8] {
         get { Array(bytes) }
@@ -55,14 +65,21 @@ public struct HTTPField: Sendable, Equatable {
     /// The value decoded as UTF-8 (invalid bytes replaced); for logging and comparisons.
     public var valueString: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// True when `name` matches `lowercasedName` ignoring ASCII case.
+    /// True when the name matches `lowercasedName` ignoring ASCII case.
     public func hasName(_ lowercasedName: String) -> Bool {
-        asciiCaseInsensitiveEquals(name, lowercasedName)
+        var lower = lowercasedName
+        return lower.withUTF8 { expected in
+            nameBytes.withUnsafeBufferPointer { name in
+                guard name.count == expected.count else { return false }
+                for index in name.indices where HTTPByte.lowercased(name[index]) != expected[index] { return false }
+                return true
+            }
+        }
     }
 
     /// True when the name is ASCII, as every parsed name is (a token); then `hasName` agrees
     /// with comparing `name.lowercased()`.
-    public var nameIsASCII: Bool { isASCII(name) }
+    public var nameIsASCII: Bool { !nameBytes.contains { $0 >= 0x80 } }
 }
 
 /// Header fields in the order they were received; lookups ignore ASCII case.
@@ -312,20 +329,6 @@ func lowercasedName(_ name: String) -> String {
         return true
     }
     return unchanged ? name : name.lowercased()
-}
-
-@inline(__always)
-func asciiCaseInsensitiveEquals(_ a: String, _ lowercasedB: String) -> Bool {
-    // Native strings know their UTF-8 length, so most mismatches end here.
-    if a.utf8.count != lowercasedB.utf8.count { return false }
-    var a = a
-    var b = lowercasedB
-    return a.withUTF8 { x in
-        b.withUTF8 { y in
-            for index in x.indices where HTTPByte.lowercased(x[index]) != y[index] { return false }
-            return true
-        }
-    }
 }
 
 extension StringProtocol {

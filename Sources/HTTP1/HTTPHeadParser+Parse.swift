@@ -127,8 +127,8 @@ extension HTTPHeadParser {
             guard let field = try FieldLine.parse(bytes, at: position, in: .head) else { throw incompleteHead }
             if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
-            let name = UnsafeBufferPointer(rebasing: bytes[field.name])
-            fields.append(HTTPField(name: bytes.string(field.name), known: KnownFieldName(name), bytes: storage[field.value]))
+            let name = KnownFieldName(UnsafeBufferPointer(rebasing: bytes[field.name]))
+            fields.append(HTTPField(nameBytes: storage[field.name], known: name, bytes: storage[field.value]))
             position = field.next
         }
         guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }

@@ -1,5 +1,8 @@
 /// A head written straight to its wire bytes, line by line, in the format `serialized()` writes:
 /// a proxy that forwards most fields unchanged builds no second head only to serialize it.
+///
+/// Forwarded fields are written from their bytes and Herald's own names are StaticStrings, so
+/// building a head copies bytes and touches no String storage.
 public struct HeadBuilder {
     public private(set) var bytes: [UInt8] = []
 
@@ -34,15 +37,51 @@ public struct HeadBuilder {
         lineEnd()
     }
 
-    /// `name: value` CRLF; with `element`, the value becomes `value, element` (a list grown by one).
-    public mutating func field(_ name: String, _ value: [UInt8], appending element: String? = nil) {
-        field(name, value[...], appending: element)
+    /// A forwarded field, `name: value` CRLF; with `element`, the value becomes `value, element`
+    /// (a list grown by one).
+    public mutating func field(_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
+        bytes.append(contentsOf: name)
+        nameEnd()
+        listValue(value, appending: element)
     }
 
-    public mutating func field(_ name: String, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
+    /// `name: value` CRLF.
+    public mutating func field(_ name: String, _ value: [UInt8]) {
         append(name)
-        bytes.append(HTTPByte.colon)
-        bytes.append(HTTPByte.space)
+        nameEnd()
+        bytes.append(contentsOf: value)
+        lineEnd()
+    }
+
+    /// One of Herald's own fields, `name: value` CRLF, or `name: value, element` CRLF.
+    public mutating func field(_ name: StaticString, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
+        append(name)
+        nameEnd()
+        listValue(value, appending: element)
+    }
+
+    /// One of Herald's own fields, `name: value` CRLF.
+    public mutating func field(_ name: StaticString, _ value: String) {
+        append(name)
+        nameEnd()
+        append(value)
+        lineEnd()
+    }
+
+    /// The empty line that ends the head.
+    public mutating func end() { lineEnd() }
+
+    private mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func listValue(_ value: ArraySlice<UInt8>, appending element: String?) {
         bytes.append(contentsOf: value)
         if let element {
             bytes.append(HTTPByte.comma)
@@ -52,21 +91,9 @@ public struct HeadBuilder {
         lineEnd()
     }
 
-    public mutating func field(_ name: String, _ value: String) {
-        append(name)
+    private mutating func nameEnd() {
         bytes.append(HTTPByte.colon)
         bytes.append(HTTPByte.space)
-        append(value)
-        lineEnd()
-    }
-
-    /// The empty line that ends the head.
-    public mutating func end() { lineEnd() }
-
-    /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
-    private mutating func append(_ text: String) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
-        if done == nil { bytes.append(contentsOf: text.utf8) }
     }
 
     private mutating func lineEnd() {

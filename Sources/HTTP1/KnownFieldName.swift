@@ -84,9 +84,8 @@ public struct HopByHopFields {
             let lower = field.name.lowercased()
             return others.contains { String(decoding: $0, as: UTF8.self).lowercased() == lower }
         }
-        var name = field.name
-        return name.withUTF8 { nameBytes in
-            others.contains { other in other.withUnsafeBufferPointer { elementEqualsIgnoringCase($0[...], nameBytes) } }
+        return field.nameBytes.withUnsafeBufferPointer { name in
+            others.contains { other in other.withUnsafeBufferPointer { elementEqualsIgnoringCase($0[...], name) } }
         }
     }
 }

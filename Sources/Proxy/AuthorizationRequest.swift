@@ -38,7 +38,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
         if forwardedFor.isEmpty {
             head.field("X-Forwarded-For", clientAddress)
         } else {
-            head.field("X-Forwarded-For", Array(forwardedFor.joined(separator: Array(", ".utf8))), appending: clientAddress)
+            head.field("X-Forwarded-For", Array(forwardedFor.joined(separator: Array(", ".utf8)))[...], appending: clientAddress)
         }
         head.field("X-Forwarded-Proto", "http")
         if let host { head.field("X-Forwarded-Host", host) }

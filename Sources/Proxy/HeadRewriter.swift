@@ -34,7 +34,7 @@ public struct HeadRewriter: Sendable {
             let known = fields[index].known
             if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(fields[index]) { continue }
             let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(fields[index].name, fields[index].bytes, appending: element)
+            head.field(fields[index].nameBytes, fields[index].bytes, appending: element)
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
@@ -67,7 +67,7 @@ public struct HeadRewriter: Sendable {
         var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reasonBytes.count))
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         for index in fields.indices where !hopByHop.contains(fields[index]) {
-            head.field(fields[index].name, fields[index].bytes, appending: index == via ? viaElement : nil)
+            head.field(fields[index].nameBytes, fields[index].bytes, appending: index == via ? viaElement : nil)
         }
         if via == nil { head.field("Via", viaElement) }
         switch framing {
@@ -96,7 +96,7 @@ public struct HeadRewriter: Sendable {
     /// allocated once: 256 bytes covers the added fields but a long Host or Transfer-Encoding.
     private static func capacity(_ fields: HTTPFields, extra: Int) -> Int {
         var count = 256 + extra
-        for field in fields { count += field.name.utf8.count + field.bytes.count + 6 }
+        for index in fields.fields.indices { count += fields.fields[index].nameBytes.count + fields.fields[index].bytes.count + 6 }
         return count
     }
 
