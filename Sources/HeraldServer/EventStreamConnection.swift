@@ -116,20 +116,12 @@ final class EventStreamConnection: ConnectionDelegate {
 
     private func start(request: HTTPRequestHead, lastEventID: String?, extraFields: [HTTPField]) {
         let events = worker.settings.events
-        var head = HTTPResponseHead(status: 200, reason: "OK")
-        head.fields.append("Content-Type", "text/event-stream")
-        head.fields.append("Cache-Control", "no-cache")
-        head.fields.append("Connection", "keep-alive")
-        head.fields.append("X-Accel-Buffering", "no")
-        head.fields.fields += extraFields
-        downstream.write(head.serialized())
-        if request.method == "HEAD" {
+        let headOnly = request.method == "HEAD"
+        worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: headOnly, channels: channels)
+        if headOnly {
             downstream.closeWhenFlushed()
             return
         }
-        if events.paddingBytes > 0 { downstream.write(EventEncoder.padding(count: events.paddingBytes)) }
-        downstream.write(EventEncoder.retry(milliseconds: events.retryMilliseconds))
-        downstream.write(EventEncoder.comment("herald: \(channels.count == 1 ? channels[0] : "\(channels.count) channels")"))
 
         let plan = worker.hub.replay(channels: channels, after: lastEventID)
         coveredThrough = plan.coveredThrough

@@ -18,6 +18,7 @@ final class LoopWorker: @unchecked Sendable {
     let router: Router
     let eventsGate: EventsGate
     let clientScript: ClientScript
+    let streamOpening: StreamOpening
     let rewriter: HeadRewriter
     let pool: UpstreamPool
     let hub: Hub
@@ -59,6 +60,7 @@ final class LoopWorker: @unchecked Sendable {
         eventsGate = EventsGate(eventsPath: settings.events.path, servesClientScript: settings.events.clientScript,
                                 allowedOrigins: settings.events.allowOrigins.origins, allowsAnyOrigin: settings.events.allowOrigins.allowsAny)
         clientScript = ClientScript(settings: settings.events)
+        streamOpening = StreamOpening(events: settings.events)
         rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
         pool = UpstreamPool(loop: loop, address: upstreamAddress, connectTimeout: settings.upstream.connectTimeout,
                             maxIdle: settings.upstream.maxIdleConnections, idleTimeout: settings.upstream.idleTimeout)

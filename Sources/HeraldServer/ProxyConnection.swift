@@ -94,7 +94,13 @@ final class ProxyConnection: ConnectionDelegate {
     /// this is read many times per request.
     private unowned(unsafe) let worker: LoopWorker
     let id: UInt64
-    private var logger: Logger
+    /// The worker's logger with this connection's id, made when something is logged (most
+    /// connections log nothing, and the metadata costs a dictionary per connection).
+    private var logger: Logger {
+        var logger = worker.logger
+        logger[metadataKey: "connection.id"] = "\(id)"
+        return logger
+    }
     private var state: State = .awaitingHead
     /// Idle timer between requests, then header timer once a head has started.
     private var headTimer: LoopTimer?
@@ -108,8 +114,6 @@ final class ProxyConnection: ConnectionDelegate {
         self.downstream = downstream
         self.worker = worker
         self.id = id
-        logger = worker.logger
-        logger[metadataKey: "connection.id"] = "\(id)"
         downstream.attach(self)
         downstream.setOutputLowWatermark(Watermarks.low)
         downstream.setInputHighWatermark(worker.limits.maxHeadBytes + 16 * 1024)

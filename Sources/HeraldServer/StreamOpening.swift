@@ -1,0 +1,46 @@
+import EventStream
+import HeraldConfig
+import HTTP1
+import LibeventIO
+
+/// The bytes every event stream opens with, built once per loop from the settings: the head's
+/// fixed part, and what follows the head (the padding and `retry:`). Opening a stream copies them
+/// into its output and builds nothing; a subscribe storm opens thousands in a second.
+struct StreamOpening {
+    /// `HTTP/1.1 200 OK` and the fields of every stream's head, up to (not with) the blank line.
+    private let head: [UInt8]
+    /// The blank line that ends the head, the padding and `retry:`.
+    private let afterHead: [UInt8]
+
+    init(events: EventsSettings) {
+        var head = HTTPResponseHead(status: 200, reason: "OK")
+        head.fields.append("Content-Type", "text/event-stream")
+        head.fields.append("Cache-Control", "no-cache")
+        head.fields.append("Connection", "keep-alive")
+        head.fields.append("X-Accel-Buffering", "no")
+        var bytes = head.serialized()
+        bytes.removeLast(2)
+        self.head = bytes
+        afterHead = Self.lineEnd + EventEncoder.padding(count: events.paddingBytes)
+            + EventEncoder.retry(milliseconds: events.retryMilliseconds)
+    }
+
+    /// Writes the head, with `extraFields` (CORS) among its fields, then (unless `headOnly`, for
+    /// HEAD) the padding, `retry:` and a comment naming the channels.
+    func write(to connection: Connection, extraFields: [HTTPField], headOnly: Bool, channels: [String]) {
+        connection.write(head)
+        if !extraFields.isEmpty {
+            var lines = HeadBuilder(capacity: 256)
+            for field in extraFields { lines.field(field.nameBytes, field.bytes) }
+            connection.write(lines.bytes)
+        }
+        if headOnly {
+            connection.write(Self.lineEnd)
+            return
+        }
+        connection.write(afterHead)
+        connection.write(EventEncoder.comment("herald: \(channels.count == 1 ? channels[0] : "\(channels.count) channels")"))
+    }
+
+    private static let lineEnd: [UInt8] = Array("\r\n".utf8)
+}
