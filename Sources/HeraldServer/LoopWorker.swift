@@ -147,9 +147,19 @@ final class LoopWorker: @unchecked Sendable {
     /// for it, in publish order, as shared bytes (one buffer per channel for the whole batch).
     func deliver(_ events: [PublishedEvent]) {
         var delivered = 0
+        var queuedSinceFlush = 0
         for batch in EventBatch.byChannel(events) {
             guard let subscribers = streams.subscribers(of: batch.channel) else { continue }
-            for stream in subscribers where !stream.isMultiChannel { delivered += stream.deliver(batch) }
+            for stream in subscribers where !stream.isMultiChannel {
+                delivered += stream.deliver(batch)
+                // Writing starts while the pass goes on: at 10,000 streams, queueing them all
+                // first kept the first write waiting about 15 ms.
+                queuedSinceFlush += 1
+                if queuedSinceFlush == EventLoop.flushSlice {
+                    queuedSinceFlush = 0
+                    loop.flushQueuedSlice()
+                }
+            }
         }
         // Streams on several channels take the events one by one, so their order across
         // channels is the publish order and an event on two of their channels comes once.
