@@ -40,7 +40,8 @@ public final class HeraldServer {
     /// Throws before serving anything when an address cannot be resolved or bound.
     public func run() throws {
         SignalWatcher.ignoreBrokenPipe()
-        HeapTrim.keepFreeTop(upTo: 4 * 1024 * 1024)
+        ProcessTuning.keepFreeHeapTop(upTo: 4 * 1024 * 1024)
+        ProcessTuning.growDescriptorTable()
         let server = settings.server
         let upstreamAddress = try SocketAddress.resolve(host: settings.upstream.url.host, port: settings.upstream.url.port)
         let publicAddress = try SocketAddress.resolve(host: server.listen.host, port: server.listen.port)
