@@ -1,6 +1,7 @@
 // One SSE subscriber: a connection that sends a GET, expects `200` and then reads events until the
-// run ends. Per-subscriber state is kept small (about 200 bytes here, plus libevent's bufferevent)
-// because one process holds thousands: nothing of the stream is buffered, only counted.
+// run ends. Per-subscriber state is kept small (about 200 bytes here, plus the connection's two
+// evbuffers and events) because one process holds thousands: nothing of the stream is buffered,
+// only counted.
 
 import HTTP1
 import LibeventIO
