@@ -158,12 +158,15 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func readRequestHead() {
-        if !headStarted {
-            headStarted = true
-            armHeadTimer(worker.settings.server.headerTimeout)
-        }
         do {
-            guard let head = try downstream.readRequestHead(limits: worker.limits) else { return }
+            guard let head = try downstream.readRequestHead(limits: worker.limits) else {
+                // Only a head that arrives in pieces needs the header timer: most come whole.
+                if !headStarted {
+                    headStarted = true
+                    armHeadTimer(worker.settings.server.headerTimeout)
+                }
+                return
+            }
             headTimer?.cancel()
             route(head)
         } catch {

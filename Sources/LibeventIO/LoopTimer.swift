@@ -5,6 +5,8 @@ internal import CLibevent
 public final class LoopTimer {
     private var event: OpaquePointer?
     private let handler: () -> Void
+    private var lastDelay: Duration = .zero
+    private var lastTime = timeval()
 
     /// `handler` runs on the loop's thread each time the timer fires.
     public init(loop: EventLoop, repeating: Bool = false, _ handler: @escaping () -> Void) {
@@ -20,8 +22,12 @@ public final class LoopTimer {
     /// Arms the timer to fire after `delay` (re-arming replaces an earlier deadline).
     public func schedule(after delay: Duration) {
         guard let event else { return }
-        var time = timeval(delay)
-        event_add(event, &time)
+        // Timers are re-armed with the same few delays (one per request): convert once.
+        if delay != lastDelay {
+            lastDelay = delay
+            lastTime = timeval(delay)
+        }
+        event_add(event, &lastTime)
     }
 
     /// Disarms the timer.

@@ -1,0 +1,43 @@
+/// Which fields of one head are hop-by-hop (RFC 9110 §7.6.1): the fixed names, and every name its
+/// Connection fields list. Built once per head, so that testing a field is a bit test for the names
+/// Herald knows; it answers as `removeAll(named:orListedIn:)` with those names and "connection".
+public struct HopByHopFields {
+    private var known = KnownFieldName.hopByHopBits
+    /// Listed names Herald does not know (rare: `Connection: x-private`), as bytes of the head.
+    private var others: [ArraySlice<UInt8>] = []
+    /// A Connection value is not ASCII: the general test, which splits it by Character, decides.
+    private var general: ((HTTPField) -> Bool)?
+
+    init(_ fields: HTTPFields) {
+        for index in fields.fields.indices where fields.fields[index].known == .connection {
+            let field = fields.fields[index]
+            if field.bytes.contains(where: { $0 >= 0x80 }) {
+                general = fields.removalTest(named: KnownFieldName.hopByHopSpellings, orListedIn: "connection")
+                return
+            }
+            forEachListElement(field.bytes) { element in
+                let name = KnownFieldName(UnsafeBufferPointer(rebasing: element))
+                if name != .other {
+                    known |= name.bit
+                } else {
+                    let start = field.bytes.startIndex + element.startIndex
+                    others.append(field.bytes[start..<start + element.count])
+                }
+            }
+        }
+    }
+
+    /// True when `field` is hop-by-hop in this head.
+    public func contains(_ field: HTTPField) -> Bool {
+        if let general { return general(field) }
+        if field.known != .other { return known & field.known.bit != 0 }
+        if others.isEmpty { return false }
+        guard field.nameIsASCII else {
+            let lower = field.name.lowercased()
+            return others.contains { String(decoding: $0, as: UTF8.self).lowercased() == lower }
+        }
+        return field.nameBytes.withUnsafeBufferPointer { name in
+            others.contains { other in other.withUnsafeBufferPointer { elementEqualsIgnoringCase($0[...], name) } }
+        }
+    }
+}
