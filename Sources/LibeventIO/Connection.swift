@@ -128,7 +128,13 @@ public final class Connection {
         readEvent = event_new(loop.base, fd, Int16(EV_READ | EV_PERSIST), connectionReadCallback, arg)
         writeEvent = event_new(loop.base, fd, Int16(EV_WRITE | EV_PERSIST), connectionWriteCallback, arg)
         if readEvent == nil || writeEvent == nil {
-            close()
+            // Undo the above but leave the socket: the caller still owns it and closes it.
+            closed = true
+            if let readEvent { event_free(readEvent) }
+            if let writeEvent { event_free(writeEvent) }
+            evbuffer_free(input)
+            evbuffer_free(output)
+            Unmanaged.passUnretained(self).release()
             throw LibeventError(operation: "event_new")
         }
     }
