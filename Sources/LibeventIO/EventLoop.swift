@@ -25,16 +25,15 @@ public final class EventLoop: @unchecked Sendable {
     /// Activated when a connection first has bytes to write in a turn; it runs after every
     /// callback already active, so each connection is written once per turn.
     private var flushEvent: OpaquePointer?
-    /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on
-    /// (touched on the loop's thread only).
-    /// (Exclusivity is not checked at run time: both are touched on the loop's thread only, never
-    /// while a mutation of either is under way, and the checks cost more than the pass itself.)
+    /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on.
+    /// Touched on the loop's thread only, and never across a call that could touch them again, so
+    /// exclusivity is not checked at run time (the checks cost more than the pass itself).
     @exclusivity(unchecked) private var connectionsToFlush: [Connection] = []
     @exclusivity(unchecked) private var nextToFlush = 0
-    /// Connections written per flush callback. Between slices the loop runs whatever else became
-    /// active (a hand-off bringing new events), so with thousands of streams to write, events that
-    /// arrive during a pass join it for every stream not yet written, instead of waiting for the
-    /// whole pass to end and then for a pass of their own. 256 writes take about 2 ms here.
+    /// Connections written per slice. Between slices written at the end of a turn the loop runs
+    /// whatever else became active (a hand-off bringing new events), so events that arrive while
+    /// thousands of streams are written join them for every stream not yet written. 256 writes
+    /// take about 2 ms here.
     public static let flushSlice = 256
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
