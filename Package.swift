@@ -33,7 +33,7 @@ let package = Package(
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
         // proxy.conf -> validated settings.
-        .target(name: "HeraldConfig", dependencies: ["TOMLKit"]),
+        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",

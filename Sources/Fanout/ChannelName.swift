@@ -9,7 +9,8 @@ public enum ChannelName {
         return bytes.allSatisfy(isAllowed)
     }
 
-    static func isAllowed(_ byte: UInt8) -> Bool {
+    /// One byte of a channel name; config validation (public channel patterns) checks with it too.
+    public static func isAllowed(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true

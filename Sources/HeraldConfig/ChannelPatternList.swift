@@ -1,3 +1,5 @@
+import Fanout
+
 /// `events.public_channels`: the channels any client may subscribe to without an auth request.
 ///
 /// A pattern is a channel name, matched exactly (`"news"`), or a prefix ending in one `*`, which
@@ -27,22 +29,6 @@ public struct ChannelPatternList: Sendable, Equatable {
     /// What one pattern may be, as shown in messages.
     static let expectedForm = #"a channel name such as "news", or a prefix ending in "*" such as "public:*""#
 
-    /// The channel-name bytes of DESIGN §1.1 (`A–Z a–z 0–9 - _ . : @ /`), the rule Fanout's
-    /// `ChannelName` keeps: HeraldConfig imports no runtime module, so it is spelled here too.
-    static func isChannelByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"):
-            true
-        default:
-            false
-        }
-    }
-
-    /// Longest channel name (DESIGN §1.1).
-    static let maxNameBytes = 200
-
     /// Adds one pattern, or says why it can never match a channel.
     mutating func append(_ pattern: String) throws(ConfigValueError) {
         let isPrefix = pattern.hasSuffix("*")
@@ -53,8 +39,8 @@ public struct ChannelPatternList: Sendable, Equatable {
         }
         if name.contains("*") { throw failure(#" ("*" only at the end)"#) }
         if bytes.isEmpty && !isPrefix { throw failure("") }
-        if bytes.count > Self.maxNameBytes { throw failure(" of at most \(Self.maxNameBytes) bytes") }
-        if !bytes.allSatisfy(Self.isChannelByte) { throw failure(" (channel names use A-Z a-z 0-9 - _ . : @ /)") }
+        if bytes.count > ChannelName.maxBytes { throw failure(" of at most \(ChannelName.maxBytes) bytes") }
+        if !bytes.allSatisfy(ChannelName.isAllowed) { throw failure(" (channel names use A-Z a-z 0-9 - _ . : @ /)") }
         patterns.append(pattern)
         if isPrefix {
             if !prefixes.contains(name) { prefixes.append(name) }
