@@ -44,8 +44,8 @@ extension HTTPResponseHead {
 }
 
 extension HTTPFields {
-    /// The bytes `serialize(into:)` writes.
-    var serializedCount: Int {
+    /// The bytes `serialize(into:)` writes: each field line and the blank line.
+    public var serializedCount: Int {
         var count = 2
         for index in fields.indices {
             count += fields[index].nameBytes.count + fields[index].bytes.count + 4
@@ -83,11 +83,6 @@ struct ByteWriter {
     mutating func writeLineEnd() {
         write(HTTPByte.cr)
         write(HTTPByte.lf)
-    }
-
-    @inline(__always)
-    mutating func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { source in write(source) }
     }
 
     @inline(__always)

@@ -319,7 +319,7 @@ final class ProxyConnection: ConnectionDelegate {
                 if exchange.request.version == .http11 {
                     var interim = head
                     interim.version = .http11
-                    HeadRewriter.removeHopByHop(&interim.fields)
+                    interim.fields.removeHopByHop()
                     downstream.write(interim.serialized())
                 }
                 continue

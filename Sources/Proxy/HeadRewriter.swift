@@ -95,14 +95,7 @@ public struct HeadRewriter: Sendable {
     /// Room for a head's fields plus `extra` bytes and the fields Herald adds, so the bytes are
     /// allocated once: 256 bytes covers the added fields but a long Host or Transfer-Encoding.
     private static func capacity(_ fields: HTTPFields, extra: Int) -> Int {
-        var count = 256 + extra
-        for index in fields.fields.indices { count += fields.fields[index].nameBytes.count + fields.fields[index].bytes.count + 6 }
-        return count
-    }
-
-    /// Removes the fixed hop-by-hop fields and every field the Connection header names.
-    public static func removeHopByHop(_ fields: inout HTTPFields) {
-        fields.removeHopByHop()
+        256 + extra + fields.serializedCount
     }
 }
 

@@ -14,7 +14,7 @@ public enum RelayedResponse {
     public static func bytes(_ response: HTTPResponseHead, body: [UInt8]?, extraFields: [HTTPField],
                              requestMethod: String) -> [UInt8] {
         var fields = response.fields
-        HeadRewriter.removeHopByHop(&fields)
+        fields.removeHopByHop()
         fields.remove("content-length")
         fields.remove(AuthorizationVerdict.channelsField)
         for extra in extraFields { fields.remove(extra.name.lowercased()) }
