@@ -1,11 +1,11 @@
-/// The events of one channel that reach a loop in one hand-off, in publish order.
+/// Events of one channel that a stream takes in one write, in publish order.
 ///
 /// A stream on that channel alone takes them as one shared buffer: one reference in its output
 /// instead of one per event (libevent gives each reference a chain of at least 1 KiB, so per-event
 /// references would cost far more memory than the events themselves), and one write for them all.
 public final class EventBatch {
     public let channel: String
-    public private(set) var events: [PublishedEvent]
+    public let events: [PublishedEvent]
 
     public init(channel: String, events: [PublishedEvent]) {
         self.channel = channel
@@ -19,20 +19,4 @@ public final class EventBatch {
     /// True when an item of Pushpin's format is among the events: Herald's own streams, which skip
     /// those, cannot take `bytes` whole.
     public private(set) lazy var containsRawContent: Bool = events.contains(where: \.isRawContent)
-
-    /// Splits `events` by channel, keeping publish order within each channel and the order in
-    /// which channels first appear.
-    public static func byChannel(_ events: [PublishedEvent]) -> [EventBatch] {
-        var batches: [EventBatch] = []
-        var index: [String: Int] = [:]
-        for event in events {
-            if let position = index[event.channel] {
-                batches[position].events.append(event)
-            } else {
-                index[event.channel] = batches.count
-                batches.append(EventBatch(channel: event.channel, events: [event]))
-            }
-        }
-        return batches
-    }
 }

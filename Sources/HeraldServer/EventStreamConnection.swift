@@ -39,7 +39,8 @@ final class EventStreamConnection: ConnectionDelegate {
     let authorization: StreamAuthorization?
     /// The re-authorization in flight, if any.
     private var reauthorization: AuthorizationExchange?
-    private var coveredThrough: UInt64 = 0
+    /// Events up to this sequence were written, replayed, or predate the stream.
+    private(set) var coveredThrough: UInt64 = 0
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
     /// Events queued since the output was last empty: dropped if the stream closes now.
@@ -240,6 +241,8 @@ final class EventStreamConnection: ConnectionDelegate {
     func close() {
         downstream.close()
     }
+
+    var isClosed: Bool { downstream.isClosed }
 
     // MARK: Re-authorization
 

@@ -25,8 +25,9 @@ final class LoopWorker: @unchecked Sendable {
     let metrics: HeraldMetrics
     /// This loop's open event streams, by channel.
     private var streams = SubscriberRegistry<EventStreamConnection>()
-    /// How many of them are on several channels (their delivery goes event by event).
-    private var multiChannelStreams = 0
+    /// Published events not yet delivered to every stream, and the sweep delivering them.
+    private var backlog = DeliveryBacklog<EventStreamConnection>()
+    private lazy var sliceTimer = LoopTimer(loop: loop) { [unowned self] in self.deliverSlice() }
     private var heartbeatTimer: LoopTimer?
     /// Subscribe requests waiting for the app's answer to their auth request.
     private var pendingAuthorizations: [ObjectIdentifier: SubscribeAuthorization] = [:]
@@ -127,13 +128,11 @@ final class LoopWorker: @unchecked Sendable {
 
     func register(_ stream: EventStreamConnection) {
         streams.add(stream, to: stream.channels)
-        if stream.isMultiChannel { multiChannelStreams += 1 }
         if stream.authorization != nil { reauthorizer?.add(stream) }
     }
 
     func unregister(_ stream: EventStreamConnection) {
         streams.remove(stream, from: stream.channels)
-        if stream.isMultiChannel { multiChannelStreams -= 1 }
         if stream.authorization != nil { reauthorizer?.remove(stream) }
     }
 
@@ -143,41 +142,60 @@ final class LoopWorker: @unchecked Sendable {
         finishDrainingIfIdle()
     }
 
-    /// Fires on this loop when the hand-off brings published events: every stream gets what is
-    /// for it, in publish order, as shared bytes (one buffer per channel for the whole batch).
+    /// Fires on this loop when the hand-off brings published events. They join the backlog; a
+    /// sweep not already under way starts at once.
     func deliver(_ events: [PublishedEvent]) {
+        backlog.append(events)
+        if !sliceTimer.isScheduled { deliverSlice() }
+    }
+
+    /// Delivers the backlog to the next `EventLoop.flushSlice` streams (their writes follow at the
+    /// end of this turn), then lets the loop run (read publishes, answer requests) before the next
+    /// slice: a zero-delay timer fires only after the loop has polled its sockets again. Every
+    /// stream gets what is for it in publish order, as shared bytes.
+    private func deliverSlice(all: Bool = false) {
+        var visited = 0
         var delivered = 0
-        var queuedSinceFlush = 0
-        for batch in EventBatch.byChannel(events) {
-            guard let subscribers = streams.subscribers(of: batch.channel) else { continue }
-            for stream in subscribers where !stream.isMultiChannel {
-                delivered += stream.deliver(batch)
-                // Writing starts while the pass goes on: at 10,000 streams, queueing them all
-                // first kept the first write waiting about 15 ms.
-                queuedSinceFlush += 1
-                if queuedSinceFlush == EventLoop.flushSlice {
-                    queuedSinceFlush = 0
-                    loop.flushQueuedSlice()
+        sweep: while all || visited < EventLoop.flushSlice {
+            switch backlog.next(in: streams) {
+            case .visit(let stream):
+                guard !stream.isClosed else { continue }
+                visited += 1
+                if !stream.isMultiChannel {
+                    if let batch = backlog.batch(after: stream.coveredThrough) { delivered += stream.deliver(batch) }
+                } else {
+                    // Streams on several channels take the events one by one, so their order
+                    // across channels is the publish order and an event on two of their
+                    // channels comes once.
+                    for event in backlog.events(after: stream.coveredThrough)
+                    where stream.channels.contains(event.channel) && stream.deliver(event) {
+                        delivered += 1
+                    }
                 }
+            case .delivered(let events):
+                let now = ContinuousClock.now
+                for event in events {
+                    let (seconds, attoseconds) = (now - event.publishedAt).components
+                    metrics.publishToWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                }
+            case .idle:
+                break sweep
             }
-        }
-        // Streams on several channels take the events one by one, so their order across
-        // channels is the publish order and an event on two of their channels comes once.
-        if multiChannelStreams > 0 {
-            for event in events {
-                guard let subscribers = streams.subscribers(of: event.channel) else { continue }
-                for stream in subscribers where stream.isMultiChannel && stream.deliver(event) { delivered += 1 }
-            }
-        }
-        for event in events {
-            let (seconds, attoseconds) = (ContinuousClock.now - event.publishedAt).components
-            metrics.publishToWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
         if delivered > 0 { metrics.eventsDelivered.increment(by: delivered) }
+        if !backlog.isEmpty && !all { sliceTimer.schedule(after: .zero) }
+    }
+
+    /// Delivers the whole backlog now (before streams are closed on purpose, so none misses an
+    /// event published before the close).
+    private func deliverBacklog() {
+        sliceTimer.cancel()
+        deliverSlice(all: true)
     }
 
     /// `DELETE /channels/<channel>`: closes this loop's streams on it.
     func closeStreams(of channel: String) {
+        deliverBacklog()
         guard let subscribers = streams.subscribers(of: channel) else { return }
         for stream in Array(subscribers) { stream.close() }
     }
@@ -198,7 +216,9 @@ final class LoopWorker: @unchecked Sendable {
         self.onDrained = onDrained
         listener?.close()
         listener = nil
-        // Streams never finish by themselves: close them now, browsers reconnect elsewhere.
+        // Streams never finish by themselves: close them now (with every event already handed
+        // over), browsers reconnect elsewhere.
+        deliverBacklog()
         for stream in streams.all { stream.close() }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in connections.values where connection.isIdle { connection.close() }

@@ -30,10 +30,9 @@ public final class EventLoop: @unchecked Sendable {
     /// exclusivity is not checked at run time (the checks cost more than the pass itself).
     @exclusivity(unchecked) private var connectionsToFlush: [Connection] = []
     @exclusivity(unchecked) private var nextToFlush = 0
-    /// Connections written per slice. Between slices written at the end of a turn the loop runs
-    /// whatever else became active (a hand-off bringing new events), so events that arrive while
-    /// thousands of streams are written join them for every stream not yet written. 256 writes
-    /// take about 2 ms here.
+    /// Connections written per slice: between slices the loop runs the callbacks that became
+    /// active meanwhile. A fan-out sweep visits as many streams per turn. 256 writes take about
+    /// 2 ms here.
     public static let flushSlice = 256
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
@@ -92,13 +91,6 @@ public final class EventLoop: @unchecked Sendable {
     func deferFlush(_ connection: Connection) {
         connectionsToFlush.append(connection)
         if connectionsToFlush.count - nextToFlush == 1, let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
-    }
-
-    /// Writes the next slice of queued connections now, instead of after the current callback: a
-    /// callback that queues thousands (a fan-out pass) calls it every `flushSlice` connections, so
-    /// the first are written while it queues the rest instead of after all of them.
-    public func flushQueuedSlice() {
-        if nextToFlush < connectionsToFlush.count { flushConnections() }
     }
 
     /// Fires once the callbacks active before it ran: writes the next slice of queued connections,

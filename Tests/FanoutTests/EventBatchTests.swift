@@ -8,12 +8,6 @@ import Testing
                        publishedAt: .now)
     }
 
-    @Test func eventsAreSplitByChannelKeepingPublishOrder() {
-        let batches = EventBatch.byChannel([event(1, "a"), event(2, "b"), event(3, "a"), event(4, "c"), event(5, "b")])
-        #expect(batches.map(\.channel) == ["a", "b", "c"])
-        #expect(batches.map { $0.events.map(\.sequence) } == [[1, 3], [2, 5], [4]])
-    }
-
     @Test func aBatchsBytesAreItsEventsBackToBack() {
         let events = [event(1, "a"), event(2, "a")]
         let batch = EventBatch(channel: "a", events: events)

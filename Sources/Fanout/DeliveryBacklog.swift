@@ -1,0 +1,142 @@
+// The events one loop has received and not yet delivered to every subscriber, and the sweep that
+// delivers them a few subscribers at a time, so that the loop goes on reading (publishes among
+// them) while a sweep over thousands of streams is under way.
+//
+// A sweep goes channel by channel, over the subscribers each channel has when the sweep reaches
+// it. A visited subscriber takes every backlog event it has not had yet (those after its
+// `coveredThrough`), so events that arrive during a sweep join it for every subscriber not yet
+// visited, in the same write; the subscribers visited before get them from the next sweep. When a
+// sweep ends, every event that was in the backlog when it began has reached every subscriber: a
+// subscriber that joined a channel after the sweep passed it was covered through them at admission
+// (they were published before it subscribed). Those events leave the backlog.
+
+/// A loop's undelivered events and the sweep over its subscribers. Not thread-safe: each loop has
+/// its own.
+public struct DeliveryBacklog<Subscriber: AnyObject> {
+    /// What `next(in:)` asks of the caller.
+    public enum Step {
+        /// Deliver to this subscriber what it has not had: `batch(after:)` when it is on the
+        /// sweep's channel alone, `events(after:)` (filtered to its channels) when on several.
+        case visit(Subscriber)
+        /// These events have reached every subscriber and left the backlog.
+        case delivered(ArraySlice<PublishedEvent>)
+        /// The backlog is empty.
+        case idle
+    }
+
+    /// One channel's part of the backlog, with the batches made of it so far.
+    private struct ChannelEvents {
+        let channel: String
+        var events: [PublishedEvent]
+        /// Batches of `events` from an index to the end; subscribers visited at the same point
+        /// share one (and so one buffer). Emptied when events are added or removed.
+        var batches: [(start: Int, batch: EventBatch)] = []
+
+        mutating func batch(after covered: UInt64) -> EventBatch? {
+            let start = events.firstIndex(after: covered)
+            guard start < events.count else { return nil }
+            if let made = batches.first(where: { $0.start == start }) { return made.batch }
+            let batch = EventBatch(channel: channel, events: Array(events[start...]))
+            batches.append((start, batch))
+            return batch
+        }
+    }
+
+    /// Every undelivered event, in publish order.
+    private var events: [PublishedEvent] = []
+    /// The same events by channel, channels in the order they first appeared.
+    private var channels: [ChannelEvents] = []
+    private var channelIndex: [String: Int] = [:]
+
+    /// The sweep under way: the channel it is on (an index into `channels`), the subscribers that
+    /// channel had when the sweep reached it and the next of them, and the newest sequence in
+    /// the backlog when the sweep began.
+    private var sweepChannel = 0
+    private var members: Dictionary<ObjectIdentifier, Subscriber>.Values?
+    private var nextMember: Dictionary<ObjectIdentifier, Subscriber>.Values.Index?
+    private var sweepThrough: UInt64?
+
+    public init() {}
+
+    public var isEmpty: Bool { events.isEmpty }
+
+    /// Adds newly handed-off events (in publish order, after every event already added).
+    public mutating func append(_ new: [PublishedEvent]) {
+        for event in new {
+            if let position = channelIndex[event.channel] {
+                channels[position].events.append(event)
+                channels[position].batches.removeAll()
+            } else {
+                channelIndex[event.channel] = channels.count
+                channels.append(ChannelEvents(channel: event.channel, events: [event]))
+            }
+        }
+        events += new
+    }
+
+    /// Advances the sweep: the next subscriber to deliver to, or the events a finished sweep
+    /// delivered, or `.idle`. A finished sweep with events left starts the next one.
+    public mutating func next(in registry: SubscriberRegistry<Subscriber>) -> Step {
+        guard let last = events.last else { return .idle }
+        guard let through = sweepThrough else {
+            sweepThrough = last.sequence
+            sweepChannel = 0
+            members = nil
+            return next(in: registry)
+        }
+        while sweepChannel < channels.count {
+            if members == nil {
+                members = registry.subscribers(of: channels[sweepChannel].channel)
+                nextMember = members?.startIndex
+            }
+            if let members, let index = nextMember, index != members.endIndex {
+                nextMember = members.index(after: index)
+                return .visit(members[index])
+            }
+            members = nil
+            sweepChannel += 1
+        }
+        sweepThrough = nil
+        return .delivered(removeAll(through: through))
+    }
+
+    /// The events of the sweep's channel after `covered`, as one batch shared by every subscriber
+    /// at the same point; nil when there are none. For the subscriber `.visit` just named.
+    public mutating func batch(after covered: UInt64) -> EventBatch? {
+        guard sweepChannel < channels.count else { return nil }
+        return channels[sweepChannel].batch(after: covered)
+    }
+
+    /// Every channel's events after `covered`, in publish order.
+    public func events(after covered: UInt64) -> ArraySlice<PublishedEvent> {
+        events[events.firstIndex(after: covered)...]
+    }
+
+    /// Drops the events up to `sequence` (the start of the backlog) and returns them.
+    private mutating func removeAll(through sequence: UInt64) -> ArraySlice<PublishedEvent> {
+        let count = events.firstIndex(after: sequence)
+        let removed = events[..<count]
+        events.removeFirst(count)
+        for position in channels.indices {
+            channels[position].events.removeFirst(channels[position].events.firstIndex(after: sequence))
+            channels[position].batches.removeAll()
+        }
+        channels.removeAll { $0.events.isEmpty }
+        channelIndex = Dictionary(uniqueKeysWithValues: channels.enumerated().map { ($1.channel, $0) })
+        return removed
+    }
+}
+
+extension Array where Element == PublishedEvent {
+    /// The index of the first event whose sequence is after `sequence` (`count` if none); the
+    /// events are in publish order.
+    fileprivate func firstIndex(after sequence: UInt64) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
