@@ -49,6 +49,7 @@ final class EventStreamConnection: ConnectionDelegate {
     private var unsentReferences = 0
     private var admitted = false
     private var registered = false
+    private var finishing = false
 
     /// Opens a stream for a subscribe request, after an auth request when one is needed, or
     /// answers an error and closes. `request` is a GET or HEAD (`EventsGate` answered the
@@ -226,7 +227,7 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
     func heartbeatTick() {
-        if !wroteSinceTick {
+        if !wroteSinceTick && !finishing {
             switch kind {
             case .serverSentEvents: downstream.write(EventStreamConnection.heartbeat)
             case .grip(let keepAlive?): downstream.write(keepAlive)
@@ -242,7 +243,20 @@ final class EventStreamConnection: ConnectionDelegate {
         downstream.close()
     }
 
-    var isClosed: Bool { downstream.isClosed }
+    /// Ends the stream on purpose (`DELETE /channels`, draining): it takes no more events, writes
+    /// those already queued, then closes. A client that stops reading is closed after
+    /// `finishTimeout` without progress.
+    func finish() {
+        guard !finishing else { return }
+        finishing = true
+        downstream.setTimeouts(read: nil, write: Self.finishTimeout)
+        downstream.closeWhenFlushed()
+    }
+
+    static let finishTimeout: Duration = .seconds(10)
+
+    /// False once the stream is closed or finishing: the hand-off skips it.
+    var takesEvents: Bool { !finishing && !downstream.isClosed }
 
     // MARK: Re-authorization
 

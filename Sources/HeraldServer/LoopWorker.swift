@@ -159,7 +159,7 @@ final class LoopWorker: @unchecked Sendable {
         sweep: while all || visited < EventLoop.flushSlice {
             switch backlog.next(in: streams) {
             case .visit(let stream):
-                guard !stream.isClosed else { continue }
+                guard stream.takesEvents else { continue }
                 visited += 1
                 if !stream.isMultiChannel {
                     if let batch = backlog.batch(after: stream.coveredThrough) { delivered += stream.deliver(batch) }
@@ -186,18 +186,19 @@ final class LoopWorker: @unchecked Sendable {
         if !backlog.isEmpty && !all { sliceTimer.schedule(after: .zero) }
     }
 
-    /// Delivers the whole backlog now (before streams are closed on purpose, so none misses an
-    /// event published before the close).
+    /// Delivers the whole backlog now (before streams are ended on purpose, so none misses an
+    /// event published before).
     private func deliverBacklog() {
         sliceTimer.cancel()
         deliverSlice(all: true)
     }
 
-    /// `DELETE /channels/<channel>`: closes this loop's streams on it.
+    /// `DELETE /channels/<channel>`: ends this loop's streams on it, once each has written every
+    /// event published before.
     func closeStreams(of channel: String) {
         deliverBacklog()
         guard let subscribers = streams.subscribers(of: channel) else { return }
-        for stream in Array(subscribers) { stream.close() }
+        for stream in subscribers { stream.finish() }
     }
 
     func connectionClosed(_ connection: ProxyConnection) {
@@ -216,10 +217,10 @@ final class LoopWorker: @unchecked Sendable {
         self.onDrained = onDrained
         listener?.close()
         listener = nil
-        // Streams never finish by themselves: close them now (with every event already handed
-        // over), browsers reconnect elsewhere.
+        // Streams never finish by themselves: end them now, once each has written every event
+        // already handed over; browsers reconnect elsewhere.
         deliverBacklog()
-        for stream in streams.all { stream.close() }
+        for stream in streams.all { stream.finish() }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in connections.values where connection.isIdle { connection.close() }
         finishDrainingIfIdle()

@@ -158,3 +158,40 @@ def test_a_subscriber_that_stops_reading_is_cut_while_the_others_get_everything(
         finally:
             slow.close()
             fast.close()
+
+
+def test_streams_closed_by_delete_first_get_every_event_published_before_it(start_herald):
+    # 1,000 streams take a loop several turns to deliver to (it sweeps them a slice per turn), so
+    # the DELETE arrives while the last events are still on their way to most of them.
+    herald = start_herald(limits={"max_subscribers_per_ip": 5000})
+    total, events = 1000, 20
+    counts = [0] * total
+    opened = [False] * total
+
+    def on_item(key, item):
+        if isinstance(item, sse.Event):
+            if item.data != "bye #%d" % counts[key]:
+                raise AssertionError("stream %d event #%d: %r" % (key, counts[key], item))
+            counts[key] += 1
+        elif isinstance(item, sse.Comment):
+            opened[key] = True
+
+    reader = sse.MassReader(herald.public_port, on_item)
+    try:
+        with sse.Publisher(herald.publish_port) as pub:
+            for start in range(0, total, CONNECT_BATCH):
+                batch = range(start, min(total, start + CONNECT_BATCH))
+                for key in batch:
+                    reader.add(key, "/events/bye")
+                reader.run_until(lambda: all(opened[k] for k in batch), 20, "streams %d-%d open" % (batch[0], batch[-1]))
+            wait_for(lambda: pub.subscribers("bye") == total, 5, message="all subscribed")
+            for i in range(events):
+                pub.publish("bye", "bye #%d" % i)
+            assert pub.delete("bye") == {"channel": "bye", "subscribers": total}
+        deadline = time.monotonic() + 20
+        while len(reader.errors) < total and time.monotonic() < deadline:
+            reader.poll(0.2)
+        assert len(reader.errors) == total and all(e.endswith(" ended") for e in reader.errors), reader.errors[:5]
+        assert counts == [events] * total, "events per stream before its close: %r" % sorted(set(counts))
+    finally:
+        reader.close()
