@@ -1,22 +1,40 @@
 /// A head written straight to its wire bytes, line by line, in the format `serialized()` writes:
 /// a proxy that forwards most fields unchanged builds no second head only to serialize it.
 ///
+/// The bytes go to an array the builder grows (`init(capacity:)`, then `bytes`), or straight into
+/// memory sized beforehand (`init(into:)`), such as space reserved in a connection's output.
 /// Forwarded fields are written from their bytes and Herald's own names are StaticStrings, so
-/// building a head copies bytes and touches no String storage.
+/// building a head touches no String storage.
 public struct HeadBuilder {
-    public private(set) var bytes: [UInt8] = []
+    /// Where the bytes go.
+    private enum Destination {
+        case array
+        case memory(UnsafeMutableRawBufferPointer)
+    }
 
-    /// `capacity` is a guess at the head's size, so the bytes are usually allocated once.
+    private let destination: Destination
+    /// The bytes written, with `init(capacity:)` (empty with `init(into:)`).
+    public private(set) var bytes: [UInt8] = []
+    /// How many bytes the calls so far wrote.
+    public private(set) var count = 0
+
+    /// Into an array; `capacity` is a guess at the head's size, so the bytes are usually allocated once.
     public init(capacity: Int) {
+        destination = .array
         bytes.reserveCapacity(capacity)
+    }
+
+    /// Into `memory`, which must hold every byte written: writing past its end traps.
+    public init(into memory: UnsafeMutableRawBufferPointer) {
+        destination = .memory(memory)
     }
 
     /// `method SP request-target SP HTTP-version CRLF`.
     public mutating func requestLine(method: String, target: ArraySlice<UInt8>, version: HTTPVersion) {
         append(method)
-        bytes.append(HTTPByte.space)
-        bytes.append(contentsOf: target)
-        bytes.append(HTTPByte.space)
+        append(HTTPByte.space)
+        append(target)
+        append(HTTPByte.space)
         append(version.text)
         lineEnd()
     }
@@ -24,23 +42,23 @@ public struct HeadBuilder {
     /// `HTTP-version SP status SP reason CRLF`, as `HTTPResponseHead.serialized()` writes it.
     public mutating func statusLine(version: HTTPVersion, status: Int, reason: ArraySlice<UInt8>) {
         append(version.text)
-        bytes.append(HTTPByte.space)
+        append(HTTPByte.space)
         if (100...999).contains(status) {
-            bytes.append(UInt8(truncatingIfNeeded: 0x30 + status / 100))
-            bytes.append(UInt8(truncatingIfNeeded: 0x30 + status / 10 % 10))
-            bytes.append(UInt8(truncatingIfNeeded: 0x30 + status % 10))
+            append(UInt8(truncatingIfNeeded: 0x30 + status / 100))
+            append(UInt8(truncatingIfNeeded: 0x30 + status / 10 % 10))
+            append(UInt8(truncatingIfNeeded: 0x30 + status % 10))
         } else {
             append(String(status))
         }
-        bytes.append(HTTPByte.space)
-        bytes.append(contentsOf: reason)
+        append(HTTPByte.space)
+        append(reason)
         lineEnd()
     }
 
     /// A forwarded field, `name: value` CRLF; with `element`, the value becomes `value, element`
     /// (a list grown by one).
     public mutating func field(_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
-        bytes.append(contentsOf: name)
+        append(name)
         nameEnd()
         listValue(value, appending: element)
     }
@@ -49,7 +67,7 @@ public struct HeadBuilder {
     public mutating func field(_ name: String, _ value: [UInt8]) {
         append(name)
         nameEnd()
-        bytes.append(contentsOf: value)
+        append(value[...])
         lineEnd()
     }
 
@@ -71,33 +89,71 @@ public struct HeadBuilder {
     /// The empty line that ends the head.
     public mutating func end() { lineEnd() }
 
-    private mutating func append(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
-    private mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
+    @inline(__always)
     private mutating func listValue(_ value: ArraySlice<UInt8>, appending element: String?) {
-        bytes.append(contentsOf: value)
+        append(value)
         if let element {
-            bytes.append(HTTPByte.comma)
-            bytes.append(HTTPByte.space)
+            append(HTTPByte.comma)
+            append(HTTPByte.space)
             append(element)
         }
         lineEnd()
     }
 
+    @inline(__always)
     private mutating func nameEnd() {
-        bytes.append(HTTPByte.colon)
-        bytes.append(HTTPByte.space)
+        append(HTTPByte.colon)
+        append(HTTPByte.space)
     }
 
+    @inline(__always)
     private mutating func lineEnd() {
-        bytes.append(HTTPByte.cr)
-        bytes.append(HTTPByte.lf)
+        append(HTTPByte.cr)
+        append(HTTPByte.lf)
+    }
+
+    // MARK: Bytes to the destination (inlined: a head is many short appends)
+
+    @inline(__always)
+    private mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
+    @inline(__always)
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    @inline(__always)
+    private mutating func append(_ slice: ArraySlice<UInt8>) {
+        slice.withUnsafeBufferPointer { append($0) }
+    }
+
+    @inline(__always)
+    private mutating func append(_ source: UnsafeBufferPointer<UInt8>) {
+        switch destination {
+        case .array:
+            bytes.append(contentsOf: source)
+        case .memory(let memory):
+            guard let base = source.baseAddress, source.count > 0 else { return }
+            precondition(count + source.count <= memory.count, "HeadBuilder: memory smaller than the head")
+            // SAFETY: the destination range was checked to lie within the memory just above.
+            (memory.baseAddress.unsafelyUnwrapped + count).copyMemory(from: base, byteCount: source.count)
+        }
+        count += source.count
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        switch destination {
+        case .array:
+            bytes.append(byte)
+        case .memory(let memory):
+            precondition(count < memory.count, "HeadBuilder: memory smaller than the head")
+            memory[count] = byte
+        }
+        count += 1
     }
 }

@@ -27,8 +27,8 @@ final class ProxyConnection: ConnectionDelegate {
     final class Exchange {
         let request: HTTPRequestHead
         let startedAt = ContinuousClock.now
-        /// The head as sent upstream, kept to retry once on a fresh connection.
-        let upstreamHead: [UInt8]
+        /// The head sent upstream, kept to retry once on a fresh connection.
+        let upstreamHead: UpstreamRequestHead
         var upstream: Connection
         var requestBody: BodyReader
         let requestEncoding: BodyEncoding
@@ -46,7 +46,7 @@ final class ProxyConnection: ConnectionDelegate {
         var status = 0
         var bytesSent: UInt64 = 0
 
-        init(request: HTTPRequestHead, upstreamHead: [UInt8], upstream: Connection, requestBody: BodyReader,
+        init(request: HTTPRequestHead, upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
              requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool) {
             self.request = request
             self.upstreamHead = upstreamHead
@@ -206,7 +206,7 @@ final class ProxyConnection: ConnectionDelegate {
                     throw HTTPParseError(.bodyTooLarge, "request body of \(length) bytes exceeds \(worker.settings.server.maxBodyBytes)")
                 }
                 let isUpgrade = request.isUpgradeRequest
-                let upstreamHead = worker.rewriter.upstreamRequestBytes(
+                let upstreamHead = worker.rewriter.upstreamRequestHead(
                     request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade)
                 connectUpstream(request, upstreamHead: upstreamHead, framing: framing, isUpgrade: isUpgrade)
             } catch {
@@ -217,7 +217,8 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Phase: connect upstream and send the head
 
-    private func connectUpstream(_ request: HTTPRequestHead, upstreamHead: [UInt8], framing: RequestBodyFraming, isUpgrade: Bool) {
+    private func connectUpstream(_ request: HTTPRequestHead, upstreamHead: UpstreamRequestHead, framing: RequestBodyFraming,
+                                 isUpgrade: Bool) {
         let pooled = worker.pool.takeIdle()
         let upstream: Connection
         do {
@@ -242,7 +243,8 @@ final class ProxyConnection: ConnectionDelegate {
         exchange.upstream = upstream
         upstream.attach(self)
         upstream.setOutputLowWatermark(Watermarks.low)
-        upstream.write(exchange.upstreamHead)
+        let head = exchange.upstreamHead
+        upstream.write(upTo: head.capacity) { head.write(into: $0) }
     }
 
     private func armUpstreamTimer() {
@@ -352,10 +354,10 @@ final class ProxyConnection: ConnectionDelegate {
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
-        let rewritten = worker.rewriter.downstreamResponseBytes(
+        let rewritten = worker.rewriter.downstreamResponseHead(
             head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
         exchange.status = head.status
-        downstream.write(rewritten)
+        downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
         let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
         exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)
         streamResponseBody(exchange)
@@ -369,9 +371,9 @@ final class ProxyConnection: ConnectionDelegate {
             return
         }
         exchange.status = 101
-        let rewritten = worker.rewriter.downstreamResponseBytes(
+        let rewritten = worker.rewriter.downstreamResponseHead(
             head, framing: .switchingProtocols, keepAlive: true, clientVersion: exchange.request.version)
-        downstream.write(rewritten)
+        downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
         recordAccess(exchange)
         let upstream = exchange.upstream
         state = .tunnel(upstream)

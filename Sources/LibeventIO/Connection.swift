@@ -334,6 +334,20 @@ public final class Connection {
         queued()
     }
 
+    /// Queues the bytes `body` writes straight into `capacity` bytes reserved in the output buffer
+    /// (no copy in between); `body` returns how many it wrote, from the start.
+    public func write(upTo capacity: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard !closed, capacity > 0 else { return }
+        var vector = iovec()
+        // One vector: libevent reserves `capacity` contiguous bytes.
+        guard evbuffer_reserve_space(output, capacity, &vector, 1) == 1 else { return }
+        let written = body(UnsafeMutableRawBufferPointer(start: vector.iov_base, count: capacity))
+        precondition(written <= capacity, "wrote past the space reserved")
+        vector.iov_len = written
+        evbuffer_commit_space(output, &vector, 1)
+        if written > 0 { queued() }
+    }
+
     public func write(_ text: String) {
         var text = text
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }

@@ -11,25 +11,97 @@ public struct HeadRewriter: Sendable {
     }
 
     /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1, written
-    /// straight to bytes from the request's fields in their order. `tunnel` keeps Upgrade (a
-    /// WebSocket handshake); `framing` is the request body's. (The tests hold a field-by-field
-    /// model of the same rewrite and check the two agree byte for byte.)
+    /// straight from the request's fields in their order. `tunnel` keeps Upgrade (a WebSocket
+    /// handshake); `framing` is the request body's. (The tests hold a field-by-field model of the
+    /// same rewrite and check the two agree byte for byte.)
+    public func upstreamRequestHead(_ request: HTTPRequestHead, clientAddress: String,
+                                    framing: RequestBodyFraming, tunnel: Bool) -> UpstreamRequestHead {
+        UpstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel,
+                            upstreamAuthority: upstreamAuthority)
+    }
+
+    /// `upstreamRequestHead`'s bytes in an array.
     public func upstreamRequestBytes(_ request: HTTPRequestHead, clientAddress: String,
                                      framing: RequestBodyFraming, tunnel: Bool) -> [UInt8] {
+        let head = upstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel)
+        var builder = HeadBuilder(capacity: head.capacity)
+        head.write(to: &builder)
+        return builder.bytes
+    }
+
+    /// The head sent downstream for the upstream's `response`: `framing` is how Herald delimits
+    /// the body towards the client, `keepAlive` whether the client connection stays open.
+    public func downstreamResponseHead(_ response: HTTPResponseHead, framing: DownstreamFraming,
+                                       keepAlive: Bool, clientVersion: HTTPVersion) -> DownstreamResponseHead {
+        DownstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
+    }
+
+    /// `downstreamResponseHead`'s bytes in an array.
+    public func downstreamResponseBytes(_ response: HTTPResponseHead, framing: DownstreamFraming,
+                                        keepAlive: Bool, clientVersion: HTTPVersion) -> [UInt8] {
+        let head = downstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
+        var builder = HeadBuilder(capacity: head.capacity)
+        head.write(to: &builder)
+        return builder.bytes
+    }
+}
+
+/// What Herald's rewrites add to a head besides the bytes counted one by one (field values it
+/// copies, the client's address, the reason phrase): its own field names, fixed values and
+/// separators: 167 bytes at most in `UpstreamRequestHead.write`, 106 in `DownstreamResponseHead`'s.
+private let addedFixedBytes = 256
+
+/// A rewritten request head, ready to write: a bound on its length is known before any byte is
+/// written, so the bytes can go straight into memory that size (a connection's output), no copy.
+public struct UpstreamRequestHead {
+    private let request: HTTPRequestHead
+    private let clientAddress: String
+    private let framing: RequestBodyFraming
+    private let tunnel: Bool
+    private let upstreamAuthority: String
+    private let hopByHop: HopByHopFields
+    /// The last X-Forwarded-For and Via forwarded get Herald's element appended.
+    private let forwardedFor: Int?
+    private let via: Int?
+    /// At least the head's length in bytes: every forwarded field is one of the request's, so its
+    /// serialized fields bound them; to that the request line, the client's address (appended or
+    /// added), a Host or X-Forwarded-Host, an Upgrade and the fixed bytes.
+    public let capacity: Int
+
+    init(_ request: HTTPRequestHead, clientAddress: String, framing: RequestBodyFraming, tunnel: Bool,
+         upstreamAuthority: String) {
+        self.request = request
+        self.clientAddress = clientAddress
+        self.framing = framing
+        self.tunnel = tunnel
+        self.upstreamAuthority = upstreamAuthority
         let fields = request.fields.fields
         let hopByHop = request.fields.hopByHop
-        // The last X-Forwarded-For and Via forwarded get Herald's element appended.
         var forwardedFor: Int?
         var via: Int?
         for index in fields.indices where !hopByHop.contains(fields[index]) {
             if fields[index].known == .xForwardedFor { forwardedFor = index }
             if fields[index].known == .via { via = index }
         }
-        let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
-        let host = request.fields.firstBytes(.host)
+        self.hopByHop = hopByHop
+        self.forwardedFor = forwardedFor
+        self.via = via
+        capacity = request.fields.serializedCount + request.method.utf8.count + request.targetBytes.count
+            + 2 * clientAddress.utf8.count + (request.fields.firstBytes(.host)?.count ?? 0) + upstreamAuthority.utf8.count
+            + (request.fields.firstBytes(.upgrade)?.count ?? 0) + addedFixedBytes
+    }
 
-        var head = HeadBuilder(capacity: Self.capacity(request.fields, extra: request.targetBytes.count + clientAddress.utf8.count))
+    /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
+    public func write(into memory: UnsafeMutableRawBufferPointer) -> Int {
+        var builder = HeadBuilder(into: memory)
+        write(to: &builder)
+        return builder.count
+    }
+
+    func write(to head: inout HeadBuilder) {
+        let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
+        let fields = request.fields.fields
         for index in fields.indices {
             let known = fields[index].known
             if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(fields[index]) { continue }
@@ -38,7 +110,7 @@ public struct HeadRewriter: Sendable {
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
-        if let host {
+        if let host = request.fields.firstBytes(.host) {
             head.field("X-Forwarded-Host", host)
         } else {
             head.field("Host", upstreamAuthority)
@@ -50,52 +122,74 @@ public struct HeadRewriter: Sendable {
             head.field("Upgrade", upgrade)
         }
         head.end()
-        return head.bytes
     }
+}
 
-    /// The head sent downstream for the upstream's `response`, written straight to bytes:
-    /// `framing` is how Herald delimits the body towards the client, `keepAlive` whether the
-    /// client connection stays open.
-    public func downstreamResponseBytes(_ response: HTTPResponseHead, framing: DownstreamFraming,
-                                        keepAlive: Bool, clientVersion: HTTPVersion) -> [UInt8] {
+/// A rewritten response head, ready to write as `UpstreamRequestHead` is.
+public struct DownstreamResponseHead {
+    private let response: HTTPResponseHead
+    private let framing: DownstreamFraming
+    private let keepAlive: Bool
+    private let clientVersion: HTTPVersion
+    private let hopByHop: HopByHopFields
+    /// The last Via forwarded gets Herald's element appended.
+    private let via: Int?
+    /// Re-chunked: the Transfer-Encoding value sent.
+    private let transferCodings: String?
+    /// At least the head's length in bytes: the response's serialized fields (as above), the status
+    /// line, an Upgrade, the Transfer-Encoding value and the fixed bytes.
+    public let capacity: Int
+
+    init(_ response: HTTPResponseHead, framing: DownstreamFraming, keepAlive: Bool, clientVersion: HTTPVersion) {
+        self.response = response
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.clientVersion = clientVersion
         let fields = response.fields.fields
         let hopByHop = response.fields.hopByHop
         var via: Int?
         for index in fields.indices where fields[index].known == .via && !hopByHop.contains(fields[index]) { via = index }
-        let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
+        self.hopByHop = hopByHop
+        self.via = via
+        if framing == .chunked {
+            // Codings applied before chunked (e.g. gzip) describe the body itself: they go on with it.
+            let otherCodings = response.fields.tokens("transfer-encoding").filter { $0 != "chunked" }
+            transferCodings = (otherCodings + ["chunked"]).joined(separator: ", ")
+        } else {
+            transferCodings = nil
+        }
+        capacity = response.fields.serializedCount + response.reasonBytes.count
+            + (response.fields.firstBytes(.upgrade)?.count ?? 0) + (transferCodings?.utf8.count ?? 0) + addedFixedBytes
+    }
 
-        var head = HeadBuilder(capacity: Self.capacity(response.fields, extra: response.reasonBytes.count))
+    /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
+    public func write(into memory: UnsafeMutableRawBufferPointer) -> Int {
+        var builder = HeadBuilder(into: memory)
+        write(to: &builder)
+        return builder.count
+    }
+
+    func write(to head: inout HeadBuilder) {
+        let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
+        let fields = response.fields.fields
         for index in fields.indices where !hopByHop.contains(fields[index]) {
             head.field(fields[index].nameBytes, fields[index].bytes, appending: index == via ? viaElement : nil)
         }
         if via == nil { head.field("Via", viaElement) }
-        switch framing {
-        case .switchingProtocols:
+        if framing == .switchingProtocols {
             head.field("Connection", "Upgrade")
             if let upgrade = response.fields.firstBytes(.upgrade) { head.field("Upgrade", upgrade) }
             head.end()
-            return head.bytes
-        case .chunked:
-            // Codings applied before chunked (e.g. gzip) describe the body itself: they go on with it.
-            let otherCodings = response.fields.tokens("transfer-encoding").filter { $0 != "chunked" }
-            head.field("Transfer-Encoding", (otherCodings + ["chunked"]).joined(separator: ", "))
-        case .none, .contentLength, .untilClose:
-            break
+            return
         }
+        if let transferCodings { head.field("Transfer-Encoding", transferCodings) }
         if !keepAlive {
             head.field("Connection", "close")
         } else if clientVersion == .http10 {
             head.field("Connection", "keep-alive")
         }
         head.end()
-        return head.bytes
-    }
-
-    /// Room for a head's fields plus `extra` bytes and the fields Herald adds, so the bytes are
-    /// allocated once: 256 bytes covers the added fields but a long Host or Transfer-Encoding.
-    private static func capacity(_ fields: HTTPFields, extra: Int) -> Int {
-        256 + extra + fields.serializedCount
     }
 }
 

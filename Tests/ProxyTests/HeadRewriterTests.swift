@@ -134,4 +134,56 @@ import Testing
             }
         }
     }
+
+    /// `fieldLists` and a head whose Host, Upgrade and Transfer-Encoding are long: the values that
+    /// Herald copies into fields of its own.
+    static let boundFieldLists = fieldLists + [[
+        ("Host", String(repeating: "h", count: 400)), ("Connection", "Upgrade"),
+        ("Upgrade", String(repeating: "u", count: 300)),
+        ("Transfer-Encoding", Array(repeating: "gzip", count: 80).joined(separator: ", ") + ", chunked"),
+    ]]
+
+    /// Writing into memory of exactly `capacity` bytes traps if the bound is short.
+    private func writtenIntoCapacity(_ capacity: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8] {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
+        defer { memory.deallocate() }
+        let count = write(memory)
+        return Array(memory.prefix(count))
+    }
+
+    @Test func anUpstreamHeadFitsItsCapacityAndIsWrittenThereAsItsBytes() {
+        let clientAddress = "2001:db8:85a3:1234:5678:8a2e:370:7334"
+        for fields in Self.boundFieldLists {
+            for version in [HTTPVersion.http10, .http11] {
+                for framing in [RequestBodyFraming.none, .contentLength(3), .chunked] {
+                    for tunnel in [false, true] {
+                        let original = request(fields, version: version)
+                        let head = rewriter.upstreamRequestHead(original, clientAddress: clientAddress, framing: framing, tunnel: tunnel)
+                        let written = writtenIntoCapacity(head.capacity) { head.write(into: $0) }
+                        #expect(written == rewriter.upstreamRequestBytes(original, clientAddress: clientAddress, framing: framing, tunnel: tunnel))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aDownstreamHeadFitsItsCapacityAndIsWrittenThereAsItsBytes() {
+        let framings: [DownstreamFraming] = [.none, .contentLength(12), .chunked, .untilClose, .switchingProtocols]
+        for fields in Self.boundFieldLists {
+            for status in [200, 1234567] {
+                for framing in framings {
+                    for keepAlive in [false, true] {
+                        for clientVersion in [HTTPVersion.http10, .http11] {
+                            let response = HTTPResponseHead(version: .http10, status: status, reason: String(repeating: "r", count: 200),
+                                                            fields: HTTPFields(fields.map { HTTPField(name: $0.0, value: $0.1) }))
+                            let head = rewriter.downstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
+                            let written = writtenIntoCapacity(head.capacity) { head.write(into: $0) }
+                            #expect(written == rewriter.downstreamResponseBytes(response, framing: framing, keepAlive: keepAlive,
+                                                                                clientVersion: clientVersion))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
