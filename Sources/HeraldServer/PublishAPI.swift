@@ -20,6 +20,14 @@ final class PublishAPI: Sendable {
             Response(status: status, contentType: "text/plain; charset=utf-8", body: Array((reason + "\n").utf8), extraFields: extra)
         }
 
+        static func json(_ status: Int, _ results: [PublishResult]) -> Response {
+            Response(status: status, body: PublishResult.json(results))
+        }
+
+        static func json(_ status: Int, _ result: PublishResult) -> Response {
+            Response(status: status, body: result.json)
+        }
+
         static func json(_ status: Int, _ value: Any) -> Response {
             let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return Response(status: status, body: Array(data))
@@ -97,15 +105,15 @@ final class PublishAPI: Sendable {
     }
 
     /// Publishes every request (already validated, so all or none), then hands the events to the loops.
-    private func publish(_ requests: [PublishRequest]) -> [[String: Any]] {
+    private func publish(_ requests: [PublishRequest]) -> [PublishResult] {
         let now = ContinuousClock.now
-        var results: [[String: Any]] = []
+        var results: [PublishResult] = []
         var delivered: [PublishedEvent] = []
         for request in requests {
             let events = hub.publish(request.event, to: request.channels, at: now)
             for event in events {
                 let subscribers = hub.stats(channel: event.channel)?.subscribers ?? 0
-                results.append(["channel": event.channel, "id": event.id, "subscribers": subscribers])
+                results.append(PublishResult(channel: event.channel, id: event.id, subscribers: subscribers))
             }
             delivered += events
         }
@@ -115,14 +123,14 @@ final class PublishAPI: Sendable {
     }
 
     /// Publishes items of Pushpin's format (validated, so all or none): raw content for GRIP streams.
-    private func publish(_ items: [PushpinItem]) -> [[String: Any]] {
+    private func publish(_ items: [PushpinItem]) -> [PublishResult] {
         let now = ContinuousClock.now
-        var results: [[String: Any]] = []
+        var results: [PublishResult] = []
         var delivered: [PublishedEvent] = []
         for item in items {
             let event = hub.publish(rawContent: item.content, id: item.id, to: item.channel, at: now)
             let subscribers = hub.stats(channel: event.channel)?.subscribers ?? 0
-            results.append(["channel": event.channel, "id": event.id, "subscribers": subscribers])
+            results.append(PublishResult(channel: event.channel, id: event.id, subscribers: subscribers))
             delivered.append(event)
         }
         metrics.eventsPublished.increment(by: items.count)

@@ -1,0 +1,67 @@
+/// What a publish answers for each event it made: `{"channel":…,"id":…,"subscribers":…}`.
+///
+/// Written by hand rather than with JSONSerialization, which cost about 175,000 instructions a
+/// publish (bridging to NSDictionary, sorting keys with a locale): more than the rest of the
+/// publish together.
+public struct PublishResult: Sendable, Equatable {
+    public var channel: String
+    public var id: String
+    /// Subscribers of the channel when it was published.
+    public var subscribers: Int
+
+    public init(channel: String, id: String, subscribers: Int) {
+        self.channel = channel
+        self.id = id
+        self.subscribers = subscribers
+    }
+
+    /// The JSON object, keys in sorted order as in Herald's other answers.
+    public var json: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48 + channel.utf8.count + id.utf8.count)
+        append(to: &bytes)
+        return bytes
+    }
+
+    /// A JSON array of `results`.
+    public static func json(_ results: [PublishResult]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, result) in results.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            result.append(to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
+    private func append(to bytes: inout [UInt8]) {
+        bytes += #"{"channel":"#.utf8
+        Self.appendString(channel, to: &bytes)
+        bytes += #","id":"#.utf8
+        Self.appendString(id, to: &bytes)
+        bytes += #","subscribers":"#.utf8
+        bytes += String(subscribers).utf8
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// `text` as a JSON string (RFC 8259 §7): quote, backslash and control characters escaped,
+    /// everything else as its UTF-8 bytes.
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += #"\""#.utf8
+            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
+            case UInt8(ascii: "\n"): bytes += #"\n"#.utf8
+            case UInt8(ascii: "\r"): bytes += #"\r"#.utf8
+            case UInt8(ascii: "\t"): bytes += #"\t"#.utf8
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += #"\u00"#.utf8
+                bytes += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
