@@ -11,7 +11,8 @@
 // (they were published before it subscribed). Those events leave the backlog.
 
 /// A loop's undelivered events and the sweep over its subscribers. Not thread-safe: each loop has
-/// its own.
+/// its own. Inlinable, so the loop's module specializes it for its stream type: unspecialized,
+/// instantiating generic metadata cost more than the rest of a visit.
 public struct DeliveryBacklog<Subscriber: AnyObject> {
     /// What `next(in:)` asks of the caller.
     public enum Step {
@@ -24,43 +25,30 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         case idle
     }
 
-    /// One channel's part of the backlog, with the batches made of it so far.
-    private struct ChannelEvents {
-        let channel: String
-        var events: [PublishedEvent]
-        /// Batches of `events` from an index to the end; subscribers visited at the same point
-        /// share one (and so one buffer). Emptied when events are added or removed.
-        var batches: [(start: Int, batch: EventBatch)] = []
-
-        mutating func batch(after covered: UInt64) -> EventBatch? {
-            let start = events.firstIndex(after: covered)
-            guard start < events.count else { return nil }
-            if let made = batches.first(where: { $0.start == start }) { return made.batch }
-            let batch = EventBatch(channel: channel, events: Array(events[start...]))
-            batches.append((start, batch))
-            return batch
-        }
-    }
-
     /// Every undelivered event, in publish order.
-    private var events: [PublishedEvent] = []
+    @usableFromInline var events: [PublishedEvent] = []
     /// The same events by channel, channels in the order they first appeared.
-    private var channels: [ChannelEvents] = []
-    private var channelIndex: [String: Int] = [:]
+    @usableFromInline var channels: [ChannelEvents] = []
+    @usableFromInline var channelIndex: [String: Int] = [:]
 
     /// The sweep under way: the channel it is on (an index into `channels`), the subscribers that
     /// channel had when the sweep reached it and the next of them, and the newest sequence in
     /// the backlog when the sweep began.
-    private var sweepChannel = 0
-    private var members: Dictionary<ObjectIdentifier, Subscriber>.Values?
-    private var nextMember: Dictionary<ObjectIdentifier, Subscriber>.Values.Index?
-    private var sweepThrough: UInt64?
+    @usableFromInline var sweepChannel = 0
+    /// A copy, not the registry's own collection: streams that leave during the sweep then cost
+    /// the registry no copy of its whole table.
+    @usableFromInline var members: ContiguousArray<Subscriber>?
+    @usableFromInline var nextMember = 0
+    @usableFromInline var sweepThrough: UInt64?
 
+    @inlinable
     public init() {}
 
+    @inlinable
     public var isEmpty: Bool { events.isEmpty }
 
     /// Adds newly handed-off events (in publish order, after every event already added).
+    @inlinable
     public mutating func append(_ new: [PublishedEvent]) {
         for event in new {
             if let position = channelIndex[event.channel] {
@@ -76,6 +64,7 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
 
     /// Advances the sweep: the next subscriber to deliver to, or the events a finished sweep
     /// delivered, or `.idle`. A finished sweep with events left starts the next one.
+    @inlinable
     public mutating func next(in registry: SubscriberRegistry<Subscriber>) -> Step {
         guard let last = events.last else { return .idle }
         guard let through = sweepThrough else {
@@ -86,12 +75,12 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         }
         while sweepChannel < channels.count {
             if members == nil {
-                members = registry.subscribers(of: channels[sweepChannel].channel)
-                nextMember = members?.startIndex
+                members = registry.subscribers(of: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
+                nextMember = 0
             }
-            if let members, let index = nextMember, index != members.endIndex {
-                nextMember = members.index(after: index)
-                return .visit(members[index])
+            if let members, nextMember < members.count {
+                nextMember += 1
+                return .visit(members[nextMember - 1])
             }
             members = nil
             sweepChannel += 1
@@ -102,18 +91,21 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
 
     /// The events of the sweep's channel after `covered`, as one batch shared by every subscriber
     /// at the same point; nil when there are none. For the subscriber `.visit` just named.
+    @inlinable
     public mutating func batch(after covered: UInt64) -> EventBatch? {
         guard sweepChannel < channels.count else { return nil }
         return channels[sweepChannel].batch(after: covered)
     }
 
     /// Every channel's events after `covered`, in publish order.
+    @inlinable
     public func events(after covered: UInt64) -> ArraySlice<PublishedEvent> {
         events[events.firstIndex(after: covered)...]
     }
 
     /// Drops the events up to `sequence` (the start of the backlog) and returns them.
-    private mutating func removeAll(through sequence: UInt64) -> ArraySlice<PublishedEvent> {
+    @usableFromInline
+    mutating func removeAll(through sequence: UInt64) -> ArraySlice<PublishedEvent> {
         let count = events.firstIndex(after: sequence)
         let removed = events[..<count]
         events.removeFirst(count)
@@ -127,10 +119,47 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
     }
 }
 
+/// One channel's part of the backlog, with the batches made of it so far.
+@usableFromInline
+struct ChannelEvents {
+    @usableFromInline let channel: String
+    @usableFromInline var events: [PublishedEvent]
+    /// Batches of `events` from an index to the end; subscribers visited at the same point
+    /// share one (and so one buffer). Emptied when events are added or removed.
+    @usableFromInline var batches: [(start: Int, batch: EventBatch)] = [] {
+        didSet { latest = nil }
+    }
+    /// The batch last asked for and the point it was asked at: most of a sweep asks the same.
+    @usableFromInline var latest: (covered: UInt64, batch: EventBatch)?
+
+    @usableFromInline
+    init(channel: String, events: [PublishedEvent]) {
+        self.channel = channel
+        self.events = events
+    }
+
+    @inlinable
+    mutating func batch(after covered: UInt64) -> EventBatch? {
+        if let latest, latest.covered == covered { return latest.batch }
+        let start = events.firstIndex(after: covered)
+        guard start < events.count else { return nil }
+        let batch: EventBatch
+        if let made = batches.first(where: { $0.start == start }) {
+            batch = made.batch
+        } else {
+            batch = EventBatch(channel: channel, events: Array(events[start...]))
+            batches.append((start, batch))
+        }
+        latest = (covered, batch)
+        return batch
+    }
+}
+
 extension Array where Element == PublishedEvent {
     /// The index of the first event whose sequence is after `sequence` (`count` if none); the
     /// events are in publish order.
-    fileprivate func firstIndex(after sequence: UInt64) -> Int {
+    @inlinable
+    func firstIndex(after sequence: UInt64) -> Int {
         var low = 0
         var high = count
         while low < high {

@@ -217,7 +217,7 @@ final class EventStreamConnection: ConnectionDelegate {
 
     private func cutIfSlow() {
         let unsent = downstream.outputCount + unsentReferences * Self.referenceCost
-        guard unsent > worker.settings.events.maxBufferedBytes else { return }
+        guard unsent > worker.maxBufferedBytes else { return }
         worker.logger.info("slow subscriber cut", metadata: [
             "channel": "\(channels.joined(separator: ","))", "unsent": "\(unsent)",
         ])

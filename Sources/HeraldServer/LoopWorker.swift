@@ -23,10 +23,16 @@ final class LoopWorker: @unchecked Sendable {
     let pool: UpstreamPool
     let hub: Hub
     let metrics: HeraldMetrics
+    /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
+    /// the settings).
+    let maxBufferedBytes: Int
     /// This loop's open event streams, by channel.
     private var streams = SubscriberRegistry<EventStreamConnection>()
     /// Published events not yet delivered to every stream, and the sweep delivering them.
-    private var backlog = DeliveryBacklog<EventStreamConnection>()
+    /// Touched on the loop's thread only, never re-entrantly (a visit calls into the stream, which
+    /// never reaches the backlog), so exclusivity is not checked at run time: the checks cost a
+    /// quarter of a visit.
+    @exclusivity(unchecked) private var backlog = DeliveryBacklog<EventStreamConnection>()
     private lazy var sliceTimer = LoopTimer(loop: loop) { [unowned self] in self.deliverSlice() }
     private var heartbeatTimer: LoopTimer?
     /// Subscribe requests waiting for the app's answer to their auth request.
@@ -51,6 +57,7 @@ final class LoopWorker: @unchecked Sendable {
         self.loop = loop
         maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
         self.settings = settings
+        maxBufferedBytes = settings.events.maxBufferedBytes
         self.hub = hub
         self.metrics = metrics
         var logger = logger
