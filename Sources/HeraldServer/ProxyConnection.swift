@@ -275,8 +275,12 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func streamRequestBody(_ exchange: Exchange) {
         if exchange.requestSent { return }
+        // The body reader is pumped as a local copy: passing the property inout is an access
+        // checked at run time.
+        var body = exchange.requestBody
+        defer { exchange.requestBody = body }
         do {
-            let moved = try pump(from: downstream, to: exchange.upstream, body: &exchange.requestBody, encoding: exchange.requestEncoding)
+            let moved = try pump(from: downstream, to: exchange.upstream, body: &body, encoding: exchange.requestEncoding)
             if moved.finished {
                 exchange.requestSent = true
                 if case .awaitingHead = exchange.response { armUpstreamTimer() }

@@ -18,7 +18,10 @@ final class UpstreamPool: ConnectionDelegate {
     /// loop's concurrency, few enough not to hold the app's worker slots.
     private let maxIdle: Int
     private let idleTimeout: Duration
-    private var idle: [IdleConnection] = []
+    /// Idle connections, the most recently used last. Never passed inout and never held across a
+    /// call that could reach the pool again (a connection is closed only once out of the list), so
+    /// exclusivity is not checked at run time (twice per request otherwise).
+    @exclusivity(unchecked) private var idle: [IdleConnection] = []
     private var sweepTimer: LoopTimer?
 
     init(loop: EventLoop, address: SocketAddress, connectTimeout: Duration, maxIdle: Int, idleTimeout: Duration) {

@@ -93,12 +93,12 @@ public final class Connection {
     /// `connectionDidDrain` fires when a write leaves at most this many bytes queued.
     private var lowWatermark = 0
     /// Who hears this connection's events, kept alive by it until it closes.
-    public private(set) var delegate: (any ConnectionDelegate)?
+    private var delegate: (any ConnectionDelegate)?
     /// Set once by `closeWhenFlushed()`: the connection closes as soon as its output is empty.
     private var closingWhenFlushed = false
 
     /// The peer's address, for X-Forwarded-For and logs ("" when unknown).
-    public private(set) var peerHost: String = ""
+    public let peerHost: String
 
     /// An evbuffer chain holds its header in the same allocation: reservations a little under a
     /// power of two keep each chain in one malloc size class.
@@ -107,12 +107,11 @@ public final class Connection {
 
     /// Wraps an accepted (non-blocking) socket.
     convenience init(loop: EventLoop, fd: Int32) throws(LibeventError) {
-        try self.init(loop: loop, socket: fd)
-        if let peer = try? SocketAddress.peer(of: fd) { peerHost = peer.host }
+        try self.init(loop: loop, socket: fd, peerHost: (try? SocketAddress.peer(of: fd))?.host ?? "")
         updateReading()
     }
 
-    private init(loop: EventLoop, socket fd: Int32) throws(LibeventError) {
+    private init(loop: EventLoop, socket fd: Int32, peerHost: String = "") throws(LibeventError) {
         guard let input = evbuffer_new() else { throw LibeventError(operation: "evbuffer_new") }
         guard let output = evbuffer_new() else {
             evbuffer_free(input)
@@ -122,6 +121,7 @@ public final class Connection {
         self.loop = loop
         self.input = input
         self.output = output
+        self.peerHost = peerHost
         // SAFETY: the +1 taken here is released in close(), after both events are freed, so every
         // callback runs while the connection is alive.
         let arg = Unmanaged.passRetained(self).toOpaque()

@@ -27,7 +27,9 @@ public final class LoopTimer {
             lastDelay = delay
             lastTime = timeval(delay)
         }
-        event_add(event, &lastTime)
+        // A copy (libevent keeps its own): passing the property itself is an access checked at run time.
+        var time = lastTime
+        event_add(event, &time)
     }
 
     /// Disarms the timer.
