@@ -540,6 +540,8 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func recordAccess(_ exchange: Exchange) {
+        // Most of an entry is copies (the client's address, the request head): none when no log wants it.
+        guard worker.settings.log.access != .off else { return }
         worker.recordAccess(AccessLog.Entry(
             client: downstream.peerHost, request: exchange.request, status: exchange.status,
             bytesSent: exchange.bytesSent, duration: ContinuousClock.now - exchange.startedAt))
