@@ -19,7 +19,7 @@ public struct EventsGate: Sendable {
     }
 
     /// The subscribe prefix (`events.path`).
-    public var eventsPath: String
+    public let eventsPath: String
     /// Serve `<eventsPath>/client.js` (`events.client_script`).
     public var servesClientScript: Bool
     /// Origins allowed to read streams cross-origin (`events.allow_origins`), as browsers send them.
@@ -27,8 +27,12 @@ public struct EventsGate: Sendable {
     /// `"*"` was listed: every origin is allowed.
     public var allowsAnyOrigin: Bool
 
+    /// `<eventsPath>/client.js`.
+    private let clientScriptPath: [UInt8]
+
     public init(eventsPath: String, servesClientScript: Bool, allowedOrigins: Set<String> = [], allowsAnyOrigin: Bool = false) {
         self.eventsPath = eventsPath
+        clientScriptPath = Array((eventsPath + "/client.js").utf8)
         self.servesClientScript = servesClientScript
         self.allowedOrigins = allowedOrigins
         self.allowsAnyOrigin = allowsAnyOrigin
@@ -40,14 +44,14 @@ public struct EventsGate: Sendable {
     static let methods = "GET, HEAD, OPTIONS"
 
     public func decide(_ request: HTTPRequestHead) -> Decision {
-        if servesClientScript, path(of: request) == eventsPath + "/client.js" {
+        if servesClientScript, isClientScript(request.targetBytes) {
             // A script is read by <script> and by `new SharedWorker`, which are never cross-origin reads
             // with credentials: no origin check.
             return ["GET", "HEAD"].contains(request.method) ? .clientScript : Self.methodNotAllowed
         }
         let origin = request.fields.firstString("origin")
         let cors: [HTTPField]
-        switch originVerdict(origin, host: request.fields.firstString("host")) {
+        switch originVerdict(origin, host: origin == nil ? nil : request.fields.firstString("host")) {
         case .sameOrigin:
             cors = []
         case .allowed(let origin):
@@ -111,8 +115,10 @@ public struct EventsGate: Sendable {
         text.split(separator: ",").allSatisfy { $0.trimmingASCIIWhitespace().isHTTPToken }
     }
 
-    private func path(of request: HTTPRequestHead) -> Substring {
-        let target = request.targetString
-        return target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? target[...]
+    /// True when the target's path (before any `?`) is `<eventsPath>/client.js`.
+    private func isClientScript(_ target: ArraySlice<UInt8>) -> Bool {
+        guard target.starts(with: clientScriptPath) else { return false }
+        let rest = target.dropFirst(clientScriptPath.count)
+        return rest.first == nil || rest.first == UInt8(ascii: "?")
     }
 }
