@@ -48,7 +48,7 @@ extension HTTPFields {
     public var serializedCount: Int {
         var count = 2
         for index in fields.indices {
-            count += fields[index].nameBytes.count + fields[index].bytes.count + 4
+            count += fields[index].byteCount + 4
         }
         return count
     }
@@ -56,11 +56,13 @@ extension HTTPFields {
     /// Writes each field as `name: value` CRLF, then the empty line that ends a head.
     func serialize(into writer: inout ByteWriter) {
         for index in fields.indices {
-            writer.write(fields[index].nameBytes)
-            writer.write(HTTPByte.colon)
-            writer.write(HTTPByte.space)
-            writer.write(fields[index].bytes)
-            writer.writeLineEnd()
+            fields[index].withBytes { name, value in
+                writer.write(name)
+                writer.write(HTTPByte.colon)
+                writer.write(HTTPByte.space)
+                writer.write(value)
+                writer.writeLineEnd()
+            }
         }
         writer.writeLineEnd()
     }
@@ -99,7 +101,7 @@ struct ByteWriter {
     }
 
     @inline(__always)
-    private mutating func write(_ source: UnsafeBufferPointer<UInt8>) {
+    mutating func write(_ source: UnsafeBufferPointer<UInt8>) {
         guard let base = source.baseAddress, source.count > 0 else { return }
         precondition(count + source.count <= buffer.count, "ByteWriter overflow")
         // SAFETY: the destination range was checked to lie within the buffer just above.

@@ -15,27 +15,36 @@ public enum HTTPVersion: Sendable, Equatable {
 
 /// One header field: the name as sent, the value with surrounding white space trimmed.
 ///
-/// A parsed field's name and value are slices of one copy of its whole head, shared by every field
-/// of that head: parsing a head costs two allocations (that copy and the field list), whatever its
-/// number of fields, and forwarding a field copies its bytes once, into the head sent on.
+/// A field's name and value are ranges of one byte array. A parsed field's is one copy of its
+/// whole head, shared by every field of that head: parsing a head costs two allocations (that copy
+/// and the field list) whatever its number of fields, copying a field one reference count, and
+/// forwarding it copies its bytes once, into the head sent on. A field made from a name and a value
+/// holds the name then the value.
 public struct HTTPField: Sendable, Equatable {
-    /// The name's bytes as sent (a parsed name is a token, so ASCII).
-    public private(set) var nameBytes: ArraySlice<UInt8>
-    /// The value's bytes (a slice: index from `startIndex`, or go through `withUnsafeBufferPointer`).
-    public var bytes: ArraySlice<UInt8>
+    private var storage: [UInt8]
+    /// Where the name and the value lie in `storage` (a head is far below 2 GiB).
+    private var nameRange: Range<Int32>
+    private var valueRange: Range<Int32>
     /// The name, when it is one Herald acts on.
     public private(set) var known: KnownFieldName
 
     public init(name: String, bytes: ArraySlice<UInt8>) {
-        nameBytes = Array(name.utf8)[...]
-        self.bytes = bytes
-        known = KnownFieldName(name)
+        self.init(nameBytes: Array(name.utf8)[...], known: KnownFieldName(name), bytes: bytes)
     }
 
-    /// A parsed field, whose name the parser recognised from its bytes.
-    init(nameBytes: ArraySlice<UInt8>, known: KnownFieldName, bytes: ArraySlice<UInt8>) {
-        self.nameBytes = nameBytes
-        self.bytes = bytes
+    /// A field holding copies of `nameBytes` and `bytes`.
+    private init(nameBytes: ArraySlice<UInt8>, known: KnownFieldName, bytes: ArraySlice<UInt8>) {
+        storage = Array(nameBytes) + bytes
+        nameRange = 0..<Int32(nameBytes.count)
+        valueRange = Int32(nameBytes.count)..<Int32(storage.count)
+        self.known = known
+    }
+
+    /// A parsed field, whose name and value are `name` and `value` of its head's bytes, `storage`.
+    init(storage: [UInt8], name: Range<Int>, known: KnownFieldName, value: Range<Int>) {
+        self.storage = storage
+        nameRange = Int32(name.lowerBound)..<Int32(name.upperBound)
+        valueRange = Int32(value.lowerBound)..<Int32(value.upperBound)
         self.known = known
     }
 
@@ -47,19 +56,36 @@ public struct HTTPField: Sendable, Equatable {
         self.init(name: name, value: Array(value.utf8))
     }
 
+    /// The name's bytes as sent (a parsed name is a token, so ASCII).
+    public var nameBytes: ArraySlice<UInt8> { storage[Int(nameRange.lowerBound)..<Int(nameRange.upperBound)] }
+
+    /// The value's bytes (a slice: index from `startIndex`, or go through `withUnsafeBufferPointer`).
+    public var bytes: ArraySlice<UInt8> {
+        get { storage[Int(valueRange.lowerBound)..<Int(valueRange.upperBound)] }
+        set { self = HTTPField(nameBytes: nameBytes, known: known, bytes: newValue) }
+    }
+
     /// The name as sent, as a String.
     public var name: String {
         get { String(decoding: nameBytes, as: UTF8.self) }
-        set {
-            nameBytes = Array(newValue.utf8)[...]
-            known = KnownFieldName(newValue)
-        }
+        set { self = HTTPField(name: newValue, bytes: bytes) }
     }
 
     /// The value as an array of its own (a copy).
     public var value: [UInt8] {
         get { Array(bytes) }
         set { bytes = newValue[...] }
+    }
+
+    /// How many bytes the name and the value have together.
+    var byteCount: Int { nameRange.count + valueRange.count }
+
+    /// Calls `body` with the name's and the value's bytes, without making slices of them.
+    func withBytes<Result>(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        storage.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[Int(nameRange.lowerBound)..<Int(nameRange.upperBound)]),
+                 UnsafeBufferPointer(rebasing: all[Int(valueRange.lowerBound)..<Int(valueRange.upperBound)]))
+        }
     }
 
     /// The value decoded as UTF-8 (invalid bytes replaced); for logging and comparisons.
@@ -69,7 +95,7 @@ public struct HTTPField: Sendable, Equatable {
     public func hasName(_ lowercasedName: String) -> Bool {
         var lower = lowercasedName
         return lower.withUTF8 { expected in
-            nameBytes.withUnsafeBufferPointer { name in
+            withBytes { name, _ in
                 guard name.count == expected.count else { return false }
                 for index in name.indices where HTTPByte.lowercased(name[index]) != expected[index] { return false }
                 return true
@@ -80,6 +106,12 @@ public struct HTTPField: Sendable, Equatable {
     /// True when the name is ASCII, as every parsed name is (a token); then `hasName` agrees
     /// with comparing `name.lowercased()`.
     public var nameIsASCII: Bool { !nameBytes.contains { $0 >= 0x80 } }
+
+    /// Fields are equal when their names, values and known names are: where their bytes are kept
+    /// does not count.
+    public static func == (lhs: HTTPField, rhs: HTTPField) -> Bool {
+        lhs.known == rhs.known && lhs.nameBytes == rhs.nameBytes && lhs.bytes == rhs.bytes
+    }
 }
 
 /// Header fields in the order they were received; lookups ignore ASCII case.

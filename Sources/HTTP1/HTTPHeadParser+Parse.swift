@@ -128,7 +128,7 @@ extension HTTPHeadParser {
             if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
             let name = KnownFieldName(UnsafeBufferPointer(rebasing: bytes[field.name]))
-            fields.append(HTTPField(nameBytes: storage[field.name], known: name, bytes: storage[field.value]))
+            fields.append(HTTPField(storage: storage, name: field.name, known: name, value: field.value))
             position = field.next
         }
         guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }

@@ -63,6 +63,17 @@ public struct HeadBuilder {
         listValue(value, appending: element)
     }
 
+    /// A forwarded field as it came, or with `element` appended to its value (as above).
+    public mutating func field(_ field: HTTPField, appending element: String? = nil) {
+        field.withBytes { name, value in
+            append(name)
+            nameEnd()
+            append(value)
+            if let element { listElement(element) }
+            lineEnd()
+        }
+    }
+
     /// `name: value` CRLF.
     public mutating func field(_ name: String, _ value: [UInt8]) {
         append(name)
@@ -92,12 +103,16 @@ public struct HeadBuilder {
     @inline(__always)
     private mutating func listValue(_ value: ArraySlice<UInt8>, appending element: String?) {
         append(value)
-        if let element {
-            append(HTTPByte.comma)
-            append(HTTPByte.space)
-            append(element)
-        }
+        if let element { listElement(element) }
         lineEnd()
+    }
+
+    /// `, element`: a list value grown by one.
+    @inline(__always)
+    private mutating func listElement(_ element: String) {
+        append(HTTPByte.comma)
+        append(HTTPByte.space)
+        append(element)
     }
 
     @inline(__always)

@@ -106,7 +106,7 @@ public struct UpstreamRequestHead {
             let known = fields[index].known
             if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(fields[index]) { continue }
             let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(fields[index].nameBytes, fields[index].bytes, appending: element)
+            head.field(fields[index], appending: element)
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
@@ -174,7 +174,7 @@ public struct DownstreamResponseHead {
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         let fields = response.fields.fields
         for index in fields.indices where !hopByHop.contains(fields[index]) {
-            head.field(fields[index].nameBytes, fields[index].bytes, appending: index == via ? viaElement : nil)
+            head.field(fields[index], appending: index == via ? viaElement : nil)
         }
         if via == nil { head.field("Via", viaElement) }
         if framing == .switchingProtocols {

@@ -52,4 +52,21 @@ import Testing
         head.removeAll(named: ["connection", "keep-alive"], orListedIn: "connection")
         #expect(names(head) == ["Host", "Accept"])
     }
+
+    @Test func aParsedFieldEqualsOneMadeFromItsNameAndValue() throws {
+        let head = try HTTPHeadParser.parseRequestHead(Array("GET / HTTP/1.1\r\nHost: h\r\nX-A:  1 \r\n\r\n".utf8))
+        #expect(head.fields.fields == [HTTPField(name: "Host", value: "h"), HTTPField(name: "X-A", value: "1")])
+        #expect(head.fields.fields[1] != HTTPField(name: "X-A", value: "2"))
+        #expect(head.fields.fields[1] != HTTPField(name: "X-B", value: "1"))
+    }
+
+    @Test func settingAParsedFieldsValueOrNameKeepsTheOther() throws {
+        let head = try HTTPHeadParser.parseRequestHead(Array("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\r\n".utf8))
+        var field = head.fields.fields[1]
+        field.value = Array("22".utf8)
+        #expect(field.name == "X-A" && field.valueString == "22")
+        field.name = "Via"
+        #expect(field.name == "Via" && field.valueString == "22" && field.known == .via)
+        #expect(head.fields.fields[1] == HTTPField(name: "X-A", value: "1"))
+    }
 }
