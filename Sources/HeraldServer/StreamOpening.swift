@@ -39,8 +39,14 @@ struct StreamOpening {
             return
         }
         connection.write(afterHead)
-        connection.write(EventEncoder.comment("herald: \(channels.count == 1 ? channels[0] : "\(channels.count) channels")"))
+        // One comment line: channel names hold no line break.
+        var comment = Self.commentStart
+        comment += channels.count == 1 ? channels[0].utf8 : "\(channels.count) channels".utf8
+        comment += Self.commentEnd
+        connection.write(comment)
     }
 
     private static let lineEnd: [UInt8] = Array("\r\n".utf8)
+    private static let commentStart: [UInt8] = Array(":herald: ".utf8)
+    private static let commentEnd: [UInt8] = Array("\n\n".utf8)
 }

@@ -86,14 +86,21 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
                 inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
                 return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
-            // Four decimal octets by hand (a small string, no allocation): inet_ntop formats them
-            // with sprintf, 7 % of a subscribe's instructions.
+            // Four decimal octets by hand: inet_ntop formats them with sprintf, 7 % of a
+            // subscribe's instructions.
             let address = UInt32(bigEndian: raw.assumingMemoryBound(to: sockaddr_in.self).pointee.sin_addr.s_addr)
-            var dotted = String((address >> 24) & 0xFF)
-            for shift: UInt32 in [16, 8, 0] {
-                dotted += "." + String((address >> shift) & 0xFF)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+                var count = 0
+                for shift: UInt32 in [24, 16, 8, 0] {
+                    if shift != 24 { text[count] = UInt8(ascii: "."); count += 1 }
+                    let octet = UInt8(truncatingIfNeeded: address >> shift)
+                    if octet >= 100 { text[count] = UInt8(ascii: "0") + octet / 100; count += 1 }
+                    if octet >= 10 { text[count] = UInt8(ascii: "0") + octet / 10 % 10; count += 1 }
+                    text[count] = UInt8(ascii: "0") + octet % 10
+                    count += 1
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: text[..<count]), as: UTF8.self)
             }
-            return dotted
         }
     }
 
