@@ -27,6 +27,25 @@ enum Word {
         bytesBelow(1, word ^ (ones &* UInt64(byte)))
     }
 
+    /// The high bit of each byte that is not a letter, a digit, "-" or "." (what field names and
+    /// methods are mostly made of) is set, exactly: each byte's high bit is set before subtracting,
+    /// so no borrow crosses a byte.
+    @inline(__always)
+    static func bytesNotNameLike(_ word: UInt64) -> UInt64 {
+        let low7 = word & ~highBits
+        @inline(__always) func atLeast(_ limit: UInt8, _ bytes: UInt64) -> UInt64 {
+            ((bytes | highBits) &- ones &* UInt64(limit)) & highBits
+        }
+        // Folding in 0x20 maps both cases of a letter, and only letters, into 0x61...0x7A.
+        let folded = low7 | ones &* 0x20
+        let letter = atLeast(0x61, folded) & ~atLeast(0x7B, folded)
+        // 0x2D...0x39 is "-", ".", "/" and the digits: all but "/" are name-like.
+        let slash = atLeast(0x2F, low7) & ~atLeast(0x30, low7)
+        let digitOrDash = atLeast(0x2D, low7) & ~atLeast(0x3A, low7) & ~slash
+        // A byte of the word with its high bit set (not ASCII) is flagged as it is.
+        return (~(letter | digitOrDash) | word) & highBits
+    }
+
     /// The index, within the word, of the byte whose high bit is the lowest set bit of `matches`.
     @inline(__always)
     static func firstIndex(_ matches: UInt64) -> Int { matches.trailingZeroBitCount >> 3 }
@@ -94,10 +113,19 @@ extension UnsafeBufferPointer<UInt8> {
         return index
     }
 
-    /// The index of the first byte in `from..<to` that is not a tchar, or `to`.
+    /// The index of the first byte in `from..<to` that is not a tchar, or `to`: eight bytes at a
+    /// time while they are name-like (a subset of tchar), then byte by byte.
     @inline(__always)
     func firstNonToken(from: Int, to: Int) -> Int {
         var index = from
+        while index + 8 <= to {
+            let others = Word.bytesNotNameLike(word(at: index))
+            if others != 0 {
+                index += Word.firstIndex(others)
+                break
+            }
+            index += 8
+        }
         while index < to && HTTPByte.isToken(self[index]) { index += 1 }
         return index
     }

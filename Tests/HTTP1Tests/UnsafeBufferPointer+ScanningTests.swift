@@ -24,6 +24,36 @@ import Testing
         }
     }
 
+    @Test func firstNonTokenAgreesWithAPlainLoop() {
+        forEachCase { bytes, from, to in
+            let expected = (from..<to).first { !HTTPByte.isToken(bytes[$0]) } ?? to
+            #expect(bytes.firstNonToken(from: from, to: to) == expected)
+        }
+        // Each byte value among name bytes, at each offset of a word.
+        for byte in 0...255 {
+            for position in 0..<16 {
+                var input = Array("Content-Length.x".utf8)
+                input[position] = UInt8(byte)
+                input.withUnsafeBufferPointer { bytes in
+                    let expected = (0..<16).first { !HTTPByte.isToken(bytes[$0]) } ?? 16
+                    #expect(bytes.firstNonToken(from: 0, to: 16) == expected)
+                }
+            }
+        }
+    }
+
+    @Test func bytesNotNameLikeFlagsExactlyTheBytesOutsideLettersDigitsDashAndDot() {
+        for byte in 0...255 {
+            let nameLike = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+                || byte == 0x2D || byte == 0x2E
+            for position in 0..<8 {
+                let word = Word.ones &* 0x61 & ~(0xFF << UInt64(position * 8)) | UInt64(byte) << UInt64(position * 8)
+                let expected: UInt64 = nameLike ? 0 : 0x80 << UInt64(position * 8)
+                #expect(Word.bytesNotNameLike(word) == expected)
+            }
+        }
+    }
+
     @Test func firstLineFeedAgreesWithAPlainLoop() {
         forEachCase { bytes, from, to in
             let expected = (from..<to).first { bytes[$0] == 0x0A }
