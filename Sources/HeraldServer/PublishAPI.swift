@@ -48,8 +48,9 @@ final class PublishAPI: Sendable {
 
     func respond(to head: HTTPRequestHead, body: [UInt8]) -> Response {
         let target = head.targetString
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
-        let query = target.firstIndex(of: "?").map { target[target.index(after: $0)...] }
+        let mark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
+        let path = mark.map { String(target[..<$0]) } ?? target
+        let query = mark.map { target[target.utf8.index(after: $0)...] }
         if path == "/healthz" {
             return Response.text(200, "ok")
         }

@@ -80,12 +80,14 @@ final class PublishConnection: ConnectionDelegate {
     }
 
     private func respond(_ response: PublishAPI.Response, head: HTTPRequestHead) {
-        var responseHead = HTTPResponseHead(status: response.status, reason: ProxyError.reasonPhrase(response.status))
-        responseHead.fields.append("Content-Type", response.contentType)
-        responseHead.fields.append("Content-Length", String(response.body.count))
-        responseHead.fields.append("Cache-Control", "no-store")
-        for (name, value) in response.extraFields { responseHead.fields.append(name, value) }
-        connection.write(responseHead.serialized())
+        var responseHead = HeadBuilder(capacity: 160)
+        responseHead.statusLine(version: .http11, status: response.status, reason: ArraySlice(ProxyError.reasonPhrase(response.status).utf8))
+        responseHead.field("Content-Type", response.contentType)
+        responseHead.field("Content-Length", String(response.body.count))
+        responseHead.field("Cache-Control", "no-store")
+        for (name, value) in response.extraFields { responseHead.field(name, Array(value.utf8)) }
+        responseHead.end()
+        connection.write(responseHead.bytes)
         if head.method != "HEAD" { connection.write(response.body) }
         // The publisher hears 202 before this loop turns to delivering (a pass over every
         // subscriber), so its next publish is on its way meanwhile and joins the next pass.
