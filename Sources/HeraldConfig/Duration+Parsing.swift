@@ -40,7 +40,7 @@ extension Duration {
 
     /// This duration as proxy.conf writes it, e.g. `"1m30s"`, `"500ms"`, `"0s"`; parsing it gives
     /// the duration back (below a millisecond is dropped).
-    var configText: String {
+    public var configText: String {
         var milliseconds = wholeMilliseconds
         guard milliseconds > 0 else { return milliseconds == 0 ? "0s" : "\(self)" }
         var text = ""

@@ -137,7 +137,7 @@ public final class HeraldServer {
             return
         }
         lifecycle = .draining
-        logger.notice("draining", metadata: ["signal": "\(signal)", "grace": "\(settings.server.shutdownGrace)"])
+        logger.notice("draining", metadata: ["signal": "\(signal)", "grace": "\(settings.server.shutdownGrace.configText)"])
         publishLoop?.stopAccepting()
         drainingWorkers = workers.count
         let mainLoop = workers[0].loop
