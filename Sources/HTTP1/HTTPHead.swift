@@ -40,12 +40,18 @@ public struct HTTPField: Sendable, Equatable {
         self.known = known
     }
 
-    /// A parsed field, whose name and value are `name` and `value` of its head's bytes, `storage`.
-    init(storage: [UInt8], name: Range<Int>, known: KnownFieldName, value: Range<Int>) {
-        self.storage = storage
+    /// A parsed field, whose name and value are `name` and `value` of its head's bytes: those come
+    /// with `keep(in:)` once the head is whole.
+    init(name: Range<Int>, known: KnownFieldName, value: Range<Int>) {
+        storage = []
         nameRange = Int32(name.lowerBound)..<Int32(name.upperBound)
         valueRange = Int32(value.lowerBound)..<Int32(value.upperBound)
         self.known = known
+    }
+
+    /// Gives a parsed field its head's bytes.
+    mutating func keep(in headBytes: [UInt8]) {
+        storage = headBytes
     }
 
     public init(name: String, value: [UInt8]) {

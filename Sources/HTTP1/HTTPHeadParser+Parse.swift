@@ -1,9 +1,30 @@
 extension HTTPHeadParser {
+    /// The request head at the front of `raw` (a connection's input) and its length, or nil until a
+    /// whole one is there. A whole and valid head is parsed in one pass over its bytes; anything
+    /// else is left to `scanRequestHead`, which tells more bytes to come from a head too large, and
+    /// to `parseRequestHead` on the head it finds, which throws what is wrong with it.
+    public static func readRequestHead(_ raw: UnsafeRawBufferPointer,
+                                       limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
+        if let found = try? requestHead(byteView(raw), limits: limits, whole: false), found.length <= limits.maxHeadBytes {
+            return found
+        }
+        guard case .complete(let length) = try scanRequestHead(raw, limits: limits) else { return nil }
+        return (try parseRequestHead(UnsafeRawBufferPointer(rebasing: raw[..<length]), limits: limits), length)
+    }
+
     /// Parses exactly the bytes of a complete request head, as found by `scanRequestHead`.
     public static func parseRequestHead(_ raw: UnsafeRawBufferPointer,
                                         limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
         let bytes = byteView(raw)
-        guard let (line, fieldsStart) = try startLine(bytes, limits: limits) else {
+        if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
+        return try requestHead(bytes, limits: limits, whole: true).head
+    }
+
+    /// The request head at the front of `bytes` and its length; with `whole`, it must end where
+    /// the bytes do.
+    private static func requestHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits,
+                                    whole: Bool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int) {
+        guard let (line, fieldsStart) = try startLine(bytes) else {
             throw .malformed("incomplete request line")
         }
         if line.count > limits.maxStartLineBytes {
@@ -27,9 +48,7 @@ extension HTTPHeadParser {
         let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
 
         var hosts = 0
-        // One copy of the head, which the target and every field value are slices of.
-        let storage = bytes.array(0..<bytes.count)
-        let fields = try parseFields(bytes, storage, from: fieldsStart, limits: limits) { field throws(HTTPParseError) in
+        var (fields, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { field throws(HTTPParseError) in
             guard isHost(bytes, field.name) else { return }
             hosts += 1
             for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
@@ -38,15 +57,35 @@ extension HTTPHeadParser {
         }
         if hosts > 1 { throw .malformed("more than one Host header") }
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        return HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target],
-                               version: version, fields: fields)
+        let storage = keepBytes(bytes, length, of: &fields)
+        return (HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target], version: version,
+                                fields: HTTPFields(fields)), length)
+    }
+
+    /// The response head at the front of `raw` and its length, or nil until a whole one is there;
+    /// as `readRequestHead`.
+    public static func readResponseHead(_ raw: UnsafeRawBufferPointer,
+                                        limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
+        if let found = try? responseHead(byteView(raw), limits: limits, whole: false), found.length <= limits.maxHeadBytes {
+            return found
+        }
+        guard case .complete(let length) = try scanResponseHead(raw, limits: limits) else { return nil }
+        return (try parseResponseHead(UnsafeRawBufferPointer(rebasing: raw[..<length]), limits: limits), length)
     }
 
     /// Parses exactly the bytes of a complete response head, as found by `scanResponseHead`.
     public static func parseResponseHead(_ raw: UnsafeRawBufferPointer,
                                          limits: HTTPLimits) throws(HTTPParseError) -> HTTPResponseHead {
         let bytes = byteView(raw)
-        guard let (line, fieldsStart) = try startLine(bytes, limits: limits) else {
+        if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
+        return try responseHead(bytes, limits: limits, whole: true).head
+    }
+
+    /// The response head at the front of `bytes` and its length; with `whole`, it must end where
+    /// the bytes do.
+    private static func responseHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits,
+                                     whole: Bool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int) {
+        guard let (line, fieldsStart) = try startLine(bytes) else {
             throw .malformed("incomplete status line")
         }
         if line.count > limits.maxStartLineBytes {
@@ -74,19 +113,17 @@ extension HTTPHeadParser {
                 throw .malformed("control character in reason phrase")
             }
         }
-        // One copy of the head, which the reason and every field value are slices of.
-        let storage = bytes.array(0..<bytes.count)
-        let fields = try parseFields(bytes, storage, from: fieldsStart, limits: limits) { _ throws(HTTPParseError) in }
-        return HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason], fields: fields)
+        var (fields, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { _ throws(HTTPParseError) in }
+        let storage = keepBytes(bytes, length, of: &fields)
+        return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason], fields: HTTPFields(fields)),
+                length)
     }
 
     // MARK: - Parts
 
     /// The start line's content (without its line end) and where the next line starts, after
-    /// checking the head's size and skipping leading empty lines; nil when no line end is found.
-    private static func startLine(_ bytes: UnsafeBufferPointer<UInt8>,
-                                  limits: HTTPLimits) throws(HTTPParseError) -> (Range<Int>, next: Int)? {
-        if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
+    /// skipping leading empty lines; nil when no line end is found.
+    private static func startLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (Range<Int>, next: Int)? {
         guard let start = try skipLeadingEmptyLines(bytes),
               let lineFeed = bytes.firstLineFeed(from: start, to: bytes.count) else { return nil }
         // A CR before the LF belongs to the line end; any other CR is left for the checks to find.
@@ -111,10 +148,12 @@ extension HTTPHeadParser {
         }
     }
 
-    /// The field lines from `start`, up to and including the empty line that must end the bytes;
-    /// `inspect` sees each one before it is kept. Values are slices of `storage`, a copy of `bytes`.
-    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, _ storage: [UInt8], from start: Int, limits: HTTPLimits,
-                                    inspect: (FieldLine) throws(HTTPParseError) -> Void) throws(HTTPParseError) -> HTTPFields {
+    /// The field lines from `start`, up to and including the empty line that ends them (and, with
+    /// `whole`, the bytes), and where the head ends; `inspect` sees each line before it is kept.
+    /// The fields' bytes come with `keepBytes`, once the head's length is known.
+    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
+                                    inspect: (FieldLine) throws(HTTPParseError) -> Void)
+        throws(HTTPParseError) -> (fields: [HTTPField], end: Int) {
         var fields: [HTTPField] = []
         fields.reserveCapacity(16)
         var position = start
@@ -128,11 +167,19 @@ extension HTTPHeadParser {
             if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
             let name = KnownFieldName(UnsafeBufferPointer(rebasing: bytes[field.name]))
-            fields.append(HTTPField(storage: storage, name: field.name, known: name, value: field.value))
+            fields.append(HTTPField(name: field.name, known: name, value: field.value))
             position = field.next
         }
-        guard position == bytes.count else { throw .malformed("unexpected bytes after the head") }
-        return HTTPFields(fields)
+        if whole && position != bytes.count { throw .malformed("unexpected bytes after the head") }
+        return (fields, position)
+    }
+
+    /// One copy of the head's `length` bytes, which the start line's parts and every field's name
+    /// and value are ranges of.
+    private static func keepBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ length: Int, of fields: inout [HTTPField]) -> [UInt8] {
+        let storage = bytes.array(0..<length)
+        for index in fields.indices { fields[index].keep(in: storage) }
+        return storage
     }
 
     private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }

@@ -6,8 +6,9 @@ public enum HeadScan: Sendable, Equatable {
 
 /// Finds and parses HTTP/1.1 message heads in contiguous bytes (RFC 9112 §2–§5), strictly.
 ///
-/// A connection calls `scan…` on every read until the head is complete (so it only finds line
-/// ends and enforces the size limits), then `parse…` once on exactly the head's bytes.
+/// A connection calls `read…` on every read until the head is complete: a whole, valid head is
+/// parsed in one pass; otherwise `scan…` (which only finds line ends and enforces the size limits)
+/// tells more bytes to come from an error, and `parse…` on exactly the head's bytes names it.
 public enum HTTPHeadParser {
     /// Empty lines skipped before a start line (RFC 9112 §2.2 asks for at least one: some clients
     /// send a CRLF after a POST body). More than this is not a client being robust.
@@ -101,6 +102,16 @@ extension HTTPHeadParser {
 
     public static func scanResponseHead(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> HeadScan {
         try withRawBytes(bytes) { raw throws(HTTPParseError) in try scanResponseHead(raw, limits: limits) }
+    }
+
+    public static func readRequestHead(_ bytes: [UInt8],
+                                       limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
+        try withRawBytes(bytes) { raw throws(HTTPParseError) in try readRequestHead(raw, limits: limits) }
+    }
+
+    public static func readResponseHead(_ bytes: [UInt8],
+                                        limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
+        try withRawBytes(bytes) { raw throws(HTTPParseError) in try readResponseHead(raw, limits: limits) }
     }
 
     public static func parseRequestHead(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> HTTPRequestHead {
