@@ -8,8 +8,11 @@ threads post over keep-alive connections; every stream checks each event against
 """
 
 import hashlib
+import signal
 import threading
 import time
+
+import pytest
 
 import sse
 from conftest import wait_for
@@ -160,10 +163,11 @@ def test_a_subscriber_that_stops_reading_is_cut_while_the_others_get_everything(
             fast.close()
 
 
-def test_streams_closed_by_delete_first_get_every_event_published_before_it(start_herald):
-    # 1,000 streams take a loop several turns to deliver to (it sweeps them a slice per turn), so
-    # the DELETE arrives while the last events are still on their way to most of them.
-    herald = start_herald(limits={"max_subscribers_per_ip": 5000})
+def assert_streams_ended_with_every_event(herald, end):
+    """1,000 streams on one channel get 20 events, then `end(publisher)` ends them all; each must
+    have had all 20 before its connection closed. 1,000 streams take a loop several turns to
+    deliver to (it sweeps them a slice per turn), so the end arrives while the last events are still
+    on their way to most of them."""
     total, events = 1000, 20
     counts = [0] * total
     opened = [False] * total
@@ -187,7 +191,7 @@ def test_streams_closed_by_delete_first_get_every_event_published_before_it(star
             wait_for(lambda: pub.subscribers("bye") == total, 5, message="all subscribed")
             for i in range(events):
                 pub.publish("bye", "bye #%d" % i)
-            assert pub.delete("bye") == {"channel": "bye", "subscribers": total}
+            end(pub)
         deadline = time.monotonic() + 20
         while len(reader.errors) < total and time.monotonic() < deadline:
             reader.poll(0.2)
@@ -195,3 +199,15 @@ def test_streams_closed_by_delete_first_get_every_event_published_before_it(star
         assert counts == [events] * total, "events per stream before its close: %r" % sorted(set(counts))
     finally:
         reader.close()
+
+
+def test_streams_closed_by_delete_first_get_every_event_published_before_it(start_herald):
+    herald = start_herald(limits={"max_subscribers_per_ip": 5000})
+    assert_streams_ended_with_every_event(
+        herald, lambda pub: pub.delete("bye") == {"channel": "bye", "subscribers": 1000} or pytest.fail("DELETE answer"))
+
+
+def test_sigterm_ends_streams_after_every_event_published_before_it(start_herald):
+    herald = start_herald(limits={"max_subscribers_per_ip": 5000})
+    assert_streams_ended_with_every_event(herald, lambda pub: herald.signal(signal.SIGTERM))
+    assert herald.wait(10) == 0, "herald exit status after SIGTERM: %s" % herald.proc.poll()
