@@ -27,6 +27,17 @@ public struct HopByHopFields {
         }
     }
 
+    /// True when the field at `index` of `fields` is hop-by-hop in this head; from a loop over a
+    /// head's fields, this copies no field.
+    public func contains(at index: Int, of fields: HTTPFields) -> Bool {
+        let known = fields.fields[index].known
+        if general == nil {
+            if known != .other { return self.known & known.bit != 0 }
+            if others.isEmpty { return false }
+        }
+        return contains(fields.fields[index])
+    }
+
     /// True when `field` is hop-by-hop in this head.
     public func contains(_ field: HTTPField) -> Bool {
         if let general { return general(field) }

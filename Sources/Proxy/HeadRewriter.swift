@@ -75,13 +75,13 @@ public struct UpstreamRequestHead {
         self.framing = framing
         self.tunnel = tunnel
         self.upstreamAuthority = upstreamAuthority
-        let fields = request.fields.fields
-        let hopByHop = request.fields.hopByHop
+        let fields = request.fields
+        let hopByHop = fields.hopByHop
         var forwardedFor: Int?
         var via: Int?
-        for index in fields.indices where !hopByHop.contains(fields[index]) {
-            if fields[index].known == .xForwardedFor { forwardedFor = index }
-            if fields[index].known == .via { via = index }
+        for index in fields.fields.indices where !hopByHop.contains(at: index, of: fields) {
+            if fields.fields[index].known == .xForwardedFor { forwardedFor = index }
+            if fields.fields[index].known == .via { via = index }
         }
         self.hopByHop = hopByHop
         self.forwardedFor = forwardedFor
@@ -101,12 +101,12 @@ public struct UpstreamRequestHead {
     func write(to head: inout HeadBuilder) {
         let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
-        let fields = request.fields.fields
-        for index in fields.indices {
-            let known = fields[index].known
-            if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(fields[index]) { continue }
+        let fields = request.fields
+        for index in fields.fields.indices {
+            let known = fields.fields[index].known
+            if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(at: index, of: fields) { continue }
             let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(fields[index], appending: element)
+            head.field(at: index, of: fields, appending: element)
         }
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
         head.field("X-Forwarded-Proto", "http")
@@ -145,10 +145,12 @@ public struct DownstreamResponseHead {
         self.framing = framing
         self.keepAlive = keepAlive
         self.clientVersion = clientVersion
-        let fields = response.fields.fields
-        let hopByHop = response.fields.hopByHop
+        let fields = response.fields
+        let hopByHop = fields.hopByHop
         var via: Int?
-        for index in fields.indices where fields[index].known == .via && !hopByHop.contains(fields[index]) { via = index }
+        for index in fields.fields.indices where fields.fields[index].known == .via && !hopByHop.contains(at: index, of: fields) {
+            via = index
+        }
         self.hopByHop = hopByHop
         self.via = via
         if framing == .chunked {
@@ -172,9 +174,9 @@ public struct DownstreamResponseHead {
     func write(to head: inout HeadBuilder) {
         let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
-        let fields = response.fields.fields
-        for index in fields.indices where !hopByHop.contains(fields[index]) {
-            head.field(fields[index], appending: index == via ? viaElement : nil)
+        let fields = response.fields
+        for index in fields.fields.indices where !hopByHop.contains(at: index, of: fields) {
+            head.field(at: index, of: fields, appending: index == via ? viaElement : nil)
         }
         if via == nil { head.field("Via", viaElement) }
         if framing == .switchingProtocols {

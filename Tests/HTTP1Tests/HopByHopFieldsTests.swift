@@ -31,6 +31,9 @@ import Testing
     func agreesWithTheGeneralRemoval(pairs: [(String, String)]) {
         let head = fields(pairs)
         #expect(keptByHopByHop(head) == keptByGeneralRemoval(head))
+        let hopByHop = head.hopByHop
+        let keptByPlace = head.fields.indices.filter { !hopByHop.contains(at: $0, of: head) }.map { head.fields[$0].name }
+        #expect(keptByPlace == keptByGeneralRemoval(head))
     }
 
     @Test func removeHopByHopKeepsEndToEndFieldsInOrder() {
