@@ -176,7 +176,8 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Phase: route and rewrite
 
-    private func route(_ request: HTTPRequestHead) {
+    /// `request` is consumed, as it is by `connectUpstream`: a forwarded head moves into its exchange.
+    private func route(_ request: consuming HTTPRequestHead) {
         switch worker.router.route(request) {
         case .refuse(let error):
             fail(error, request: request)
@@ -217,8 +218,9 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Phase: connect upstream and send the head
 
-    private func connectUpstream(_ request: HTTPRequestHead, upstreamHead: UpstreamRequestHead, framing: RequestBodyFraming,
-                                 isUpgrade: Bool) {
+    /// `request` and `upstreamHead` are consumed: they move into the exchange instead of being copied.
+    private func connectUpstream(_ request: consuming HTTPRequestHead, upstreamHead: consuming UpstreamRequestHead,
+                                 framing: RequestBodyFraming, isUpgrade: Bool) {
         let pooled = worker.pool.takeIdle()
         let upstream: Connection
         do {
@@ -228,12 +230,12 @@ final class ProxyConnection: ConnectionDelegate {
             return
         }
         let body = BodyReader(request: framing, maxDataBytes: worker.settings.server.maxBodyBytes, limits: worker.limits)
+        let keepAlive = request.wantsKeepAlive && !worker.isDraining
+        let mayRetry = pooled != nil && framing == .none && Self.isIdempotent(request.method)
         let exchange = Exchange(
             request: request, upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
-            keepAlive: request.wantsKeepAlive && !worker.isDraining,
-            mayRetry: pooled != nil && framing == .none && Self.isIdempotent(request.method),
-            isUpgrade: isUpgrade)
+            keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade)
         state = .exchanging(exchange)
         start(exchange, on: upstream)
         streamRequestBody(exchange)
@@ -335,9 +337,9 @@ final class ProxyConnection: ConnectionDelegate {
         }
     }
 
-    private func relayResponseHead(_ exchange: Exchange, _ head: HTTPResponseHead) {
+    /// `head` is consumed: it moves into the rewrite instead of being copied there.
+    private func relayResponseHead(_ exchange: Exchange, _ head: consuming HTTPResponseHead) {
         upstreamTimer?.cancel()
-        var head = head
         if worker.settings.events.grip {
             if exchange.request.method != "HEAD" {
                 do throws(ProxyError) {
@@ -358,9 +360,9 @@ final class ProxyConnection: ConnectionDelegate {
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
+        exchange.status = head.status
         let rewritten = worker.rewriter.downstreamResponseHead(
             head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
-        exchange.status = head.status
         downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
         let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
         exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)

@@ -31,7 +31,7 @@ public struct HeadRewriter: Sendable {
 
     /// The head sent downstream for the upstream's `response`: `framing` is how Herald delimits
     /// the body towards the client, `keepAlive` whether the client connection stays open.
-    public func downstreamResponseHead(_ response: HTTPResponseHead, framing: DownstreamFraming,
+    public func downstreamResponseHead(_ response: consuming HTTPResponseHead, framing: DownstreamFraming,
                                        keepAlive: Bool, clientVersion: HTTPVersion) -> DownstreamResponseHead {
         DownstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
     }
@@ -140,8 +140,7 @@ public struct DownstreamResponseHead {
     /// line, an Upgrade, the Transfer-Encoding value and the fixed bytes.
     public let capacity: Int
 
-    init(_ response: HTTPResponseHead, framing: DownstreamFraming, keepAlive: Bool, clientVersion: HTTPVersion) {
-        self.response = response
+    init(_ response: consuming HTTPResponseHead, framing: DownstreamFraming, keepAlive: Bool, clientVersion: HTTPVersion) {
         self.framing = framing
         self.keepAlive = keepAlive
         self.clientVersion = clientVersion
@@ -162,6 +161,8 @@ public struct DownstreamResponseHead {
         }
         capacity = response.fields.serializedCount + response.reasonBytes.count
             + (response.fields.firstBytes(.upgrade)?.count ?? 0) + (transferCodings?.utf8.count ?? 0) + addedFixedBytes
+        // Last, so that the head moves in.
+        self.response = response
     }
 
     /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
