@@ -20,15 +20,6 @@ public struct HeadRewriter: Sendable {
                             upstreamAuthority: upstreamAuthority)
     }
 
-    /// `upstreamRequestHead`'s bytes in an array.
-    public func upstreamRequestBytes(_ request: HTTPRequestHead, clientAddress: String,
-                                     framing: RequestBodyFraming, tunnel: Bool) -> [UInt8] {
-        let head = upstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel)
-        var builder = HeadBuilder(capacity: head.capacity)
-        head.write(to: &builder)
-        return builder.bytes
-    }
-
     /// The head sent downstream for the upstream's `response`: `framing` is how Herald delimits
     /// the body towards the client, `keepAlive` whether the client connection stays open.
     public func downstreamResponseHead(_ response: consuming HTTPResponseHead, framing: DownstreamFraming,
@@ -36,7 +27,7 @@ public struct HeadRewriter: Sendable {
         DownstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
     }
 
-    /// `downstreamResponseHead`'s bytes in an array.
+    /// `downstreamResponseHead`'s bytes in an array (for a GRIP hold's head, written with its body).
     public func downstreamResponseBytes(_ response: HTTPResponseHead, framing: DownstreamFraming,
                                         keepAlive: Bool, clientVersion: HTTPVersion) -> [UInt8] {
         let head = downstreamResponseHead(response, framing: framing, keepAlive: keepAlive, clientVersion: clientVersion)
@@ -98,7 +89,7 @@ public struct UpstreamRequestHead {
         return builder.count
     }
 
-    func write(to head: inout HeadBuilder) {
+    private func write(to head: inout HeadBuilder) {
         let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         let fields = request.fields
@@ -172,7 +163,7 @@ public struct DownstreamResponseHead {
         return builder.count
     }
 
-    func write(to head: inout HeadBuilder) {
+    fileprivate func write(to head: inout HeadBuilder) {
         let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         let fields = response.fields
