@@ -25,10 +25,11 @@ enum Watermarks {
 final class ProxyConnection: ConnectionDelegate {
     /// A forwarded request and its response, from head sent to response finished.
     final class Exchange {
-        let request: HTTPRequestHead
         let startedAt = ContinuousClock.now
-        /// The head sent upstream, kept to retry once on a fresh connection.
+        /// The head sent upstream, kept to retry once on a fresh connection; it holds the request.
         let upstreamHead: UpstreamRequestHead
+        /// The client's request (kept once, in its rewrite).
+        var request: HTTPRequestHead { upstreamHead.request }
         var upstream: Connection
         var requestBody: BodyReader
         let requestEncoding: BodyEncoding
@@ -46,9 +47,8 @@ final class ProxyConnection: ConnectionDelegate {
         var status = 0
         var bytesSent: UInt64 = 0
 
-        init(request: HTTPRequestHead, upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
+        init(upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
              requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool) {
-            self.request = request
             self.upstreamHead = upstreamHead
             self.upstream = upstream
             self.requestBody = requestBody
@@ -176,7 +176,7 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Phase: route and rewrite
 
-    /// `request` is consumed, as it is by `connectUpstream`: a forwarded head moves into its exchange.
+    /// `request` is consumed: a forwarded head moves into its rewrite, which the exchange keeps.
     private func route(_ request: consuming HTTPRequestHead) {
         switch worker.router.route(request) {
         case .refuse(let error):
@@ -209,7 +209,7 @@ final class ProxyConnection: ConnectionDelegate {
                 let isUpgrade = request.isUpgradeRequest
                 let upstreamHead = worker.rewriter.upstreamRequestHead(
                     request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade)
-                connectUpstream(request, upstreamHead: upstreamHead, framing: framing, isUpgrade: isUpgrade)
+                connectUpstream(upstreamHead, framing: framing, isUpgrade: isUpgrade)
             } catch {
                 fail(ProxyError(error), request: request)
             }
@@ -218,22 +218,21 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Phase: connect upstream and send the head
 
-    /// `request` and `upstreamHead` are consumed: they move into the exchange instead of being copied.
-    private func connectUpstream(_ request: consuming HTTPRequestHead, upstreamHead: consuming UpstreamRequestHead,
-                                 framing: RequestBodyFraming, isUpgrade: Bool) {
+    /// `upstreamHead` (which holds the request) is consumed: it moves into the exchange.
+    private func connectUpstream(_ upstreamHead: consuming UpstreamRequestHead, framing: RequestBodyFraming, isUpgrade: Bool) {
         let pooled = worker.pool.takeIdle()
         let upstream: Connection
         do {
             if let pooled { upstream = pooled } else { upstream = try worker.pool.connect() }
         } catch {
-            fail(.upstreamRefused(error.description), request: request)
+            fail(.upstreamRefused(error.description), request: upstreamHead.request)
             return
         }
         let body = BodyReader(request: framing, maxDataBytes: worker.settings.server.maxBodyBytes, limits: worker.limits)
-        let keepAlive = request.wantsKeepAlive && !worker.isDraining
-        let mayRetry = pooled != nil && framing == .none && Self.isIdempotent(request.method)
+        let keepAlive = upstreamHead.request.wantsKeepAlive && !worker.isDraining
+        let mayRetry = pooled != nil && framing == .none && Self.isIdempotent(upstreamHead.request.method)
         let exchange = Exchange(
-            request: request, upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
+            upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
             keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade)
         state = .exchanging(exchange)

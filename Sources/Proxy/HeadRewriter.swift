@@ -14,7 +14,7 @@ public struct HeadRewriter: Sendable {
     /// straight from the request's fields in their order. `tunnel` keeps Upgrade (a WebSocket
     /// handshake); `framing` is the request body's. (The tests hold a field-by-field model of the
     /// same rewrite and check the two agree byte for byte.)
-    public func upstreamRequestHead(_ request: HTTPRequestHead, clientAddress: String,
+    public func upstreamRequestHead(_ request: consuming HTTPRequestHead, clientAddress: String,
                                     framing: RequestBodyFraming, tunnel: Bool) -> UpstreamRequestHead {
         UpstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel,
                             upstreamAuthority: upstreamAuthority)
@@ -45,7 +45,8 @@ private let addedFixedBytes = 256
 /// A rewritten request head, ready to write: a bound on its length is known before any byte is
 /// written, so the bytes can go straight into memory that size (a connection's output), no copy.
 public struct UpstreamRequestHead {
-    private let request: HTTPRequestHead
+    /// The request rewritten.
+    public let request: HTTPRequestHead
     private let clientAddress: String
     private let framing: RequestBodyFraming
     private let tunnel: Bool
@@ -59,9 +60,8 @@ public struct UpstreamRequestHead {
     /// added), a Host or X-Forwarded-Host, an Upgrade and the fixed bytes.
     public let capacity: Int
 
-    init(_ request: HTTPRequestHead, clientAddress: String, framing: RequestBodyFraming, tunnel: Bool,
+    init(_ request: consuming HTTPRequestHead, clientAddress: String, framing: RequestBodyFraming, tunnel: Bool,
          upstreamAuthority: String) {
-        self.request = request
         self.clientAddress = clientAddress
         self.framing = framing
         self.tunnel = tunnel
@@ -80,6 +80,8 @@ public struct UpstreamRequestHead {
         capacity = request.fields.serializedCount + request.method.utf8.count + request.targetBytes.count
             + 2 * clientAddress.utf8.count + (request.fields.firstBytes(.host)?.count ?? 0) + upstreamAuthority.utf8.count
             + (request.fields.firstBytes(.upgrade)?.count ?? 0) + addedFixedBytes
+        // Last, so that the head moves in.
+        self.request = request
     }
 
     /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
