@@ -592,7 +592,10 @@ final class ProxyConnection: ConnectionDelegate {
         var moved = 0
         while true {
             let available = source.inputCount
-            var step = try source.withInput(upTo: framingPeek) { bytes throws(HTTPParseError) in try body.next(bytes) }
+            // Only framing is read from the input: a body without any is not looked at.
+            var step = body.readsFraming
+                ? try source.withInput(upTo: framingPeek) { bytes throws(HTTPParseError) in try body.next(bytes) }
+                : try body.next(UnsafeRawBufferPointer(start: nil, count: 0))
             if step == .needMore && available > framingPeek {
                 step = try source.withInput(upTo: worker.limits.maxHeadBytes + 2) { bytes throws(HTTPParseError) in try body.next(bytes) }
             }

@@ -55,6 +55,13 @@ public struct BodyReader: Sendable {
         return false
     }
 
+    /// True when `next` reads the bytes it is given (a chunked body's framing); otherwise it may
+    /// be given none.
+    public var readsFraming: Bool {
+        if case .chunked = mode { return true }
+        return false
+    }
+
     /// True for a body that ends only when its connection closes.
     public var endsAtClose: Bool {
         if case .untilClose = mode { return true }

@@ -60,4 +60,16 @@ import Testing
         #expect(BodyEncoding.chunked.end == Array("0\r\n\r\n".utf8))
         #expect(BodyEncoding.identity.prefix(count: 3) == nil)
     }
+
+    @Test func onlyAChunkedBodyReadsFramingFromTheInput() throws {
+        let limits = HTTPLimits()
+        #expect(BodyReader(request: .chunked, maxDataBytes: nil, limits: limits).readsFraming)
+        #expect(!BodyReader(request: .contentLength(3), maxDataBytes: nil, limits: limits).readsFraming)
+        #expect(!BodyReader(request: .none, maxDataBytes: nil, limits: limits).readsFraming)
+        #expect(!BodyReader(response: .untilClose, limits: limits).readsFraming)
+        var body = BodyReader(response: .contentLength(3), limits: limits)
+        #expect(try body.next(UnsafeRawBufferPointer(start: nil, count: 0)) == .data(3))
+        try body.consumed(3)
+        #expect(try body.next(UnsafeRawBufferPointer(start: nil, count: 0)) == .finished(drop: 0))
+    }
 }
