@@ -275,12 +275,14 @@ public final class Connection {
             return
         }
         var size = readSize
-        if highWatermark > 0 { size = max(1, min(size, highWatermark - evbuffer_get_length(input))) }
-        // libevent's evbuffer_iovec is struct iovec here.
+        let buffered = evbuffer_get_length(input)
+        if highWatermark > 0 { size = max(1, min(size, highWatermark - buffered)) }
+        // libevent's evbuffer_iovec is struct iovec here. An empty input gets one new chain either
+        // way, and asking for one vector sets it up with less work.
         var vectors = (iovec(), iovec())
         let result: Int = withUnsafeMutableBytes(of: &vectors) { raw in
             let vector = raw.baseAddress!.assumingMemoryBound(to: iovec.self)
-            let count = evbuffer_reserve_space(input, size, vector, 2)
+            let count = evbuffer_reserve_space(input, size, vector, buffered == 0 ? 1 : 2)
             guard count > 0 else { return -1 }
             let read: Int
             if count == 1 {
