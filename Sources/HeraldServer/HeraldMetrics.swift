@@ -4,7 +4,7 @@ import Prometheus
 /// The figures `/metrics` shows, kept with swift-metrics on a Prometheus registry of Herald's own
 /// (never the global one, so tests and embedders can run several servers in one process).
 ///
-/// Counters are bumped once per delivery pass with the pass's count, never once per subscriber.
+/// Counters are bumped once per delivery slice with the slice's count, never once per subscriber.
 final class HeraldMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let eventsPublished: CoreMetrics.Counter
@@ -12,7 +12,8 @@ final class HeraldMetrics: Sendable {
     let slowSubscribersDisconnected: CoreMetrics.Counter
     /// Events queued for a stream and discarded unsent when it closed (the client replays them).
     let eventsDropped: CoreMetrics.Counter
-    /// From a publish arriving to its bytes being queued on every subscriber of a loop.
+    /// From a publish arriving to its bytes being queued on every subscriber of a loop (taken
+    /// when the sweep that had it from its start ends).
     let publishToWrite: CoreMetrics.Timer
     /// How an auth request (or a re-authorization) ended.
     enum AuthorizationResult: String, CaseIterable {
