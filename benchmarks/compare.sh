@@ -19,6 +19,11 @@ workers=${WORKERS:-1}
 server_cpus=${SERVER_CPUS:-0}
 load_cpus=${LOAD_CPUS:-1}
 out=${OUT:-bench-results/compare-$(date +%Y%m%d-%H%M%S)}
+# Results are appended run by run: an OUT holding an earlier run's would mix the two in the medians.
+if [ -e "$out/results.jsonl" ]; then
+    echo "compare.sh: $out already holds results; give a new OUT" >&2
+    exit 2
+fi
 mkdir -p "$out"
 
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pushpin >/dev/null \
