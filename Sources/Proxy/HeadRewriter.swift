@@ -42,9 +42,25 @@ public struct HeadRewriter: Sendable {
 /// separators: 167 bytes at most in `UpstreamRequestHead.write`, 106 in `DownstreamResponseHead`'s.
 private let addedFixedBytes = 256
 
+/// A rewritten head whose length is bounded (`capacity`) before any byte is written.
+public protocol RewrittenHead {
+    var capacity: Int { get }
+    func write(to head: inout HeadBuilder)
+}
+
+extension RewrittenHead {
+    /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
+    @inlinable
+    public func write(into memory: UnsafeMutableRawBufferPointer) -> Int {
+        var builder = HeadBuilder(into: memory)
+        write(to: &builder)
+        return builder.count
+    }
+}
+
 /// A rewritten request head, ready to write: a bound on its length is known before any byte is
 /// written, so the bytes can go straight into memory that size (a connection's output), no copy.
-public struct UpstreamRequestHead {
+public struct UpstreamRequestHead: RewrittenHead {
     /// The request rewritten.
     public let request: HTTPRequestHead
     private let clientAddress: String
@@ -84,14 +100,7 @@ public struct UpstreamRequestHead {
         self.request = request
     }
 
-    /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
-    public func write(into memory: UnsafeMutableRawBufferPointer) -> Int {
-        var builder = HeadBuilder(into: memory)
-        write(to: &builder)
-        return builder.count
-    }
-
-    private func write(to head: inout HeadBuilder) {
+    public func write(to head: inout HeadBuilder) {
         let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         let fields = request.fields
@@ -119,7 +128,7 @@ public struct UpstreamRequestHead {
 }
 
 /// A rewritten response head, ready to write as `UpstreamRequestHead` is.
-public struct DownstreamResponseHead {
+public struct DownstreamResponseHead: RewrittenHead {
     private let response: HTTPResponseHead
     private let framing: DownstreamFraming
     private let keepAlive: Bool
@@ -158,14 +167,7 @@ public struct DownstreamResponseHead {
         self.response = response
     }
 
-    /// Writes the head to the start of `memory`, which holds `capacity` bytes; returns its length.
-    public func write(into memory: UnsafeMutableRawBufferPointer) -> Int {
-        var builder = HeadBuilder(into: memory)
-        write(to: &builder)
-        return builder.count
-    }
-
-    fileprivate func write(to head: inout HeadBuilder) {
+    public func write(to head: inout HeadBuilder) {
         let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         let fields = response.fields
