@@ -129,12 +129,7 @@ public final class Connection {
         writeEvent = event_new(loop.base, fd, Int16(EV_WRITE | EV_PERSIST), connectionWriteCallback, arg)
         if readEvent == nil || writeEvent == nil {
             // Undo the above but leave the socket: the caller still owns it and closes it.
-            closed = true
-            if let readEvent { event_free(readEvent) }
-            if let writeEvent { event_free(writeEvent) }
-            evbuffer_free(input)
-            evbuffer_free(output)
-            Unmanaged.passUnretained(self).release()
+            tearDown(closingSocket: false)
             throw LibeventError(operation: "event_new")
         }
     }
@@ -186,6 +181,12 @@ public final class Connection {
     /// Frees the socket now; unsent output is discarded. Safe to call more than once.
     public func close() {
         guard !closed else { return }
+        tearDown(closingSocket: true)
+    }
+
+    /// Frees the events and buffers (and the socket, unless its owner keeps it), tells the
+    /// delegate, and drops the reference the events held.
+    private func tearDown(closingSocket: Bool) {
         closed = true
         if let readEvent { event_free(readEvent) }
         if let writeEvent { event_free(writeEvent) }
@@ -194,7 +195,7 @@ public final class Connection {
         // Frees bytes written by reference too (their owners are released).
         evbuffer_free(input)
         evbuffer_free(output)
-        _ = Glibc.close(fd)
+        if closingSocket { _ = Glibc.close(fd) }
         let delegate = delegate
         self.delegate = nil
         delegate?.connectionDidClose(self)
