@@ -42,7 +42,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
         }
         head.field("X-Forwarded-Proto", "http")
         if let host { head.field("X-Forwarded-Host", host) }
-        head.field("Via", subscribe.version == .http10 ? "1.0 herald" : "1.1 herald")
+        head.field("Via", subscribe.version.viaElement)
         head.end()
         bytes = head.bytes
     }

@@ -42,6 +42,11 @@ public struct HeadRewriter: Sendable {
 /// separators: 167 bytes at most in `UpstreamRequestHead.write`, 106 in `DownstreamResponseHead`'s.
 private let addedFixedBytes = 256
 
+extension HTTPVersion {
+    /// Herald's element of a Via field for a message received in this version (RFC 9110 §7.6.3).
+    var viaElement: String { self == .http10 ? "1.0 herald" : "1.1 herald" }
+}
+
 /// A rewritten head whose length is bounded (`capacity`) before any byte is written.
 public protocol RewrittenHead {
     var capacity: Int { get }
@@ -101,7 +106,7 @@ public struct UpstreamRequestHead: RewrittenHead {
     }
 
     public func write(to head: inout HeadBuilder) {
-        let viaElement = request.version == .http10 ? "1.0 herald" : "1.1 herald"
+        let viaElement = request.version.viaElement
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         let fields = request.fields
         for index in fields.fields.indices {
@@ -168,7 +173,7 @@ public struct DownstreamResponseHead: RewrittenHead {
     }
 
     public func write(to head: inout HeadBuilder) {
-        let viaElement = response.version == .http10 ? "1.0 herald" : "1.1 herald"
+        let viaElement = response.version.viaElement
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         let fields = response.fields
         for index in fields.fields.indices where !hopByHop.contains(at: index, of: fields) {
