@@ -4,6 +4,13 @@
 /// agrees with what a page built with `URLSearchParams`; `percentDecode` is the strict form, for
 /// callers that must refuse malformed input rather than guess.
 public enum QueryString {
+    /// `target` split at its first `?`: the path, and the query after it (nil without a `?`).
+    /// By bytes: a Character walk costs more than the rest of a subscribe's parsing.
+    public static func split(target: String) -> (path: Substring, query: Substring?) {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], nil) }
+        return (target[..<mark], target[target.utf8.index(after: mark)...])
+    }
+
     /// Every value of `name` in order (a name without `=` has the value ""), decoded as WHATWG
     /// urlencoded: `+` is a space, `%XX` a byte, and the bytes UTF-8. Like browsers it never fails: a
     /// `%` not followed by two hex digits stays as it is and ill-formed UTF-8 becomes U+FFFD, so a bad

@@ -18,13 +18,10 @@ public struct SubscribeRequest: Sendable, Equatable {
     /// Parses `target` (the request-target, starting with `eventsPath`).
     public static func parse(target: String, eventsPath: String, lastEventIDHeader: [UInt8]?,
                              maxChannels: Int) throws(Problem) -> SubscribeRequest {
-        // Bytes, not Characters: the path and the `?` are ASCII, and a Character walk costs more
-        // than the rest of a subscribe's parsing.
-        let mark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        let path = target.utf8[..<(mark ?? target.endIndex)]
-        let query = mark.map { target[target.utf8.index(after: $0)...] }
+        let (path, query) = QueryString.split(target: target)
         var channels: [String] = []
-        let rest = path.dropFirst(eventsPath.utf8.count)
+        // Bytes, not Characters: the path's prefix is ASCII.
+        let rest = path.utf8.dropFirst(eventsPath.utf8.count)
         if rest.count > 1 {
             channels.append(String(Substring(rest.dropFirst())))
         } else if rest.first == UInt8(ascii: "/") {

@@ -1,3 +1,4 @@
+import EventStream
 import Fanout
 import Foundation
 import HeraldConfig
@@ -47,10 +48,8 @@ final class PublishAPI: Sendable {
     }
 
     func respond(to head: HTTPRequestHead, body: [UInt8]) -> Response {
-        let target = head.targetString
-        let mark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        let path = mark.map { String(target[..<$0]) } ?? target
-        let query = mark.map { target[target.utf8.index(after: $0)...] }
+        let (pathPart, query) = QueryString.split(target: head.targetString)
+        let path = String(pathPart)
         if path == "/healthz" {
             return Response.text(200, "ok")
         }

@@ -53,4 +53,10 @@ import Testing
     func percentDecodeRefusesBadEscapesAndBadUTF8(text: String) {
         #expect(QueryString.percentDecode(text[...]) == nil)
     }
+
+    @Test func aTargetSplitsAtItsFirstQuestionMark() {
+        #expect(QueryString.split(target: "/events/a?channel=b?c") == ("/events/a", "channel=b?c"))
+        #expect(QueryString.split(target: "/events/é") == ("/events/é", nil))
+        #expect(QueryString.split(target: "/x?") == ("/x", ""))
+    }
 }
