@@ -205,8 +205,10 @@ final class EventStreamConnection: ConnectionDelegate {
     }
 
     private func queue(_ bytes: EventBytes, events: Int) {
-        downstream.write(retaining: bytes, bytes: bytes.buffer)
         wroteSinceTick = true
+        // A visit is a stream's one write in a turn: it goes to the socket at once when nothing
+        // waits before it, and only what the socket does not take is left unsent.
+        if downstream.writeNow(retaining: bytes, bytes: bytes.buffer) { return }
         unsentEvents += events
         unsentReferences += 1
     }

@@ -359,12 +359,42 @@ public final class Connection {
     /// Queues `bytes` by reference, without copying them: `owner` (which keeps the bytes alive and
     /// unchanged) is retained until libevent has written them or the connection is freed.
     public func write(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) {
-        guard !closed, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard !closed, bytes.count > 0 else { return }
+        addReference(retaining: owner, bytes: bytes)
+        queued()
+    }
+
+    /// Writes `bytes` to the socket at once when nothing is queued before them, and queues by
+    /// reference (as `write(retaining:bytes:)`) whatever the socket does not take. Returns true
+    /// when every byte went out. For the one write a connection gets in a turn (a fan-out visit):
+    /// it skips the output buffer's chain, the end-of-turn flush and the drain. A connection
+    /// written twice in a turn this way makes two system calls where queueing would make one.
+    public func writeNow(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !closed, let base = bytes.baseAddress, bytes.count > 0 else { return false }
+        guard !flushPending, !writeArmed, evbuffer_get_length(output) == 0 else {
+            write(retaining: owner, bytes: bytes)
+            return false
+        }
+        let sent = send(fd, base, bytes.count, Int32(MSG_NOSIGNAL))
+        if sent == bytes.count { return true }
+        addReference(retaining: owner, bytes: UnsafeRawBufferPointer(rebasing: bytes[max(sent, 0)...]))
+        if sent >= 0 || errno == EAGAIN {
+            // The socket is full: the write event writes the rest.
+            armWrite()
+        } else {
+            // The end-of-turn flush meets the error again and reports it (not from inside the caller).
+            queued()
+        }
+        return false
+    }
+
+    /// Appends `bytes` to the output by reference, retaining `owner` until libevent is done with them.
+    private func addReference(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         let retained = Unmanaged.passRetained(owner).toOpaque()
         if evbuffer_add_reference(output, base, bytes.count, sharedBytesCleanup, retained) != 0 {
             Unmanaged<AnyObject>.fromOpaque(retained).release()
         }
-        queued()
     }
 
     /// Writes what is queued to the socket now, instead of at the end of the loop's turn. For
