@@ -14,7 +14,9 @@
 // callback (`EventLoop.deferFlush`), in one writev per connection, straight from the output buffer.
 // The write event is armed only while the socket takes less than what is queued, and disarmed
 // once the output is empty. So a request answered at once costs no epoll_ctl, and a connection
-// written many times in one turn (a fan-out batch, a head and its body) is written once.
+// written many times in one turn (a head and its body) is written once. `writeNow` skips all that
+// for a connection's one write in a turn (a fan-out visit): it sends at once when nothing is
+// queued, and queues only what the socket does not take.
 
 internal import CLibevent
 #if canImport(Glibc)
