@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
+        .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

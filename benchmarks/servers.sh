@@ -192,7 +192,7 @@ CONF
     SUB_URL=http://127.0.0.1:18420/events/bench
     PUB_URL=http://127.0.0.1:18421/publish/
     PUB_ENV=(CONTENT_TYPE=application/json
-             'BODY_TEMPLATE={"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq}\n\n"}}}]}')
+             'BODY_TEMPLATE={"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq} due={due}\n\n"}}}]}')
     PROXY_URL=http://127.0.0.1:18420/
 }
 

@@ -56,7 +56,7 @@ pin=()
 # The server's resident memory (kB, summed) and CPU time (clock ticks, summed over its processes).
 server_rss() { local kib=0 pid; for pid in ${SERVER_PIDS:-}; do kib=$((kib + $(awk '/VmRSS/ {print $2}' /proc/$pid/status))); done; echo $kib; }
 server_ticks() { local ticks=0 pid; for pid in ${SERVER_PIDS:-}; do ticks=$((ticks + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $ticks; }
-rss_before=$(server_rss)
+rss_before=$(server_rss); ticks_before=$(server_ticks)
 
 pids=()
 cleanup() {
@@ -114,7 +114,8 @@ publish_args=(--url "$publish_url" --count "$events" --rate "$rate" --concurrenc
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 pids=()
 ticks_end=$(server_ticks)
-printf '{"rss_before_kib": %d, "rss_ready_kib": %d, "cpu_seconds": %s}\n' "$rss_before" "$rss_ready" \
+printf '{"rss_before_kib": %d, "rss_ready_kib": %d, "storm_cpu_seconds": %s, "cpu_seconds": %s}\n' \
+    "$rss_before" "$rss_ready" "$(python3 -c "print(($ticks_ready - $ticks_before) / $(getconf CLK_TCK))")" \
     "$(python3 -c "print(($ticks_end - $ticks_ready) / $(getconf CLK_TCK))")" > "$out/server.json"
 for ((p = 0; p < processes; p++)); do grep -v '^READY ' "$out/subscribe-$p.out" >&2 || true; done
 
@@ -208,7 +209,11 @@ summary = {
         "max_received": max(s["subscribers"]["max_received"] for s in subs),
     },
     "latency": merge_hist(s["latency"] for s in subs),
+    "latency_from_due": merge_hist(s["latency_from_due"] for s in subs),
     "load_tool_bytes_per_connection": growth // established if established else 0,
+    # Above 0.9 the storm ran the load tool's core(s) flat out: the time to establish is the tool's.
+    "load_tool_storm_cores": round(sum(s["cpu"]["storm_user_seconds"] + s["cpu"]["storm_system_seconds"] for s in subs)
+                                   / ((max(readies) - started) / 1e9), 2) if all(readies) and max(readies) > started else None,
     "load_tool_cpu_us_per_event": round(sum(s["cpu"]["events_user_seconds"] + s["cpu"]["events_system_seconds"]
                                             for s in subs) * 1e6 / events_total, 3) if events_total else 0,
     "finish": sorted({s["finish"] for s in subs}),
@@ -216,6 +221,7 @@ summary = {
 }
 if server["rss_ready_kib"]:
     server["bytes_per_subscriber"] = round((server["rss_ready_kib"] - server["rss_before_kib"]) * 1024 / max(established, 1))
+    server["cpu_us_per_subscribe"] = round(server["storm_cpu_seconds"] * 1e6 / max(established, 1), 1)
     server["cpu_us_per_delivery"] = round(server["cpu_seconds"] * 1e6 / events_total, 2) if events_total else None
 summary["server"] = server
 with open(f"{out}/summary.json", "w") as f:
@@ -234,6 +240,9 @@ if sb["reordered_total"]:
 if sb["dropped"]:
     line += f", {sb['dropped']} streams dropped"
 line += f"; latency p50 {lat['p50_ms']} / p90 {lat['p90_ms']} / p99 {lat['p99_ms']} / max {lat['max_ms']} ms"
+due = summary["latency_from_due"]
+if due["count"]:
+    line += f" (from due: p50 {due['p50_ms']} / p99 {due['p99_ms']} ms)"
 if pub:
     line += f"; publish {pub['answered']}/{pub['count']} at {pub['publishes_per_second']}/s"
     if pub["non2xx"] or pub["unanswered"]:

@@ -19,6 +19,8 @@ FANOUT = [
     ("publishes_per_second", "publishes/s the publisher got", True, "{:,.0f}"),
     ("p50_ms", "p50 ms", False, "{:,.1f}"),
     ("p99_ms", "p99 ms", False, "{:,.1f}"),
+    ("p50_from_due_ms", "p50 ms from due", False, "{:,.1f}"),
+    ("p99_from_due_ms", "p99 ms from due", False, "{:,.1f}"),
     ("server_cpu_us_per_delivery", "server CPU µs/delivery", False, "{:.2f}"),
     ("lost", "lost", False, "{:,.0f}"),
     ("duplicated", "duplicated", False, "{:,.0f}"),
@@ -27,6 +29,8 @@ SUBSCRIBERS = [
     ("bytes_per_idle_subscriber", "RSS per idle subscriber (B)", False, "{:,.0f}"),
     ("rss_before_kib", "RSS with 0 subscribers (kB)", False, "{:,.0f}"),
     ("establish_seconds", "time to establish (s)", False, "{:.2f}"),
+    ("server_cpu_us_per_subscribe", "server CPU µs/subscribe", False, "{:.1f}"),
+    ("load_tool_storm_cores", "load tool's cores busy in the storm", None, "{:.2f}"),
 ]
 PROXY = [
     ("requests_per_second", "req/s", True, "{:,.0f}"),
@@ -59,7 +63,8 @@ def table(title, by_system, figures, runs):
         peers = [v for s, v in medians.items() if s not in ("herald", "direct") and s not in lossy and v is not None]
         ratio = "—"
         herald = medians.get("herald")
-        if herald is not None and peers and key not in ("lost", "duplicated"):
+        # Counts and figures about the load tool get no ratio (higher_better None).
+        if herald is not None and peers and higher_better is not None and key not in ("lost", "duplicated"):
             best = max(peers) if higher_better else min(peers)
             if best and herald:
                 ratio = "%.2f×" % (herald / best if higher_better else best / herald)

@@ -1,18 +1,20 @@
 /// A publish body with placeholders, split once into parts and rendered per request without
-/// building Strings: `{ts}` → CLOCK_REALTIME nanoseconds at send, `{seq}` → 1, 2, …,
+/// building Strings: `{ts}` → CLOCK_REALTIME nanoseconds at send, `{seq}` → 1, 2, …, `{due}` →
+/// CLOCK_REALTIME nanoseconds when the event was due (its place in the schedule; a burst's start),
 /// `{pad}` → the padding (appended at the end when the template has no `{pad}`).
 ///
-///     ts={ts} seq={seq}
-///     {"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq}{pad}\n\n"}}}]}
+///     ts={ts} seq={seq} due={due}
+///     {"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq} due={due}{pad}\n\n"}}}]}
 struct BodyTemplate: Sendable {
     enum Part: Sendable, Equatable {
         case text([UInt8])
         case timestamp
         case sequence
+        case due
         case padding
     }
 
-    static let defaultText = "ts={ts} seq={seq}"
+    static let defaultText = "ts={ts} seq={seq} due={due}"
 
     private(set) var parts: [Part] = []
     /// What `{pad}` becomes: a space (so the number before it ends) then `x`s, `paddingBytes` in all.
@@ -22,7 +24,7 @@ struct BodyTemplate: Sendable {
         padding = paddingBytes > 0 ? [UInt8(ascii: " ")] + [UInt8](repeating: UInt8(ascii: "x"), count: paddingBytes - 1) : []
         var literal: [UInt8] = []
         var rest = Substring(text)
-        let placeholders: [(String, Part)] = [("{ts}", .timestamp), ("{seq}", .sequence), ("{pad}", .padding)]
+        let placeholders: [(String, Part)] = [("{ts}", .timestamp), ("{seq}", .sequence), ("{due}", .due), ("{pad}", .padding)]
         // Bounded: each pass consumes a placeholder or one character.
         while let first = rest.first {
             if let (name, part) = placeholders.first(where: { rest.hasPrefix($0.0) }) {
@@ -43,12 +45,13 @@ struct BodyTemplate: Sendable {
     var hasTimestamp: Bool { parts.contains(.timestamp) }
 
     /// Appends the body for one event to `buffer`.
-    func render(into buffer: inout [UInt8], timestamp: UInt64, sequence: UInt64) {
+    func render(into buffer: inout [UInt8], timestamp: UInt64, sequence: UInt64, due: UInt64) {
         for part in parts {
             switch part {
             case .text(let bytes): buffer.append(contentsOf: bytes)
             case .timestamp: buffer.appendDecimal(timestamp)
             case .sequence: buffer.appendDecimal(sequence)
+            case .due: buffer.appendDecimal(due)
             case .padding: buffer.append(contentsOf: padding)
             }
         }

@@ -7,11 +7,13 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "POST M events (seq 1...M, each stamped with the send time) over keep-alive connections.",
         discussion: """
-            The body is --body-template with {ts} (CLOCK_REALTIME ns at send), {seq} and {pad} \
-            (--padding bytes: a space then x's; appended when the template has no {pad}). For a \
+            The body is --body-template with {ts} (CLOCK_REALTIME ns at send), {seq}, {due} \
+            (CLOCK_REALTIME ns when the schedule had the event due: start + (seq-1)/rate, or the \
+            start in a burst) and {pad} (--padding bytes: a space then x's; appended when the \
+            template has no {pad}). For a \
             JSON publisher, put the placeholders in the JSON and set --content-type, e.g. Pushpin:
               --content-type application/json --body-template \
-            '{"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq}{pad}\\n\\n"}}}]}'
+            '{"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq} due={due}{pad}\\n\\n"}}}]}'
             """
     )
 
@@ -27,7 +29,7 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "Keep-alive connections (one request in flight on each), 1...16.")
     var concurrency = 1
 
-    @Option(help: "Request body with {ts}, {seq} and {pad} placeholders.")
+    @Option(help: "Request body with {ts}, {seq}, {due} and {pad} placeholders.")
     var bodyTemplate = BodyTemplate.defaultText
 
     @Option(help: "Content-Type of the requests.")

@@ -44,12 +44,12 @@ final class PublishConnection: ConnectionDelegate {
         state = .connecting
     }
 
-    /// Sends event `sequence`, stamped with the wall clock now.
-    func send(sequence: UInt64, headPrefix: [UInt8], template: BodyTemplate) {
+    /// Sends event `sequence`, stamped with the wall clock now and the time it was `due`.
+    func send(sequence: UInt64, due: UInt64, headPrefix: [UInt8], template: BodyTemplate) {
         guard let connection, case .idle = state else { return }
         let now = BenchClock.wallNanoseconds()
         bodyBytes.removeAll(keepingCapacity: true)
-        template.render(into: &bodyBytes, timestamp: now, sequence: sequence)
+        template.render(into: &bodyBytes, timestamp: now, sequence: sequence, due: due)
         request.removeAll(keepingCapacity: true)
         request.append(contentsOf: headPrefix)
         request.appendDecimal(UInt64(bodyBytes.count))

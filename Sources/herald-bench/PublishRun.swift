@@ -1,7 +1,9 @@
 // A `publish` run: sends seq 1...count over `concurrency` keep-alive connections. With a rate, event
 // k is due at start + (k-1)/rate and a one-shot timer wakes the run for the next one; without, an
-// event goes out as soon as a connection is idle. An event sent after its due time (every
-// connection busy) is counted as late, so a server that answers slowly shows as a lagging publisher.
+// event goes out as soon as a connection is idle, and every event is due at the start. An event
+// sent after its due time (every connection busy) is counted as late, so a server that answers
+// slowly shows as a lagging publisher; `{due}` carries the due time to the subscribers, so their
+// latency from it counts the wait a held-back publisher would otherwise hide.
 
 import LibeventIO
 #if canImport(Glibc)
@@ -36,6 +38,8 @@ final class PublishRun {
     private var startedAtMonotonic: UInt64 = 0
     /// When pacing started (the first connection was ready); nil before.
     private var scheduleStart: UInt64?
+    /// The wall clock at `scheduleStart`, for the `{due}` stamps.
+    private var scheduleStartWall: UInt64 = 0
 
     private(set) var answered: UInt64 = 0
     private(set) var non2xx: UInt64 = 0
@@ -97,7 +101,10 @@ final class PublishRun {
 
     func connectionBecameIdle(_ connection: PublishConnection) {
         idle.append(connection)
-        if scheduleStart == nil { scheduleStart = BenchClock.monotonicNanoseconds() }
+        if scheduleStart == nil {
+            scheduleStart = BenchClock.monotonicNanoseconds()
+            scheduleStartWall = BenchClock.wallNanoseconds()
+        }
         dispatch()
     }
 
@@ -151,7 +158,8 @@ final class PublishRun {
             let wall = BenchClock.wallNanoseconds()
             if firstSendAtWall == 0 { firstSendAtWall = wall }
             lastSendAtWall = wall
-            connection.send(sequence: nextSequence, headPrefix: headPrefix, template: settings.template)
+            connection.send(sequence: nextSequence, due: scheduleStartWall + (due - start),
+                            headPrefix: headPrefix, template: settings.template)
             nextSequence += 1
         }
     }

@@ -1,9 +1,10 @@
 // Reads an SSE stream (the WHATWG "event stream interpretation") byte by byte, keeping only what a
-// benchmark needs: that an event was dispatched, whether it had an `id:`, and the `ts=` and `seq=`
-// numbers at the start of its first `data:` line. Nothing is buffered, so a line, a field name or a
-// number may be split across reads anywhere, and padding of any length costs nothing but a scan.
+// benchmark needs: that an event was dispatched, whether it had an `id:`, and the `ts=`, `seq=` and
+// `due=` numbers at the start of its first `data:` line. Nothing is buffered, so a line, a field
+// name or a number may be split across reads anywhere, and padding of any length costs nothing but
+// a scan.
 //
-//     ts=1764059000123456789 seq=42 xxxxxxxx…   ← what herald-bench publish sends
+//     ts=1764059000123456789 seq=42 due=1764059000120000000 xxxxxxxx…   ← what herald-bench publish sends
 
 /// What a subscriber learns from one dispatched event.
 struct EventStamp: Sendable, Equatable {
@@ -11,6 +12,9 @@ struct EventStamp: Sendable, Equatable {
     var timestamp: UInt64?
     /// The publisher's sequence number (the `seq=` number after `ts=`), when present.
     var sequence: UInt64?
+    /// CLOCK_REALTIME nanoseconds when the publisher's schedule had the event due (the `due=`
+    /// number after `seq=`), when present.
+    var due: UInt64?
     /// True when the event had an `id:` field.
     var hasID = false
 }
@@ -27,22 +31,40 @@ struct SSEStreamParser: Sendable {
         case name
         /// Just after "data:" on the event's first data line. " " (once) or anything else → .literal.
         case valueStart
-        /// Matching `tsLiteral` or `seqLiteral` at `matched`. Full match → .digits; else → .skipLine.
+        /// Matching the literal of `number` (`ts=`, `seq=`, `due=`) at `matched`. Full match →
+        /// .digits; else → .skipLine.
         case literal(matched: UInt8)
-        /// Reading the ts or seq number. A digit stays; " " after ts → .literal (seq); else → .skipLine.
+        /// Reading `number`. A digit stays; " " after ts or seq → .literal (of the next); else → .skipLine.
         case digits(count: UInt8)
         /// The rest of the line does not matter. Line end → .lineStart.
         case skipLine
     }
 
     /// Which number the `.literal` and `.digits` positions are reading.
-    private enum Number: Sendable { case timestamp, sequence }
+    private enum Number: Sendable {
+        case timestamp, sequence, due
+
+        var literal: StaticString {
+            switch self {
+            case .timestamp: "ts="
+            case .sequence: "seq="
+            case .due: "due="
+            }
+        }
+
+        /// The number that may follow this one, after a space.
+        var next: Number? {
+            switch self {
+            case .timestamp: .sequence
+            case .sequence: .due
+            case .due: nil
+            }
+        }
+    }
 
     /// The fields this parser cares about; every other one is skipped.
     private enum Field: Sendable { case data, id, other }
 
-    private static let tsLiteral: StaticString = "ts="
-    private static let seqLiteral: StaticString = "seq="
     /// 2^64 has 20 digits; 19 always fit in a UInt64, and a nanosecond timestamp has 19 until 2286.
     private static let maxDigits: UInt8 = 19
 
@@ -144,7 +166,7 @@ struct SSEStreamParser: Sendable {
 
     @inline(__always)
     private mutating func readLiteralByte(_ byte: UInt8, matched: UInt8) {
-        let literal = number == .timestamp ? Self.tsLiteral : Self.seqLiteral
+        let literal = number.literal
         let offset = Int(matched)
         guard byte == literal.utf8Start[offset] else {
             position = .skipLine
@@ -170,11 +192,11 @@ struct SSEStreamParser: Sendable {
             return
         }
         numberEnded(digits: digits)
-        if number == .sequence || byte != space || event.timestamp == nil {
-            position = .skipLine
-        } else {
-            number = .sequence
+        if byte == space, digits > 0, let next = number.next {
+            number = next
             position = .literal(matched: 0)
+        } else {
+            position = .skipLine
         }
     }
 
@@ -183,6 +205,7 @@ struct SSEStreamParser: Sendable {
         switch number {
         case .timestamp: event.timestamp = value
         case .sequence: event.sequence = value
+        case .due: event.due = value
         }
     }
 

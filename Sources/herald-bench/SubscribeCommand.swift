@@ -8,8 +8,9 @@ struct SubscribeCommand: ParsableCommand {
         commandName: "subscribe",
         abstract: "Open N SSE subscribers, print READY <n> once all are subscribed, then measure delivery.",
         discussion: """
-            Events whose data starts with `ts=<unix ns> seq=<n>` (what `publish` sends) give a \
-            publish→receive latency and a per-subscriber check that seq goes up by one. The run ends \
+            Events whose data starts with `ts=<unix ns> seq=<n> due=<unix ns>` (what `publish` sends) \
+            give a publish→receive latency, a latency from the time the publisher's schedule had the \
+            event due, and a per-subscriber check that seq goes up by one. The run ends \
             when every subscriber has seq ≥ --expect-events, after --quiet-exit without events, or at \
             --duration-limit. A one-line summary goes to stderr, the full report to --report.
             """

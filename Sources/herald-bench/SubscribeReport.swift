@@ -88,6 +88,8 @@ struct SubscribeReport: Codable {
     var events: Events
     var subscribers: Subscribers
     var latency: HistogramReport
+    /// From the `due=` stamps (empty when the events carry none).
+    var latencyFromDue: HistogramReport
     var memory: Memory
     var cpu: CPU
     var finish: String
@@ -112,6 +114,7 @@ extension SubscribeReport {
                         deliveriesPerSecond: window > 0 ? (Double(run.events) / window).rounded() : 0)
         subscribers = Self.subscribers(run)
         latency = HistogramReport(run.latency)
+        latencyFromDue = HistogramReport(run.latencyFromDue)
         let growth = max(0, run.residentKiBAtReady - run.residentKiBAtStart) * 1024
         memory = Memory(rssStartKib: run.residentKiBAtStart, rssReadyKib: run.residentKiBAtReady,
                         bytesPerConnection: run.established > 0 ? growth / run.established : 0)
@@ -170,7 +173,9 @@ extension SubscribeReport {
         line += "; lost \(subscribers.lostTotal), duplicated \(subscribers.duplicatesTotal)"
         if subscribers.reorderedTotal > 0 { line += ", reordered \(subscribers.reorderedTotal)" }
         if subscribers.dropped > 0 { line += ", \(subscribers.dropped) streams dropped" }
-        line += "; latency \(latency.summary); \(memory.bytesPerConnection) B/connection"
+        line += "; latency \(latency.summary)"
+        if latencyFromDue.count > 0 { line += " (from due: p50 \(format(latencyFromDue.p50Ms)) / p99 \(format(latencyFromDue.p99Ms)) ms)" }
+        line += "; \(memory.bytesPerConnection) B/connection"
         line += ", \(format(cpu.microsecondsPerEvent, decimals: 2)) µs CPU/event; end: \(finish)"
         return line
     }

@@ -41,6 +41,9 @@ final class SubscribeRun {
 
     // Events.
     private(set) var latency = LatencyHistogram()
+    /// Receive time less the `due=` stamp: the latency from the publisher's schedule, which counts
+    /// the time a server made the publisher wait too.
+    private(set) var latencyFromDue = LatencyHistogram()
     private(set) var events: UInt64 = 0
     private(set) var stampedEvents: UInt64 = 0
     /// Stamps later than their receive time (clock trouble); counted as 0 ms.
@@ -151,6 +154,7 @@ final class SubscribeRun {
         stampedEvents &+= 1
         if timestamp > receivedAt { futureStamps &+= 1 }
         latency.record(receivedAt > timestamp ? receivedAt - timestamp : 0)
+        if let due = stamp.due { latencyFromDue.record(receivedAt > due ? receivedAt - due : 0) }
     }
 
     /// Whether a subscriber with these counts has all it was expected to get: seq=M and nothing
