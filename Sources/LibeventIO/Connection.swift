@@ -379,8 +379,9 @@ public final class Connection {
         }
         let sent = send(fd, base, bytes.count, Int32(MSG_NOSIGNAL))
         if sent == bytes.count { return true }
+        let failure = sent < 0 ? errno : 0
         addReference(retaining: owner, bytes: UnsafeRawBufferPointer(rebasing: bytes[max(sent, 0)...]))
-        if sent >= 0 || errno == EAGAIN {
+        if failure == 0 || failure == EAGAIN || failure == EINTR {
             // The socket is full: the write event writes the rest.
             armWrite()
         } else {
