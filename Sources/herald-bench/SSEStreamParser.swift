@@ -34,7 +34,8 @@ struct SSEStreamParser: Sendable {
         /// Matching the literal of `number` (`ts=`, `seq=`, `due=`) at `matched`. Full match →
         /// .digits; else → .skipLine.
         case literal(matched: UInt8)
-        /// Reading `number`. A digit stays; " " after ts or seq → .literal (of the next); else → .skipLine.
+        /// Reading `number`. A digit stays (a 20th → .skipLine); " " after ts or seq → .literal (of
+        /// the next); else → .skipLine.
         case digits(count: UInt8)
         /// The rest of the line does not matter. Line end → .lineStart.
         case skipLine
@@ -121,8 +122,25 @@ struct SSEStreamParser: Sendable {
                 if byte != space { readLiteralByte(byte, matched: 0) }
             case .literal(let matched):
                 readLiteralByte(byte, matched: matched)
-            case .digits(let digits):
-                readDigit(byte, digits: digits)
+            case .digits(var digits):
+                guard byte >= zero && byte <= nine else {
+                    endNumber(before: byte, digits: digits)
+                    break
+                }
+                guard digits < Self.maxDigits else {
+                    position = .skipLine  // longer than any stamp
+                    break
+                }
+                // Every digit in this read at once: the stamps are most of what is not padding.
+                var value = value &* 10 &+ UInt64(byte &- zero)
+                digits += 1
+                while index < count && digits < Self.maxDigits && bytes[index] >= zero && bytes[index] <= nine {
+                    value = value &* 10 &+ UInt64(bytes[index] &- zero)
+                    digits += 1
+                    index += 1
+                }
+                self.value = value
+                position = .digits(count: digits)
             case .skipLine:
                 // The fast path for padding and uninteresting lines: look for the line end only.
                 while index < count && bytes[index] != lf && bytes[index] != cr { index += 1 }
@@ -180,17 +198,8 @@ struct SSEStreamParser: Sendable {
         }
     }
 
-    @inline(__always)
-    private mutating func readDigit(_ byte: UInt8, digits: UInt8) {
-        if byte >= zero && byte <= nine {
-            guard digits < Self.maxDigits else {
-                position = .skipLine
-                return
-            }
-            value = value &* 10 &+ UInt64(byte &- zero)
-            position = .digits(count: digits + 1)
-            return
-        }
+    /// `byte` ends the number being read: a space after ts or seq starts the next one's literal.
+    private mutating func endNumber(before byte: UInt8, digits: UInt8) {
         numberEnded(digits: digits)
         if byte == space, digits > 0, let next = number.next {
             number = next

@@ -41,6 +41,11 @@ import Testing
         #expect(stamps("data: ts=5 seq=6 dew=7\n\n") == [EventStamp(timestamp: 5, sequence: 6)])
         #expect(stamps("data: ts=5 seq=6 due=\n\n") == [EventStamp(timestamp: 5, sequence: 6)])
         #expect(stamps("data: seq=6 due=7\n\n") == [EventStamp()])
+        // 19 digits fit; a 20th makes the line no stamp line, in one read or split anywhere
+        #expect(stamps("data: ts=1234567890123456789 seq=1\n\n") == [EventStamp(timestamp: 1_234_567_890_123_456_789, sequence: 1)])
+        for piece in [1, 5, Int.max] {
+            #expect(stamps("data: ts=12345678901234567890 seq=1\n\n", piece: piece) == [EventStamp()], "pieces of \(piece)")
+        }
     }
 
     @Test func onlyTheFirstDataLineIsRead() {
