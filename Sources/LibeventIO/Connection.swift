@@ -108,8 +108,8 @@ public final class Connection {
     static let maxReadSize = 65536 - 128
 
     /// Wraps an accepted (non-blocking) socket.
-    convenience init(loop: EventLoop, fd: Int32) throws(LibeventError) {
-        try self.init(loop: loop, socket: fd, peerHost: (try? SocketAddress.peer(of: fd))?.host ?? "")
+    convenience init(loop: EventLoop, accepted fd: Int32, peerHost: String) throws(LibeventError) {
+        try self.init(loop: loop, socket: fd, peerHost: peerHost)
         updateReading()
     }
 

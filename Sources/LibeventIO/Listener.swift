@@ -44,9 +44,10 @@ public final class Listener {
         listener = nil
     }
 
-    fileprivate func accepted(fd: Int32) {
+    /// `peer` is the address accept() filled in (no getpeername per connection).
+    fileprivate func accepted(fd: Int32, peer: UnsafePointer<sockaddr>?) {
         Connection.disableNagle(fd)
-        guard let connection = try? Connection(loop: loop, fd: fd) else {
+        guard let connection = try? Connection(loop: loop, accepted: fd, peerHost: peer.map(SocketAddress.host(of:)) ?? "") else {
             _ = Glibc.close(fd)
             return
         }
@@ -70,8 +71,9 @@ public final class Listener {
 /// Fires for each accepted connection.
 private func listenerAcceptCallback(_ listener: OpaquePointer?, _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?,
                                     _ length: Int32, _ arg: UnsafeMutableRawPointer?) {
-    // SAFETY: arg is the Listener, which frees the evconnlistener before it goes away.
-    Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().accepted(fd: fd)
+    // SAFETY: arg is the Listener, which frees the evconnlistener before it goes away; `address`
+    // is valid during this call.
+    Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().accepted(fd: fd, peer: address.map { UnsafePointer($0) })
 }
 
 /// Fires when accept() fails (typically EMFILE).

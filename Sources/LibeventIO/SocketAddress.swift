@@ -34,11 +34,6 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         try address(of: fd, "getsockname", getsockname)
     }
 
-    /// The address of a connected socket's peer (`getpeername`).
-    static func peer(of fd: Int32) throws(LibeventError) -> SocketAddress {
-        try address(of: fd, "getpeername", getpeername)
-    }
-
     private static func address(of fd: Int32, _ name: String,
                                 _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32)
         throws(LibeventError) -> SocketAddress {
@@ -78,29 +73,32 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// The address without the port: "127.0.0.1" or "::1".
     public var host: String {
-        withSockaddr { pointer, _ in
-            let raw = UnsafeRawPointer(pointer)
-            if family == AF_INET6 {
-                var address = raw.assumingMemoryBound(to: sockaddr_in6.self).pointee.sin6_addr
-                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-                inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
-                return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        withSockaddr { pointer, _ in Self.host(of: pointer) }
+    }
+
+    /// The host of the IPv4 or IPv6 address at `pointer`.
+    static func host(of pointer: UnsafePointer<sockaddr>) -> String {
+        let raw = UnsafeRawPointer(pointer)
+        if pointer.pointee.sa_family == AF_INET6 {
+            var address = raw.assumingMemoryBound(to: sockaddr_in6.self).pointee.sin6_addr
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+            inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
+            return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        // Four decimal octets by hand: inet_ntop formats them with sprintf, 7 % of a
+        // subscribe's instructions.
+        let address = UInt32(bigEndian: raw.assumingMemoryBound(to: sockaddr_in.self).pointee.sin_addr.s_addr)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+            var count = 0
+            for shift: UInt32 in [24, 16, 8, 0] {
+                if shift != 24 { text[count] = UInt8(ascii: "."); count += 1 }
+                let octet = UInt8(truncatingIfNeeded: address >> shift)
+                if octet >= 100 { text[count] = UInt8(ascii: "0") + octet / 100; count += 1 }
+                if octet >= 10 { text[count] = UInt8(ascii: "0") + octet / 10 % 10; count += 1 }
+                text[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
             }
-            // Four decimal octets by hand: inet_ntop formats them with sprintf, 7 % of a
-            // subscribe's instructions.
-            let address = UInt32(bigEndian: raw.assumingMemoryBound(to: sockaddr_in.self).pointee.sin_addr.s_addr)
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
-                var count = 0
-                for shift: UInt32 in [24, 16, 8, 0] {
-                    if shift != 24 { text[count] = UInt8(ascii: "."); count += 1 }
-                    let octet = UInt8(truncatingIfNeeded: address >> shift)
-                    if octet >= 100 { text[count] = UInt8(ascii: "0") + octet / 100; count += 1 }
-                    if octet >= 10 { text[count] = UInt8(ascii: "0") + octet / 10 % 10; count += 1 }
-                    text[count] = UInt8(ascii: "0") + octet % 10
-                    count += 1
-                }
-                return String(decoding: UnsafeBufferPointer(rebasing: text[..<count]), as: UTF8.self)
-            }
+            return String(decoding: UnsafeBufferPointer(rebasing: text[..<count]), as: UTF8.self)
         }
     }
 
