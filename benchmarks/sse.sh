@@ -250,7 +250,8 @@ if pub:
 print(line)
 if server["rss_ready_kib"]:
     print(f"sse: server RSS {server['rss_before_kib']} kB before, {server['rss_ready_kib']} kB subscribed "
-          f"({server['bytes_per_subscriber']} B/subscriber); CPU {server['cpu_seconds']:.2f} s after READY, "
+          f"({server['bytes_per_subscriber']} B/subscriber); CPU {server['storm_cpu_seconds']:.2f} s to READY "
+          f"({server['cpu_us_per_subscribe']} µs/subscribe), {server['cpu_seconds']:.2f} s after READY, "
           f"{server['cpu_us_per_delivery']} µs/delivery")
 print(f"sse: load tool {summary['load_tool_bytes_per_connection']} B/connection, "
       f"{summary['load_tool_cpu_us_per_event']} µs CPU/event; report {out}/summary.json")
