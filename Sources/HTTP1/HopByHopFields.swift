@@ -30,19 +30,13 @@ public struct HopByHopFields {
     /// True when the field at `index` of `fields` is hop-by-hop in this head; from a loop over a
     /// head's fields, this copies no field.
     public func contains(at index: Int, of fields: HTTPFields) -> Bool {
-        let known = fields.fields[index].known
-        if general == nil {
-            if known != .other { return self.known & known.bit != 0 }
-            if others.isEmpty { return false }
-        }
-        return contains(fields.fields[index])
+        answer(forKnown: fields.fields[index].known) ?? contains(fields.fields[index])
     }
 
     /// True when `field` is hop-by-hop in this head.
     public func contains(_ field: HTTPField) -> Bool {
         if let general { return general(field) }
-        if field.known != .other { return known & field.known.bit != 0 }
-        if others.isEmpty { return false }
+        if let answer = answer(forKnown: field.known) { return answer }
         guard field.nameIsASCII else {
             let lower = field.name.lowercased()
             return others.contains { String(decoding: $0, as: UTF8.self).lowercased() == lower }
@@ -50,5 +44,14 @@ public struct HopByHopFields {
         return field.nameBytes.withUnsafeBufferPointer { name in
             others.contains { other in other.withUnsafeBufferPointer { elementEqualsIgnoringCase($0[...], name) } }
         }
+    }
+
+    /// The answer for a field whose known name is `known`, when that alone gives it (a bit test);
+    /// nil when its name must be compared.
+    @inline(__always)
+    private func answer(forKnown known: KnownFieldName) -> Bool? {
+        guard general == nil else { return nil }
+        if known != .other { return self.known & known.bit != 0 }
+        return others.isEmpty ? false : nil
     }
 }
