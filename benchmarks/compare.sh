@@ -3,19 +3,22 @@
 # 1,000 and 10,000 subscribers on one channel (paced at 50 events/s and a burst of 2,000), RSS per
 # idle subscriber, time to establish the subscriptions, and proxied req/s with wrk -t1 -c64.
 # Every system runs with one worker pinned to core 0, the load on core 1 (WORKERS=2 and
-# SERVER_CPUS=0,1 for the all-cores run, where the load shares the cores).
+# SERVER_CPUS=0,1 for the all-cores run, where the load shares the cores). With one worker the
+# machine's floor runs too: benchmarks/floor/floor.c, a minimal C server (a reference, not a peer).
 #
 # Usage: benchmarks/compare.sh [runs]        (default 3; medians are taken over the runs)
-# Environment: SYSTEMS (default "herald nchan pushpin"), SCENARIOS (default all, e.g. "fanout-1k-burst
-#   proxy"), WORKERS (1), SERVER_CPUS (0), LOAD_CPUS (1), OUT (bench-results/compare-<time>).
+# Environment: SYSTEMS (default "herald nchan pushpin floor", without floor when WORKERS > 1),
+#   SCENARIOS (default all, e.g. "fanout-1k-burst proxy"), WORKERS (1), SERVER_CPUS (0),
+#   LOAD_CPUS (1), OUT (bench-results/compare-<time>).
 # Writes $OUT/results.jsonl (one line per system, scenario and run) and $OUT/tables.md (medians,
 # each figure with its ratio to the best peer of the same run), which BENCHMARKS.md quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-systems=${SYSTEMS:-herald nchan pushpin}
-scenarios=${SCENARIOS:-fanout-1k-paced fanout-1k-burst fanout-10k-paced fanout-10k-10ps fanout-10k-burst proxy}
 workers=${WORKERS:-1}
+# The floor is one thread: beside servers with several workers it would measure nothing.
+if [ "$workers" = 1 ]; then systems=${SYSTEMS:-herald nchan pushpin floor}; else systems=${SYSTEMS:-herald nchan pushpin}; fi
+scenarios=${SCENARIOS:-fanout-1k-paced fanout-1k-burst fanout-10k-paced fanout-10k-10ps fanout-10k-burst proxy}
 server_cpus=${SERVER_CPUS:-0}
 load_cpus=${LOAD_CPUS:-1}
 out=${OUT:-bench-results/compare-$(date +%Y%m%d-%H%M%S)}
@@ -27,14 +30,16 @@ fi
 mkdir -p "$out"
 
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pushpin >/dev/null \
-    && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] \
-    || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin >/dev/null; }
+    && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] && command -v cc >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin gcc >/dev/null; }
 swift build -c release --product herald >&2 && swift build -c release --product herald-bench >&2
 export HERALD_BIN=$PWD/.build/release/herald HERALD_BENCH=$PWD/.build/release/herald-bench
 
 source benchmarks/servers.sh
 work=$(mktemp -d)
 trap 'stop_servers; rm -rf "$work"' EXIT
+export FLOOR_BIN=$work/floor-server
+cc -O2 -Wall -Wextra -o "$FLOOR_BIN" benchmarks/floor/floor.c -levent_core
 
 # fanout N M RATE SYSTEM RUN: one sse.sh run; its summary becomes a line of results.jsonl.
 fanout() {

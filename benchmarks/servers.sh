@@ -8,7 +8,7 @@
 #   PUB_ENV       extra environment for sse.sh's publisher (body template, content type)
 #   PROXY_URL     where proxied requests go (to the small upstream below)
 # stop_servers stops every process started here, by PID.
-# Ports 18400-18439, below the ephemeral range, so TIME_WAIT sockets never block a bind.
+# Ports 18400-18441, below the ephemeral range, so TIME_WAIT sockets never block a bind.
 
 STARTED_PIDS=()
 
@@ -194,6 +194,23 @@ CONF
     PUB_ENV=(CONTENT_TYPE=application/json
              'BODY_TEMPLATE={"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: ts={ts} seq={seq} due={due}\n\n"}}}]}')
     PROXY_URL=http://127.0.0.1:18420/
+}
+
+# The machine's floor (benchmarks/floor/floor.c, built by compare.sh into FLOOR_BIN): a minimal
+# server in C on libevent, one thread whatever WORKERS says. It subscribes /events/<ch> to one channel,
+# takes publishes on 18441 and proxies everything else to the upstream, doing only what is strictly
+# necessary: the figure a server doing the least work reaches here, not a peer.
+start_floor() {
+    local work=$1 cpus=$2
+    mkdir -p "$work/floor"
+    taskset -c "$cpus" "$FLOOR_BIN" 18440 18441 18430 2>"$work/floor/stderr" &
+    STARTED_PIDS+=($!)
+    SERVER_PIDS="$!"
+    wait_http http://127.0.0.1:18441/healthz
+    SUB_URL=http://127.0.0.1:18440/events/bench
+    PUB_URL=http://127.0.0.1:18441/publish/bench
+    PUB_ENV=()
+    PROXY_URL=http://127.0.0.1:18440/
 }
 
 # nginx proxy_pass with upstream keep-alive: the baseline of the proxy benchmark.

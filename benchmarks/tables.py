@@ -2,6 +2,8 @@
 """Turns compare.sh's results.jsonl into the Markdown tables of BENCHMARKS.md: per scenario and
 system the median over the runs, and beside Herald's figure its ratio to the best peer's median
 (>1 is better for Herald, whichever way the figure is better: rates up, times and bytes down).
+"direct" (no proxy) and "floor" (the minimal C server of benchmarks/floor) are references, never the
+best peer; when the floor ran, a second column gives Herald's figure as a ratio to the floor's.
 
 A system that lost or duplicated events is marked "lossy": it is shown, but not counted as the best
 peer, since a figure bought by dropping events is no figure to beat.
@@ -37,6 +39,8 @@ PROXY = [
     ("p50_ms", "p50 ms", False, "{:.2f}"),
     ("p99_ms", "p99 ms", False, "{:.2f}"),
 ]
+# Systems shown beside the peers but never counted as one.
+REFERENCES = ("direct", "floor")
 TITLES = {
     "fanout-1k-paced": "Fan-out: 1,000 subscribers, 500 events at 50/s",
     "fanout-1k-burst": "Fan-out: 1,000 subscribers, burst of 2,000 events",
@@ -51,24 +55,33 @@ def median(rows, key):
     return statistics.median(values) if values else None
 
 
+def ratio(herald, other, higher_better):
+    """Herald's figure over another's, turned so that above 1 is better for Herald; "—" when either is missing or zero."""
+    if not herald or not other:
+        return "—"
+    return "%.2f×" % (herald / other if higher_better else other / herald)
+
+
 def table(title, by_system, figures, runs):
     systems = list(by_system)
     lossy = {s for s, rows in by_system.items() if any(r.get("lost") or r.get("duplicated") for r in rows)}
+    with_floor = "floor" in by_system
     out = ["### " + title, "", "| figure | " + " | ".join(
-        s + (" (lossy)" if s in lossy else "") for s in systems) + " | Herald ÷ best peer |",
-        "|---|" + "---|" * (len(systems) + 1)]
+        s + (" (lossy)" if s in lossy else "") for s in systems) + " | Herald ÷ best peer |"
+        + (" Herald ÷ floor |" if with_floor else ""),
+        "|---|" + "---|" * (len(systems) + 1 + with_floor)]
     for key, label, higher_better, fmt in figures:
         medians = {s: median(rows, key) for s, rows in by_system.items()}
         cells = [fmt.format(medians[s]) if medians[s] is not None else "—" for s in systems]
-        peers = [v for s, v in medians.items() if s not in ("herald", "direct") and s not in lossy and v is not None]
-        ratio = "—"
+        peers = [v for s, v in medians.items() if s != "herald" and s not in REFERENCES and s not in lossy and v is not None]
         herald = medians.get("herald")
         # Counts and figures about the load tool get no ratio (higher_better None).
-        if herald is not None and peers and higher_better is not None and key not in ("lost", "duplicated"):
-            best = max(peers) if higher_better else min(peers)
-            if best and herald:
-                ratio = "%.2f×" % (herald / best if higher_better else best / herald)
-        out.append("| %s | %s | %s |" % (label, " | ".join(cells), ratio))
+        rated = herald is not None and higher_better is not None and key not in ("lost", "duplicated")
+        best = (max(peers) if higher_better else min(peers)) if rated and peers else None
+        ratios = [ratio(herald, best, higher_better)]
+        if with_floor:
+            ratios.append(ratio(herald, medians["floor"] if rated and "floor" not in lossy else None, higher_better))
+        out.append("| %s | %s | %s |" % (label, " | ".join(cells), " | ".join(ratios)))
     out.append("")
     out.append("Medians of %d runs." % runs)
     out.append("")
