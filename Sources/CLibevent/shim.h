@@ -18,3 +18,6 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+
+// A cache hint, for LibeventIO's `prefetch(_:bytes:)`: Swift has no intrinsic for it.
+static inline void herald_prefetch(const void *address) { __builtin_prefetch(address); }

@@ -89,6 +89,17 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         return .delivered(removeAll(through: through))
     }
 
+    /// Calls `body` with the subscriber `ahead` places after the one `.visit` just named, when the
+    /// sweep's channel has one, borrowed (not retained, so not touched): for cache hints, so that
+    /// the memory of the subscribers to come is on its way while the caller writes to this one.
+    @inlinable
+    public func withUpcoming(_ ahead: Int, _ body: (Subscriber) -> Void) {
+        let index = nextMember - 1 + ahead
+        members?.withUnsafeBufferPointer { upcoming in
+            if index < upcoming.count { body(upcoming[index]) }
+        }
+    }
+
     /// The events of the sweep's channel after `covered`, as one batch shared by every subscriber
     /// at the same point; nil when there are none. For the subscriber `.visit` just named.
     @inlinable
