@@ -11,7 +11,7 @@
 // at most 4 KiB at a time. Reading pauses while the input holds the high watermark or more.
 //
 // Writing: bytes queued in a callback are written once that turn of the loop has run every ready
-// callback (`EventLoop.deferFlush`), in one writev per connection, straight from the output buffer.
+// callback (`EventLoop.deferFlush`), in one send (or writev) per connection, straight from the output buffer.
 // The write event is armed only while the socket takes less than what is queued, and disarmed
 // once the output is empty. So a request answered at once costs no epoll_ctl, and a connection
 // written many times in one turn (a head and its body) is written once. `writeNow` skips all that
