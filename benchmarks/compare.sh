@@ -39,7 +39,9 @@ source benchmarks/servers.sh
 work=$(mktemp -d)
 trap 'stop_servers; rm -rf "$work"' EXIT
 export FLOOR_BIN=$work/floor-server
-cc -O2 -Wall -Wextra -o "$FLOOR_BIN" benchmarks/floor/floor.c -levent_core
+case " $systems " in
+    *" floor "*) cc -O2 -Wall -Wextra -o "$FLOOR_BIN" benchmarks/floor/floor.c -levent_core ;;
+esac
 
 # fanout N M RATE SYSTEM RUN: one sse.sh run; its summary becomes a line of results.jsonl.
 fanout() {
