@@ -103,10 +103,10 @@ final class ProxyConnection: ConnectionDelegate {
     }
     private var state: State = .awaitingHead
     /// Idle timer between requests, then header timer once a head has started.
-    private var headTimer: LoopTimer?
+    private var headTimer: DeadlineTimer?
     private var headStarted = false
     /// Fires when the upstream has not sent a response head within `upstream.timeout`.
-    private var upstreamTimer: LoopTimer?
+    private var upstreamTimer: DeadlineTimer?
     private var readingPausedDownstream = false
     private var readingPausedUpstream = false
 
@@ -142,9 +142,9 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func armHeadTimer(_ delay: Duration) {
-        let timer = headTimer ?? LoopTimer(loop: worker.loop) { [unowned self] in self.headTimerFired() }
+        let timer = headTimer ?? DeadlineTimer(loop: worker.loop) { [unowned self] in self.headTimerFired() }
         headTimer = timer
-        timer.schedule(after: delay)
+        timer.arm(after: delay)
     }
 
     /// Fires after `idle_timeout` with no request, or `header_timeout` into an incomplete head.
@@ -167,7 +167,7 @@ final class ProxyConnection: ConnectionDelegate {
                 }
                 return
             }
-            headTimer?.cancel()
+            headTimer?.disarm()
             route(head)
         } catch {
             fail(ProxyError(error), request: nil)
@@ -182,7 +182,7 @@ final class ProxyConnection: ConnectionDelegate {
         case .refuse(let error):
             fail(error, request: request)
         case .events:
-            headTimer?.cancel()
+            headTimer?.disarm()
             switch worker.eventsGate.decide(request) {
             case .stream(let fields):
                 state = .closing
@@ -194,7 +194,7 @@ final class ProxyConnection: ConnectionDelegate {
             case .options(let fields):
                 let keepAlive = keepsAliveAfterLocalAnswer(request)
                 var head = HTTPResponseHead(status: 204, reason: "No Content")
-                head.fields.fields = fields
+                head.fields = HTTPFields(fields)
                 if !keepAlive { head.fields.append("Connection", "close") }
                 answerLocally(request, status: 204, bytes: head.serialized(), keepAlive: keepAlive)
             case .refuse(let error, let fields):
@@ -249,9 +249,9 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func armUpstreamTimer() {
-        let timer = upstreamTimer ?? LoopTimer(loop: worker.loop) { [unowned self] in self.upstreamTimerFired() }
+        let timer = upstreamTimer ?? DeadlineTimer(loop: worker.loop) { [unowned self] in self.upstreamTimerFired() }
         upstreamTimer = timer
-        timer.schedule(after: worker.settings.upstream.timeout)
+        timer.arm(after: worker.settings.upstream.timeout)
     }
 
     static func isIdempotent(_ method: String) -> Bool {
@@ -338,7 +338,7 @@ final class ProxyConnection: ConnectionDelegate {
 
     /// `head` is consumed: it moves into the rewrite instead of being copied there.
     private func relayResponseHead(_ exchange: Exchange, _ head: consuming HTTPResponseHead) {
-        upstreamTimer?.cancel()
+        upstreamTimer?.disarm()
         if worker.settings.events.grip {
             if exchange.request.method != "HEAD" {
                 do throws(ProxyError) {
@@ -369,7 +369,7 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func switchProtocols(_ exchange: Exchange, _ head: HTTPResponseHead) {
-        upstreamTimer?.cancel()
+        upstreamTimer?.disarm()
         guard exchange.isUpgrade, exchange.requestBody.isFinished else {
             exchange.upstream.close()
             fail(ProxyError(.upstream, status: 502, "upstream switched protocols without an upgrade request"), request: exchange.request)
@@ -382,7 +382,7 @@ final class ProxyConnection: ConnectionDelegate {
         recordAccess(exchange)
         let upstream = exchange.upstream
         state = .tunnel(upstream)
-        headTimer?.cancel()
+        headTimer?.disarm()
         tunnel(from: downstream, to: upstream)
         tunnel(from: upstream, to: downstream)
     }
@@ -482,12 +482,12 @@ final class ProxyConnection: ConnectionDelegate {
             fail(ProxyError(.upstream, status: 502, "the app held the stream before the request body was sent"), request: exchange.request)
             return
         }
-        upstreamTimer?.cancel()
+        upstreamTimer?.disarm()
         exchange.response = .done
         exchange.bytesSent = UInt64(bytes.count)
         recordAccess(exchange)
         if exchange.upstreamReusable { worker.pool.put(upstream) } else { upstream.close() }
-        headTimer?.cancel()
+        headTimer?.disarm()
         state = .closing
         readingPausedUpstream = false
         readingPausedDownstream = false
@@ -557,8 +557,8 @@ final class ProxyConnection: ConnectionDelegate {
         case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
         case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
         }
-        upstreamTimer?.cancel()
-        headTimer?.cancel()
+        upstreamTimer?.disarm()
+        headTimer?.disarm()
         if let request {
             let startedAt: ContinuousClock.Instant
             if case .exchanging(let exchange) = state { startedAt = exchange.startedAt } else { startedAt = .now }
@@ -690,8 +690,8 @@ final class ProxyConnection: ConnectionDelegate {
 
     func connectionDidClose(_ connection: Connection) {
         if connection === downstream {
-            upstreamTimer?.cancel()
-            headTimer?.cancel()
+            upstreamTimer?.disarm()
+            headTimer?.disarm()
             worker.connectionClosed(self)
         }
     }

@@ -82,6 +82,20 @@ def test_an_idle_client_connection_is_closed_after_idle_timeout(start_herald, up
     assert 0.3 <= elapsed <= 4, "idle connection closed after %.2fs with idle_timeout 500ms" % elapsed
 
 
+def test_each_request_pushes_the_idle_timeout_back(start_herald, upstream):
+    """Requests 250 ms apart for over twice idle_timeout, all on the one connection; then, idle, it
+    closes."""
+    herald = start_herald(server={"idle_timeout": "1s", "header_timeout": "10s"})
+    with herald.connect() as conn:
+        for i in range(10):
+            assert conn.request("GET", "/echo/busy/%d" % i, timeout=5).status == 200
+            time.sleep(0.25)
+        started = time.monotonic()
+        conn.wait_closed(5)
+        elapsed = time.monotonic() - started
+    assert 0.4 <= elapsed <= 5, "idle connection closed after %.2fs with idle_timeout 1s" % elapsed
+
+
 def test_several_client_connections_at_once_are_each_answered(herald, upstream):
     conns = [herald.connect() for _ in range(20)]
     try:

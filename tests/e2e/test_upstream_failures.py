@@ -45,6 +45,21 @@ def test_a_silent_upstream_gives_504_after_upstream_timeout(herald, upstream):
     assert herald.request("GET", "/echo/after-504").status == 200
 
 
+def test_a_silent_upstream_after_answered_requests_on_the_same_connection_still_gives_504(herald, upstream):
+    """The response timeout is disarmed by each response head and armed again by each request: the
+    timeouts of the requests answered before must neither fire nor hide the one that is due."""
+    with herald.connect() as conn:
+        for i in range(3):
+            assert conn.request("GET", "/echo/answered/%d" % i, timeout=5).status == 200
+            time.sleep(0.5)
+        started = time.monotonic()
+        conn.send(httpwire.build_request("GET", "/silent", ["Host: a"]))
+        response = conn.read_response(timeout=8)
+        elapsed = time.monotonic() - started
+    assert response.status == 504, response
+    assert 1.5 <= elapsed <= 5, "504 after %.2fs with upstream.timeout 2s" % elapsed
+
+
 def test_an_upstream_dropping_the_connection_without_answering_gives_502(herald, upstream):
     started = time.monotonic()
     response = herald.request("GET", "/drop", timeout=5)
