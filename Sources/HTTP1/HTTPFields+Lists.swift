@@ -4,11 +4,13 @@ extension HTTPFields {
     /// True when a `name` field's comma-separated elements include `lowercasedToken` (ASCII case
     /// ignored, OWS around elements ignored).
     func listContains(_ name: KnownFieldName, _ lowercasedToken: StaticString) -> Bool {
-        // By index: a for-in would copy (retain and release) every field it passes.
-        for index in fields.indices where fields[index].known == name {
+        // By index: a for-in would make (retain and release) every field it passes.
+        for index in indices where known(at: index) == name {
             var found = false
-            forEachListElement(fields[index].bytes) { element in
-                if !found && elementEquals(element, lowercasedToken) { found = true }
+            withBytes(at: index) { _, value in
+                forEachListElement(value) { element in
+                    if !found && elementEquals(element, lowercasedToken) { found = true }
+                }
             }
             if found { return true }
         }
@@ -19,10 +21,7 @@ extension HTTPFields {
     /// `tokens(listName)`: the hop-by-hop removal of RFC 9110 §7.6.1. Runs on every head, so it
     /// compares names in place and builds no String when the names and list values are ASCII.
     public mutating func removeAll(named lowercasedNames: [String], orListedIn listName: String) {
-        let isRemoved = removalTest(named: lowercasedNames, orListedIn: listName)
-        // Most heads hold none: removeAll would copy a shared array for nothing.
-        guard fields.contains(where: isRemoved) else { return }
-        fields.removeAll(where: isRemoved)
+        removeAll(where: removalTest(named: lowercasedNames, orListedIn: listName))
     }
 
     /// This head's hop-by-hop fields.
@@ -31,8 +30,7 @@ extension HTTPFields {
     /// Removes the hop-by-hop fields: the fixed ones and every field Connection names.
     public mutating func removeHopByHop() {
         let hopByHop = self.hopByHop
-        guard fields.contains(where: hopByHop.contains) else { return }
-        fields.removeAll(where: hopByHop.contains)
+        removeLines { fields, index in hopByHop.contains(at: index, of: fields) }
     }
 
     func removalTest(named lowercasedNames: [String], orListedIn listName: String) -> (HTTPField) -> Bool {
@@ -43,7 +41,7 @@ extension HTTPFields {
                 return lowercasedNames.contains(lower) || self.tokens(listName).contains(lower)
             }
             for name in lowercasedNames where field.hasName(name) { return true }
-            for list in self.fields where list.hasName(lowerList) && Self.list(list.bytes, contains: field.name) {
+            for index in self.indices where self.hasName(at: index, lowerList) && Self.list(self.bytes(at: index), contains: field.name) {
                 return true
             }
             return false
@@ -68,12 +66,14 @@ extension HTTPFields {
     /// What the Transfer-Encoding fields say, or nil when there are none.
     func transferCodings() -> TransferCodings? {
         var codings: TransferCodings?
-        for index in fields.indices where fields[index].known == .transferEncoding {
+        for index in indices where known(at: index) == .transferEncoding {
             var summary = codings ?? TransferCodings()
-            forEachListElement(fields[index].bytes) { element in
-                summary.count += 1
-                summary.lastIsChunked = elementEquals(element, "chunked")
-                if summary.lastIsChunked { summary.chunkedCount += 1 }
+            withBytes(at: index) { _, value in
+                forEachListElement(value) { element in
+                    summary.count += 1
+                    summary.lastIsChunked = elementEquals(element, "chunked")
+                    if summary.lastIsChunked { summary.chunkedCount += 1 }
+                }
             }
             codings = summary
         }
@@ -84,8 +84,8 @@ extension HTTPFields {
     /// value is not 1*DIGIT, overflows, or differs from another (RFC 9112 §6.3 items 5 and 6).
     func contentLength() throws(HTTPParseError) -> UInt64? {
         var length: UInt64?
-        for index in fields.indices where fields[index].known == .contentLength {
-            try fields[index].bytes.withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+        for index in indices where known(at: index) == .contentLength {
+            try bytes(at: index).withUnsafeBufferPointer { bytes throws(HTTPParseError) in
                 var elementStart = 0
                 while elementStart <= bytes.count {
                     var elementEnd = elementStart
@@ -126,15 +126,17 @@ struct TransferCodings {
 /// Calls `body` with each non-empty element of a comma-separated list, OWS trimmed
 /// (empty elements are skipped, as RFC 9110 §5.6.1 asks of recipients).
 func forEachListElement(_ value: ArraySlice<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
-    value.withUnsafeBufferPointer { bytes in
-        var elementStart = 0
-        while elementStart < bytes.count {
-            var elementEnd = elementStart
-            while elementEnd < bytes.count && bytes[elementEnd] != HTTPByte.comma { elementEnd += 1 }
-            let element = bytes.trimmingWhitespace(elementStart..<elementEnd)
-            if !element.isEmpty { body(bytes[element]) }
-            elementStart = elementEnd + 1
-        }
+    value.withUnsafeBufferPointer { forEachListElement($0, body) }
+}
+
+func forEachListElement(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>) -> Void) {
+    var elementStart = 0
+    while elementStart < bytes.count {
+        var elementEnd = elementStart
+        while elementEnd < bytes.count && bytes[elementEnd] != HTTPByte.comma { elementEnd += 1 }
+        let element = bytes.trimmingWhitespace(elementStart..<elementEnd)
+        if !element.isEmpty { body(bytes[element]) }
+        elementStart = elementEnd + 1
     }
 }
 

@@ -47,16 +47,16 @@ extension HTTPFields {
     /// The bytes `serialize(into:)` writes: each field line and the blank line.
     public var serializedCount: Int {
         var count = 2
-        for index in fields.indices {
-            count += fields[index].byteCount + 4
+        for index in indices {
+            count += byteCount(at: index) + 4
         }
         return count
     }
 
     /// Writes each field as `name: value` CRLF, then the empty line that ends a head.
     func serialize(into writer: inout ByteWriter) {
-        for index in fields.indices {
-            fields[index].withBytes { name, value in
+        for index in indices {
+            withBytes(at: index) { name, value in
                 writer.write(name)
                 writer.write(HTTPByte.colon)
                 writer.write(HTTPByte.space)

@@ -11,15 +11,15 @@ public enum HTTPVersion: Sendable, Equatable {
 
     /// "HTTP/1.0" or "HTTP/1.1".
     public var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
+
+    /// The same, for writing heads without touching a String.
+    var wireText: StaticString { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
 }
 
 /// One header field: the name as sent, the value with surrounding white space trimmed.
 ///
-/// A field's name and value are ranges of one byte array. A parsed field's is one copy of its
-/// whole head, shared by every field of that head: parsing a head costs two allocations (that copy
-/// and the field list) whatever its number of fields, copying a field one reference count, and
-/// forwarding it copies its bytes once, into the head sent on. A field made from a name and a value
-/// holds the name then the value.
+/// Its name and value are ranges of one byte array: a field taken from a head shares the head's
+/// bytes (one reference count), a field made from a name and a value holds the name then the value.
 public struct HTTPField: Sendable, Equatable {
     private var storage: [UInt8]
     /// Where the name and the value lie in `storage` (a head is far below 2 GiB).
@@ -40,18 +40,12 @@ public struct HTTPField: Sendable, Equatable {
         self.known = known
     }
 
-    /// A parsed field, whose name and value are `name` and `value` of its head's bytes: those come
-    /// with `keep(in:)` once the head is whole.
-    init(name: Range<Int>, known: KnownFieldName, value: Range<Int>) {
-        storage = []
-        nameRange = Int32(name.lowerBound)..<Int32(name.upperBound)
-        valueRange = Int32(value.lowerBound)..<Int32(value.upperBound)
-        self.known = known
-    }
-
-    /// Gives a parsed field its head's bytes.
-    mutating func keep(in headBytes: [UInt8]) {
-        storage = headBytes
+    /// The field at `line` of a head's bytes, sharing them.
+    init(storage: [UInt8], _ line: HTTPFields.Line) {
+        self.storage = storage
+        nameRange = line.name
+        valueRange = line.value
+        known = line.known
     }
 
     public init(name: String, value: [UInt8]) {
@@ -83,9 +77,6 @@ public struct HTTPField: Sendable, Equatable {
         set { bytes = newValue[...] }
     }
 
-    /// How many bytes the name and the value have together.
-    var byteCount: Int { nameRange.count + valueRange.count }
-
     /// Calls `body` with the name's and the value's bytes, without making slices of them.
     func withBytes<Result>(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         storage.withUnsafeBufferPointer { all in
@@ -99,14 +90,7 @@ public struct HTTPField: Sendable, Equatable {
 
     /// True when the name matches `lowercasedName` ignoring ASCII case.
     public func hasName(_ lowercasedName: String) -> Bool {
-        var lower = lowercasedName
-        return lower.withUTF8 { expected in
-            withBytes { name, _ in
-                guard name.count == expected.count else { return false }
-                for index in name.indices where HTTPByte.lowercased(name[index]) != expected[index] { return false }
-                return true
-            }
-        }
+        withBytes { name, _ in nameEquals(name, lowercasedName) }
     }
 
     /// True when the name is ASCII, as every parsed name is (a token); then `hasName` agrees
@@ -120,15 +104,105 @@ public struct HTTPField: Sendable, Equatable {
     }
 }
 
+/// True when `name` matches `lowercasedName` ignoring ASCII case.
+@inline(__always)
+func nameEquals(_ name: UnsafeBufferPointer<UInt8>, _ lowercasedName: String) -> Bool {
+    var lower = lowercasedName
+    return lower.withUTF8 { expected in
+        guard name.count == expected.count else { return false }
+        for index in name.indices where HTTPByte.lowercased(name[index]) != expected[index] { return false }
+        return true
+    }
+}
+
 /// Header fields in the order they were received; lookups ignore ASCII case.
-public struct HTTPFields: Sendable, Equatable, Sequence {
-    public var fields: [HTTPField]
+///
+/// Every field's name and value are ranges of one byte array, `storage`: a parsed head's is one
+/// copy of the head, and a field appended adds its bytes at the end. So parsing a head costs two
+/// allocations (that copy and the list of ranges) whatever its number of fields, and copying,
+/// dropping or forwarding the fields touches one reference count, not one per field. A field
+/// read by position (`self[index]`, a for-in) is an `HTTPField` sharing the bytes; the hot paths
+/// ask by index instead (`known(at:)`, `withBytes(at:)`), which makes no field at all.
+public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
+    /// Where one field lies in `storage`.
+    struct Line: Sendable {
+        var name: Range<Int32>
+        var value: Range<Int32>
+        var known: KnownFieldName
+        /// The line was received as `serialized()` writes it, `name: value` CRLF, and lies whole
+        /// in `storage`: forwarding it unchanged can copy the line as it is.
+        var isCanonical = false
+    }
 
-    public init(_ fields: [HTTPField] = []) { self.fields = fields }
+    private var storage: [UInt8]
+    private var lines: [Line]
 
-    public func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
+    public init(_ fields: [HTTPField] = []) {
+        storage = []
+        lines = []
+        for field in fields { append(field) }
+    }
 
-    public var count: Int { fields.count }
+    /// Parsed fields: each of `lines` is a range of `storage`, the head's bytes.
+    init(storage: [UInt8], lines: [Line]) {
+        self.storage = storage
+        self.lines = lines
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { lines.count }
+    public var count: Int { lines.count }
+
+    /// The field at `index`, sharing the head's bytes.
+    public subscript(index: Int) -> HTTPField { HTTPField(storage: storage, lines[index]) }
+
+    /// The fields as an array (each shares the bytes); setting it replaces them all.
+    public var fields: [HTTPField] {
+        get { indices.map { self[$0] } }
+        set { self = HTTPFields(newValue) }
+    }
+
+    /// The known name of the field at `index`.
+    public func known(at index: Int) -> KnownFieldName { lines[index].known }
+
+    /// The value of the field at `index`, sharing the head's storage (no copy).
+    public func bytes(at index: Int) -> ArraySlice<UInt8> {
+        let value = lines[index].value
+        return storage[Int(value.lowerBound)..<Int(value.upperBound)]
+    }
+
+    /// Calls `body` with the name's and the value's bytes of the field at `index`.
+    @inline(__always)
+    func withBytes<Result>(at index: Int,
+                           _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let line = lines[index]
+        return storage.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[Int(line.name.lowerBound)..<Int(line.name.upperBound)]),
+                 UnsafeBufferPointer(rebasing: all[Int(line.value.lowerBound)..<Int(line.value.upperBound)]))
+        }
+    }
+
+    /// How many bytes the name and the value of the field at `index` have together.
+    func byteCount(at index: Int) -> Int { lines[index].name.count + lines[index].value.count }
+
+    /// The bytes of the lines at `range`, when each is canonical and each follows the one before in
+    /// the storage: then forwarding them is one copy. Nil otherwise.
+    func withCanonicalLines<Result>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        guard let first = range.first else { return nil }
+        var end = Int(lines[first].name.lowerBound)
+        let start = end
+        for index in range {
+            let line = lines[index]
+            guard line.isCanonical, Int(line.name.lowerBound) == end else { return nil }
+            end = Int(line.value.upperBound) + 2
+        }
+        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    }
+
+    /// True when the name of the field at `index` matches `lowercasedName` ignoring ASCII case.
+    func hasName(at index: Int, _ lowercasedName: String) -> Bool {
+        withBytes(at: index) { name, _ in nameEquals(name, lowercasedName) }
+    }
 
     /// The first value of the field named `name` (any case), if present.
     public func first(_ name: String) -> [UInt8]? {
@@ -138,19 +212,18 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
     /// The first value of `name`, sharing the head's storage (no copy).
     public func firstBytes(_ name: String) -> ArraySlice<UInt8>? {
         let lower = lowercasedName(name)
-        for index in fields.indices where fields[index].hasName(lower) { return fields[index].bytes }
+        for index in indices where hasName(at: index, lower) { return bytes(at: index) }
         return nil
     }
 
     /// The first value of the field `name`, sharing the head's storage (no copy).
     public func firstBytes(_ name: KnownFieldName) -> ArraySlice<UInt8>? {
-        for index in fields.indices where fields[index].known == name { return fields[index].bytes }
+        for index in indices where lines[index].known == name { return bytes(at: index) }
         return nil
     }
 
     public func contains(_ name: KnownFieldName) -> Bool {
-        for index in fields.indices where fields[index].known == name { return true }
-        return false
+        lines.contains { $0.known == name }
     }
 
     /// The first value of `name` as a string.
@@ -162,7 +235,7 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
     public func values(_ name: String) -> [[UInt8]] {
         let lower = lowercasedName(name)
         var found: [[UInt8]] = []
-        for index in fields.indices where fields[index].hasName(lower) { found.append(fields[index].value) }
+        for index in indices where hasName(at: index, lower) { found.append(Array(bytes(at: index))) }
         return found
     }
 
@@ -184,28 +257,52 @@ public struct HTTPFields: Sendable, Equatable, Sequence {
 
     public func contains(_ name: String) -> Bool {
         let lower = lowercasedName(name)
-        for index in fields.indices where fields[index].hasName(lower) { return true }
-        return false
+        return indices.contains { hasName(at: $0, lower) }
+    }
+
+    public mutating func append(_ field: HTTPField) {
+        field.withBytes { name, value in append(name: name, value: value, known: field.known) }
     }
 
     public mutating func append(_ name: String, _ value: String) {
-        fields.append(HTTPField(name: name, value: value))
+        append(HTTPField(name: name, value: value))
     }
 
     public mutating func append(_ name: String, _ value: [UInt8]) {
-        fields.append(HTTPField(name: name, value: value))
+        append(HTTPField(name: name, value: value))
+    }
+
+    private mutating func append(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, known: KnownFieldName) {
+        let nameStart = Int32(storage.count)
+        storage.append(contentsOf: name)
+        let valueStart = Int32(storage.count)
+        storage.append(contentsOf: value)
+        lines.append(Line(name: nameStart..<valueStart, value: valueStart..<Int32(storage.count), known: known))
     }
 
     /// Removes every field named `name` (any case).
     public mutating func remove(_ name: String) {
         let lower = lowercasedName(name)
-        // Most heads lack the field: removeAll would copy a shared array for nothing.
-        guard fields.contains(where: { $0.hasName(lower) }) else { return }
-        fields.removeAll { $0.hasName(lower) }
+        removeLines { fields, index in fields.hasName(at: index, lower) }
     }
 
+    /// Removes every field for which `predicate` is true (their bytes stay in the storage,
+    /// which is bounded by the head's size).
     public mutating func removeAll(where predicate: (HTTPField) -> Bool) {
-        fields.removeAll(where: predicate)
+        removeLines { fields, index in predicate(fields[index]) }
+    }
+
+    mutating func removeLines(where isRemoved: (HTTPFields, Int) -> Bool) {
+        // Most heads lack the field: removing would copy a shared list for nothing.
+        guard let first = indices.first(where: { isRemoved(self, $0) }) else { return }
+        var kept = Array(lines[..<first])
+        for index in first + 1..<lines.count where !isRemoved(self, index) { kept.append(lines[index]) }
+        lines = kept
+    }
+
+    /// Fields are equal when they hold equal fields in the same order.
+    public static func == (lhs: HTTPFields, rhs: HTTPFields) -> Bool {
+        lhs.count == rhs.count && lhs.indices.allSatisfy { lhs[$0] == rhs[$0] }
     }
 }
 

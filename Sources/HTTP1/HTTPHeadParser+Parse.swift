@@ -48,7 +48,7 @@ extension HTTPHeadParser {
         let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
 
         var hosts = 0
-        var (fields, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { field throws(HTTPParseError) in
+        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { field throws(HTTPParseError) in
             guard isHost(bytes, field.name) else { return }
             hosts += 1
             for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
@@ -57,9 +57,9 @@ extension HTTPHeadParser {
         }
         if hosts > 1 { throw .malformed("more than one Host header") }
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        let storage = keepBytes(bytes, length, of: &fields)
+        let storage = bytes.array(0..<length)
         return (HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target], version: version,
-                                fields: HTTPFields(fields)), length)
+                                fields: HTTPFields(storage: storage, lines: lines)), length)
     }
 
     /// The response head at the front of `raw` and its length, or nil until a whole one is there;
@@ -113,10 +113,10 @@ extension HTTPHeadParser {
                 throw .malformed("control character in reason phrase")
             }
         }
-        var (fields, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { _ throws(HTTPParseError) in }
-        let storage = keepBytes(bytes, length, of: &fields)
-        return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason], fields: HTTPFields(fields)),
-                length)
+        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { _ throws(HTTPParseError) in }
+        let storage = bytes.array(0..<length)
+        return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason],
+                                 fields: HTTPFields(storage: storage, lines: lines)), length)
     }
 
     // MARK: - Parts
@@ -149,13 +149,13 @@ extension HTTPHeadParser {
     }
 
     /// The field lines from `start`, up to and including the empty line that ends them (and, with
-    /// `whole`, the bytes), and where the head ends; `inspect` sees each line before it is kept.
-    /// The fields' bytes come with `keepBytes`, once the head's length is known.
+    /// `whole`, the bytes), as ranges of `bytes`, and where the head ends; `inspect` sees each line
+    /// before it is kept. The head's bytes are copied once its length is known.
     private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void)
-        throws(HTTPParseError) -> (fields: [HTTPField], end: Int) {
-        var fields: [HTTPField] = []
-        fields.reserveCapacity(16)
+        throws(HTTPParseError) -> (lines: [HTTPFields.Line], end: Int) {
+        var lines: [HTTPFields.Line] = []
+        lines.reserveCapacity(16)
         var position = start
         while true {
             guard let emptyLine = try FieldLine.emptyLine(bytes, at: position, in: .head) else { throw incompleteHead }
@@ -164,22 +164,19 @@ extension HTTPHeadParser {
                 break
             }
             guard let field = try FieldLine.parse(bytes, at: position, in: .head) else { throw incompleteHead }
-            if fields.count == limits.maxFieldCount { throw .tooManyFields(limits) }
+            if lines.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
             let name = KnownFieldName(UnsafeBufferPointer(rebasing: bytes[field.name]))
-            fields.append(HTTPField(name: field.name, known: name, value: field.value))
+            // `name: value` CRLF exactly: one space after the colon, CRLF right after the value.
+            let isCanonical = field.value.lowerBound == field.name.upperBound + 2 && bytes[field.name.upperBound + 1] == HTTPByte.space
+                && field.next == field.value.upperBound + 2 && bytes[field.value.upperBound] == HTTPByte.cr
+            lines.append(HTTPFields.Line(name: Int32(field.name.lowerBound)..<Int32(field.name.upperBound),
+                                         value: Int32(field.value.lowerBound)..<Int32(field.value.upperBound), known: name,
+                                         isCanonical: isCanonical))
             position = field.next
         }
         if whole && position != bytes.count { throw .malformed("unexpected bytes after the head") }
-        return (fields, position)
-    }
-
-    /// One copy of the head's `length` bytes, which the start line's parts and every field's name
-    /// and value are ranges of.
-    private static func keepBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ length: Int, of fields: inout [HTTPField]) -> [UInt8] {
-        let storage = bytes.array(0..<length)
-        for index in fields.indices { fields[index].keep(in: storage) }
-        return storage
+        return (lines, position)
     }
 
     private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }

@@ -35,13 +35,13 @@ public struct HeadBuilder {
         append(HTTPByte.space)
         append(target)
         append(HTTPByte.space)
-        append(version.text)
+        append(version.wireText)
         lineEnd()
     }
 
     /// `HTTP-version SP status SP reason CRLF`, as `HTTPResponseHead.serialized()` writes it.
     public mutating func statusLine(version: HTTPVersion, status: Int, reason: ArraySlice<UInt8>) {
-        append(version.text)
+        append(version.wireText)
         append(HTTPByte.space)
         if (100...999).contains(status) {
             append(UInt8(truncatingIfNeeded: 0x30 + status / 100))
@@ -67,13 +67,35 @@ public struct HeadBuilder {
     /// value (as above). Taking the field's place rather than the field copies none in a loop over
     /// a head's fields (passing one to a call retains its bytes).
     public mutating func field(at index: Int, of fields: HTTPFields, appending element: String? = nil) {
-        fields.fields[index].withBytes { name, value in
+        fields.withBytes(at: index) { name, value in
             append(name)
             nameEnd()
             append(value)
             if let element { listElement(element) }
             lineEnd()
         }
+    }
+
+    /// The same with one of Herald's own elements appended.
+    public mutating func field(at index: Int, of fields: HTTPFields, appending element: StaticString) {
+        fields.withBytes(at: index) { name, value in
+            append(name)
+            nameEnd()
+            append(value)
+            append(HTTPByte.comma)
+            append(HTTPByte.space)
+            append(element)
+            lineEnd()
+        }
+    }
+
+    /// The fields at `range` of `fields`, forwarded as they came: one copy of their lines when they
+    /// were received as this builder writes them and lie one after another (the common case: a
+    /// run of fields between two that are dropped or changed), else field by field.
+    public mutating func fields(_ range: Range<Int>, of fields: HTTPFields) {
+        let copied: Void? = fields.withCanonicalLines(range) { append($0) }
+        if copied != nil { return }
+        for index in range { field(at: index, of: fields) }
     }
 
     /// `name: value` CRLF.
@@ -89,6 +111,14 @@ public struct HeadBuilder {
         append(name)
         nameEnd()
         listValue(value, appending: element)
+    }
+
+    /// One of Herald's own fields with a fixed value, `name: value` CRLF.
+    public mutating func field(_ name: StaticString, _ value: StaticString) {
+        append(name)
+        nameEnd()
+        append(value)
+        lineEnd()
     }
 
     /// One of Herald's own fields, `name: value` CRLF.

@@ -9,19 +9,19 @@ public struct HopByHopFields {
     private var general: ((HTTPField) -> Bool)?
 
     init(_ fields: HTTPFields) {
-        for index in fields.fields.indices where fields.fields[index].known == .connection {
-            let field = fields.fields[index]
-            if field.bytes.contains(where: { $0 >= 0x80 }) {
+        for index in fields.indices where fields.known(at: index) == .connection {
+            let value = fields.bytes(at: index)
+            if value.contains(where: { $0 >= 0x80 }) {
                 general = fields.removalTest(named: KnownFieldName.hopByHopSpellings, orListedIn: "connection")
                 return
             }
-            forEachListElement(field.bytes) { element in
+            forEachListElement(value) { element in
                 let name = KnownFieldName(UnsafeBufferPointer(rebasing: element))
                 if name != .other {
                     known |= name.bit
                 } else {
-                    let start = field.bytes.startIndex + element.startIndex
-                    others.append(field.bytes[start..<start + element.count])
+                    let start = value.startIndex + element.startIndex
+                    others.append(value[start..<start + element.count])
                 }
             }
         }
@@ -30,7 +30,7 @@ public struct HopByHopFields {
     /// True when the field at `index` of `fields` is hop-by-hop in this head; from a loop over a
     /// head's fields, this copies no field.
     public func contains(at index: Int, of fields: HTTPFields) -> Bool {
-        answer(forKnown: fields.fields[index].known) ?? contains(fields.fields[index])
+        answer(forKnown: fields.known(at: index)) ?? contains(fields[index])
     }
 
     /// True when `field` is hop-by-hop in this head.

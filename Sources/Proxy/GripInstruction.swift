@@ -51,7 +51,7 @@ public struct GripInstruction: Sendable, Equatable {
 
     /// Removes every GRIP field.
     public static func removeGripFields(_ fields: inout HTTPFields) {
-        if fields.fields.contains(where: isGripField) { fields.removeAll(where: isGripField) }
+        fields.removeAll(where: isGripField)
     }
 
     /// The instruction in `fields`, nil when there is no `Grip-Hold`. Throws a 502 (the app's

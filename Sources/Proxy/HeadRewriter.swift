@@ -44,7 +44,7 @@ private let addedFixedBytes = 256
 
 extension HTTPVersion {
     /// Herald's element of a Via field for a message received in this version (RFC 9110 §7.6.3).
-    var viaElement: String { self == .http10 ? "1.0 herald" : "1.1 herald" }
+    var viaElement: StaticString { self == .http10 ? "1.0 herald" : "1.1 herald" }
 }
 
 /// A rewritten head whose length is bounded (`capacity`) before any byte is written.
@@ -91,9 +91,9 @@ public struct UpstreamRequestHead: RewrittenHead {
         let hopByHop = fields.hopByHop
         var forwardedFor: Int?
         var via: Int?
-        for index in fields.fields.indices where !hopByHop.contains(at: index, of: fields) {
-            if fields.fields[index].known == .xForwardedFor { forwardedFor = index }
-            if fields.fields[index].known == .via { via = index }
+        for index in fields.indices where !hopByHop.contains(at: index, of: fields) {
+            if fields.known(at: index) == .xForwardedFor { forwardedFor = index }
+            if fields.known(at: index) == .via { via = index }
         }
         self.hopByHop = hopByHop
         self.forwardedFor = forwardedFor
@@ -109,14 +109,24 @@ public struct UpstreamRequestHead: RewrittenHead {
         let viaElement = request.version.viaElement
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         let fields = request.fields
-        for index in fields.fields.indices {
-            let known = fields.fields[index].known
-            if known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(at: index, of: fields) { continue }
-            let element = index == forwardedFor ? clientAddress : index == via ? viaElement : nil
-            head.field(at: index, of: fields, appending: element)
+        // The fields between two that are dropped or grown go on as one run.
+        var runStart = 0
+        for index in fields.indices {
+            let known = fields.known(at: index)
+            let dropped = known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(at: index, of: fields)
+            guard dropped || index == forwardedFor || index == via else { continue }
+            head.fields(runStart..<index, of: fields)
+            runStart = index + 1
+            guard !dropped else { continue }
+            if index == forwardedFor {
+                head.field(at: index, of: fields, appending: clientAddress)
+            } else {
+                head.field(at: index, of: fields, appending: viaElement)
+            }
         }
+        head.fields(runStart..<fields.count, of: fields)
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
-        head.field("X-Forwarded-Proto", "http")
+        head.field("X-Forwarded-Proto", "http" as StaticString)
         if let host = request.fields.firstBytes(.host) {
             head.field("X-Forwarded-Host", host)
         } else {
@@ -154,7 +164,7 @@ public struct DownstreamResponseHead: RewrittenHead {
         let fields = response.fields
         let hopByHop = fields.hopByHop
         var via: Int?
-        for index in fields.fields.indices where fields.fields[index].known == .via && !hopByHop.contains(at: index, of: fields) {
+        for index in fields.indices where fields.known(at: index) == .via && !hopByHop.contains(at: index, of: fields) {
             via = index
         }
         self.hopByHop = hopByHop
@@ -176,9 +186,16 @@ public struct DownstreamResponseHead: RewrittenHead {
         let viaElement = response.version.viaElement
         head.statusLine(version: .http11, status: response.status, reason: response.reasonBytes)
         let fields = response.fields
-        for index in fields.fields.indices where !hopByHop.contains(at: index, of: fields) {
-            head.field(at: index, of: fields, appending: index == via ? viaElement : nil)
+        // As in the request: runs between the fields dropped or grown.
+        var runStart = 0
+        for index in fields.indices {
+            let dropped = hopByHop.contains(at: index, of: fields)
+            guard dropped || index == via else { continue }
+            head.fields(runStart..<index, of: fields)
+            runStart = index + 1
+            if !dropped { head.field(at: index, of: fields, appending: viaElement) }
         }
+        head.fields(runStart..<fields.count, of: fields)
         if via == nil { head.field("Via", viaElement) }
         if framing == .switchingProtocols {
             head.field("Connection", "Upgrade")

@@ -19,7 +19,7 @@ public enum RelayedResponse {
         fields.remove(AuthorizationVerdict.channelsField)
         for extra in extraFields { fields.remove(extra.name.lowercased()) }
         var head = HTTPResponseHead(version: .http11, status: response.status, reason: response.reason, fields: fields)
-        head.fields.fields += extraFields
+        for extra in extraFields { head.fields.append(extra) }
         let mayHaveBody = response.status != 204 && response.status != 304
         let body = mayHaveBody ? body ?? [] : []
         if mayHaveBody { head.fields.append("Content-Length", String(body.count)) }

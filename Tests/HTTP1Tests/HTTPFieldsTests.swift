@@ -69,4 +69,29 @@ import Testing
         #expect(field.name == "Via" && field.valueString == "22" && field.known == .via)
         #expect(head.fields.fields[1] == HTTPField(name: "X-A", value: "1"))
     }
+
+    /// A run of fields forwarded whole: its lines as they came when each was sent as Herald writes
+    /// lines and they follow one another; written field by field otherwise, so the bytes are the
+    /// same either way.
+    private func forwarded(_ fields: HTTPFields, _ range: Range<Int>) -> String {
+        var builder = HeadBuilder(capacity: 64)
+        builder.fields(range, of: fields)
+        return String(decoding: builder.bytes, as: UTF8.self)
+    }
+
+    @Test func aRunOfFieldsIsForwardedAsSerializedWhateverItsSpelling() throws {
+        let head = try HTTPHeadParser.parseRequestHead(Array("GET / HTTP/1.1\r\nHost: h\r\nX-A:1\r\nX-B: 2\r\nX-C: 3 \r\nX-D: 4\n\r\n".utf8))
+        #expect(forwarded(head.fields, 0..<5) == "Host: h\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\n")
+        #expect(forwarded(head.fields, 0..<1) == "Host: h\r\n")
+        #expect(forwarded(head.fields, 2..<3) == "X-B: 2\r\n")
+        #expect(forwarded(head.fields, 1..<1) == "")
+    }
+
+    @Test func aRunAcrossARemovedFieldLeavesItOut() throws {
+        var head = try HTTPHeadParser.parseRequestHead(Array("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-B: 2\r\n\r\n".utf8))
+        head.fields.remove("x-a")
+        #expect(forwarded(head.fields, 0..<2) == "Host: h\r\nX-B: 2\r\n")
+        head.fields.append("X-C", "3")
+        #expect(forwarded(head.fields, 0..<3) == "Host: h\r\nX-B: 2\r\nX-C: 3\r\n")
+    }
 }

@@ -172,4 +172,39 @@ import Testing
             }
         }
     }
+
+    /// A field list's lines as a parser receives them: each line as Herald writes lines, and then
+    /// with one line (at each place in turn) spelled in another way a parser accepts, so that runs
+    /// of lines forwarded whole meet lines that are not.
+    private static func wireLines(_ fields: [(String, String)]) -> [[UInt8]] {
+        let canonical = { (name: String, value: String) in "\(name): \(value)\r\n" }
+        let others: [(String, String) -> String] = [
+            { "\($0):\($1)\r\n" }, { "\($0):  \($1)  \r\n" }, { "\($0): \($1)\n" }, { "\($0):\t\($1)\r\n" },
+        ]
+        var spellings = [fields.map(canonical).joined()]
+        for other in others {
+            for odd in fields.indices {
+                spellings.append(fields.indices.map { $0 == odd ? other(fields[$0].0, fields[$0].1) : canonical(fields[$0].0, fields[$0].1) }
+                    .joined())
+            }
+        }
+        return spellings.map { Array($0.utf8) }
+    }
+
+    @Test func parsedHeadsAreRewrittenAsTheModelRewritesTheirFields() throws {
+        for fields in Self.fieldLists {
+            for lines in Self.wireLines(fields) {
+                let version = fields.contains { $0.0 == "Host" } ? "HTTP/1.1" : "HTTP/1.0"
+                let request = try HTTPHeadParser.parseRequestHead(Array("GET /a?b=1 \(version)\r\n".utf8) + lines + [0x0D, 0x0A])
+                let model = rewriter.upstreamRequest(request, clientAddress: "10.0.0.1", framing: .none, tunnel: false)
+                let head = rewriter.upstreamRequestHead(request, clientAddress: "10.0.0.1", framing: .none, tunnel: false)
+                #expect(writtenIntoCapacity(head.capacity) { head.write(into: $0) } == model.serialized())
+
+                let response = try HTTPHeadParser.parseResponseHead(Array("HTTP/1.1 200 OK\r\n".utf8) + lines + [0x0D, 0x0A])
+                let expected = rewriter.downstreamResponse(response, framing: .contentLength(12), keepAlive: true, clientVersion: .http11)
+                let rewritten = rewriter.downstreamResponseHead(response, framing: .contentLength(12), keepAlive: true, clientVersion: .http11)
+                #expect(writtenIntoCapacity(rewritten.capacity) { rewritten.write(into: $0) } == expected.serialized())
+            }
+        }
+    }
 }
