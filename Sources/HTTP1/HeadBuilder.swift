@@ -67,24 +67,25 @@ public struct HeadBuilder {
     /// value (as above). Taking the field's place rather than the field copies none in a loop over
     /// a head's fields (passing one to a call retains its bytes).
     public mutating func field(at index: Int, of fields: HTTPFields, appending element: String? = nil) {
-        fields.withBytes(at: index) { name, value in
-            append(name)
-            nameEnd()
-            append(value)
-            if let element { listElement(element) }
-            lineEnd()
-        }
+        guard var element else { return field(at: index, of: fields, element: nil) }
+        element.withUTF8 { field(at: index, of: fields, element: $0) }
     }
 
     /// The same with one of Herald's own elements appended.
     public mutating func field(at index: Int, of fields: HTTPFields, appending element: StaticString) {
+        field(at: index, of: fields, element: UnsafeBufferPointer(start: element.utf8Start, count: element.utf8CodeUnitCount))
+    }
+
+    private mutating func field(at index: Int, of fields: HTTPFields, element: UnsafeBufferPointer<UInt8>?) {
         fields.withBytes(at: index) { name, value in
             append(name)
             nameEnd()
             append(value)
-            append(HTTPByte.comma)
-            append(HTTPByte.space)
-            append(element)
+            if let element {
+                append(HTTPByte.comma)
+                append(HTTPByte.space)
+                append(element)
+            }
             lineEnd()
         }
     }
