@@ -17,6 +17,10 @@
 //
 // Writing: bytes queued in a callback are written once that turn of the loop has run every ready
 // callback (`EventLoop.deferFlush`), in one send (or writev) per connection, straight from the output buffer.
+// Bytes queued on an empty output are staged in a block of the loop's while they fit (4 KiB: the
+// usual answer, a head and a small body), sent from there, and moved into the output buffer only
+// when more comes that does not fit or the socket does not take them all; so that answer too
+// allocates and frees no evbuffer chain.
 // The write event is armed only while the socket takes less than what is queued, and disarmed
 // once the output is empty. So a request answered at once costs no epoll_ctl, and a connection
 // written many times in one turn (a head and its body) is written once. `writeNow` skips all that
@@ -110,6 +114,12 @@ public final class Connection {
     private var delegate: (any ConnectionDelegate)?
     /// Set once by `closeWhenFlushed()`: the connection closes as soon as its output is empty.
     private var closingWhenFlushed = false
+    /// Output staged for this turn's flush in a block of the loop's (`stagingBlockSize` bytes).
+    /// Invariant: staged bytes only while the output buffer is empty and a flush is pending
+    /// (staging starts only on an empty output, asks for a flush, and anything that does not fit
+    /// moves the staged bytes into the output buffer first).
+    private var stagingBlock: UnsafeMutableRawPointer?
+    private var stagedCount = 0
 
     /// The peer's address, for X-Forwarded-For and logs ("" when unknown).
     public let peerHost: String
@@ -121,6 +131,8 @@ public final class Connection {
     /// Moves of this many bytes or fewer are copied rather than handed over as a chain: a copy
     /// that small costs less than the second system-call buffer (writev) a second chain needs.
     static let smallMoveBytes = 1024
+    /// A staging block's size.
+    static let stagingBlockSize = 4096
 
     /// Wraps an accepted (non-blocking) socket.
     convenience init(loop: EventLoop, accepted fd: Int32, peerHost: String) throws(LibeventError) {
@@ -212,6 +224,7 @@ public final class Connection {
         // Frees bytes written by reference too (their owners are released).
         evbuffer_free(input)
         evbuffer_free(output)
+        releaseStagingBlock()
         if closingSocket { _ = Glibc.close(fd) }
         let delegate = delegate
         self.delegate = nil
@@ -283,13 +296,14 @@ public final class Connection {
         if let scratchInput {
             // At most a scratch's worth (4 KiB): a copy.
             let length = min(count, scratchCount)
-            moved = evbuffer_add(other.output, scratchInput, length) == 0 ? Int32(takeScratch(length)) : -1
+            moved = other.enqueue(UnsafeRawBufferPointer(start: scratchInput, count: length)) ? Int32(takeScratch(length)) : -1
         } else if count <= Self.smallMoveBytes, let start = evbuffer_pullup(input, count) {
-            // Copied into the room after what the output holds (a head's chain has some), so
-            // the output stays one run of bytes and goes out in one `send`.
-            moved = evbuffer_add(other.output, start, count) == 0 ? Int32(count) : -1
+            // Copied after what the output holds (a head, staged or in a chain with room), so the
+            // output stays one run of bytes and goes out in one `send`.
+            moved = other.enqueue(UnsafeRawBufferPointer(start: start, count: count)) ? Int32(count) : -1
             if moved > 0 { evbuffer_drain(input, count) }
         } else {
+            other.unstage()
             moved = evbuffer_remove_buffer(input, other.output, count)
         }
         if moved > 0 {
@@ -408,25 +422,70 @@ public final class Connection {
 
     /// Bytes queued and not yet written to the socket.
     public var outputCount: Int {
-        closed ? 0 : evbuffer_get_length(output)
+        closed ? 0 : stagedCount + evbuffer_get_length(output)
     }
 
     public func write(_ bytes: [UInt8]) {
-        guard !closed, !bytes.isEmpty else { return }
-        bytes.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
-        queued()
+        bytes.withUnsafeBytes { write($0) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !closed, bytes.count > 0 else { return }
-        evbuffer_add(output, bytes.baseAddress, bytes.count)
+        guard !closed, bytes.count > 0, enqueue(bytes) else { return }
         queued()
+    }
+
+    /// Adds a copy of `bytes` to the output, staged when they fit; false when libevent failed.
+    private func enqueue(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count > 0 else { return true }
+        if let room = stagingRoom(bytes.count) {
+            room.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            stagedCount += bytes.count
+            return true
+        }
+        return evbuffer_add(output, bytes.baseAddress, bytes.count) == 0
+    }
+
+    /// Where the next `count` bytes of output go when they can be staged: after the staged bytes
+    /// when they fit there, in a new block when the output is empty (no flush pending, no write
+    /// armed: see `writeArmed`). Nil otherwise, having moved what was staged into the output
+    /// buffer, where those bytes then go too.
+    private func stagingRoom(_ count: Int) -> UnsafeMutableRawPointer? {
+        if let stagingBlock {
+            if stagedCount + count <= Self.stagingBlockSize { return stagingBlock + stagedCount }
+            unstage()
+            return nil
+        }
+        guard !flushPending, !writeArmed, count <= Self.stagingBlockSize else { return nil }
+        let block = loop.takeStagingBlock()
+        stagingBlock = block
+        return block
+    }
+
+    /// Moves the staged bytes into the output buffer (before bytes that cannot be staged).
+    private func unstage() {
+        guard let stagingBlock else { return }
+        if stagedCount > 0 { evbuffer_add(output, stagingBlock, stagedCount) }
+        releaseStagingBlock()
+    }
+
+    private func releaseStagingBlock() {
+        guard let stagingBlock else { return }
+        loop.returnStagingBlock(stagingBlock)
+        self.stagingBlock = nil
+        stagedCount = 0
     }
 
     /// Queues the bytes `body` writes straight into `capacity` bytes reserved in the output buffer
     /// (no copy in between); `body` returns how many it wrote, from the start.
     public func write(upTo capacity: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
         guard !closed, capacity > 0 else { return }
+        if let room = stagingRoom(capacity) {
+            let written = body(UnsafeMutableRawBufferPointer(start: room, count: capacity))
+            precondition(written <= capacity, "wrote past the space reserved")
+            stagedCount += written
+            if stagedCount == 0 { releaseStagingBlock() } else if written > 0 { queued() }
+            return
+        }
         var vector = iovec()
         // One vector: libevent reserves `capacity` contiguous bytes.
         guard evbuffer_reserve_space(output, capacity, &vector, 1) == 1 else { return }
@@ -446,6 +505,7 @@ public final class Connection {
     /// unchanged) is retained until libevent has written them or the connection is freed.
     public func write(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) {
         guard !closed, bytes.count > 0 else { return }
+        unstage()
         addReference(retaining: owner, bytes: bytes)
         queued()
     }
@@ -511,7 +571,23 @@ public final class Connection {
     /// to the write event. Fires on the loop's thread, from `EventLoop.deferFlush`'s turn end.
     func flush() {
         flushPending = false
-        guard !closed, !writeArmed, evbuffer_get_length(output) > 0 else { return }
+        guard !closed, !writeArmed else { return }
+        if let stagingBlock {
+            let sent = send(fd, stagingBlock, stagedCount, Int32(MSG_NOSIGNAL))
+            if sent == stagedCount {
+                releaseStagingBlock()
+                drained()
+                return
+            }
+            // The socket took part (or nothing, or failed): the rest goes to the output buffer,
+            // and the write event writes it (or meets the error again and reports it).
+            let taken = max(sent, 0)
+            evbuffer_add(output, stagingBlock + taken, stagedCount - taken)
+            releaseStagingBlock()
+            armWrite()
+            return
+        }
+        guard evbuffer_get_length(output) > 0 else { return }
         let written = writeOutput()
         if evbuffer_get_length(output) > 0 {
             // The socket is full (EAGAIN) or failing: the write event writes the rest, or meets

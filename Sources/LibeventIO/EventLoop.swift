@@ -38,6 +38,10 @@ public final class EventLoop: @unchecked Sendable {
     /// owner reads it from here during the read callback, and only what is left then is copied
     /// into the connection's input buffer. On the loop's thread only, one read at a time.
     let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Connection.minReadSize, alignment: 16)
+    /// Blocks of `Connection.stagingBlockSize` bytes that connections stage a turn's output in
+    /// (`Connection.write`), kept for the next turns: at most `maxFreeStagingBlocks` of them.
+    @exclusivity(unchecked) private var freeStagingBlocks: [UnsafeMutableRawPointer] = []
+    static let maxFreeStagingBlocks = 256
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
     /// (measured here: a 10k-subscriber fan-out pass about 5× faster).
@@ -64,6 +68,7 @@ public final class EventLoop: @unchecked Sendable {
 
     deinit {
         readScratch.deallocate()
+        for block in freeStagingBlocks { block.deallocate() }
         if let flushEvent { event_free(flushEvent) }
         if let wakeEvent { event_free(wakeEvent) }
         event_base_free(base)
@@ -89,6 +94,20 @@ public final class EventLoop: @unchecked Sendable {
         if wasEmpty {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
+        }
+    }
+
+    /// A staging block for a connection's output (on the loop's thread).
+    func takeStagingBlock() -> UnsafeMutableRawPointer {
+        freeStagingBlocks.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: Connection.stagingBlockSize, alignment: 16)
+    }
+
+    /// Gives back a block from `takeStagingBlock`, once its bytes are sent or moved.
+    func returnStagingBlock(_ block: UnsafeMutableRawPointer) {
+        if freeStagingBlocks.count < Self.maxFreeStagingBlocks {
+            freeStagingBlocks.append(block)
+        } else {
+            block.deallocate()
         }
     }
 
