@@ -39,9 +39,10 @@ public final class EventLoop: @unchecked Sendable {
     /// into the connection's input buffer. On the loop's thread only, one read at a time.
     let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Connection.minReadSize, alignment: 16)
     /// Blocks of `Connection.stagingBlockSize` bytes that connections stage a turn's output in
-    /// (`Connection.write`), kept for the next turns: at most `maxFreeStagingBlocks` of them.
+    /// (`Connection.write`), kept for the next turns: at most `maxFreeStagingBlocks` of them
+    /// (256 KiB; a turn's connections beyond that allocate and free theirs).
     @exclusivity(unchecked) private var freeStagingBlocks: [UnsafeMutableRawPointer] = []
-    static let maxFreeStagingBlocks = 256
+    static let maxFreeStagingBlocks = 64
 
     /// Creates a loop with the epoll change list, which batches epoll_ctl calls of one iteration
     /// (measured here: a 10k-subscriber fan-out pass about 5× faster).
