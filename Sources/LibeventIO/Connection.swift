@@ -523,7 +523,7 @@ public final class Connection {
         }
         // The evbuffer is another object per stream: in a sweep over 10,000 streams its first
         // touch was a cache miss per visit (perf), and the flags above already say it is empty.
-        assert(evbuffer_get_length(output) == 0, "output bytes without a flush or a write armed")
+        assert(evbuffer_get_length(output) == 0 && stagingBlock == nil, "output bytes without a flush or a write armed")
         let sent = send(fd, base, bytes.count, Int32(MSG_NOSIGNAL))
         if sent == bytes.count { return true }
         let failure = sent < 0 ? errno : 0
