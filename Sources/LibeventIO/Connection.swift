@@ -353,15 +353,17 @@ public final class Connection {
             delegate?.connectionDidRead(self)
             if intoScratch { keepScratchInput() }
         } else if result == 0 {
-            inputEnded = true
-            updateReading()
-            end(.closedByPeer)
+            inputFailed(.closedByPeer)
         } else if errno != EAGAIN && errno != EINTR {
-            let code = errno
-            inputEnded = true
-            updateReading()
-            end(.error(code))
+            inputFailed(.error(errno))
         }
+    }
+
+    /// Reading is over (the peer closed, or a read failed): no more reads, and the owner hears why.
+    private func inputFailed(_ reason: ConnectionEnd) {
+        inputEnded = true
+        updateReading()
+        end(reason)
     }
 
     /// One recv into the loop's scratch; the bytes are the input until `keepScratchInput`.
@@ -383,11 +385,7 @@ public final class Connection {
             scratchCount = 0
         }
         guard !closed, let scratchInput, scratchCount > 0 else { return }
-        if evbuffer_add(input, scratchInput, scratchCount) != 0 {
-            inputEnded = true
-            updateReading()
-            end(.error(ENOMEM))
-        }
+        if evbuffer_add(input, scratchInput, scratchCount) != 0 { inputFailed(.error(ENOMEM)) }
     }
 
     /// One read into space reserved at the end of the input buffer.
@@ -461,10 +459,11 @@ public final class Connection {
         return block
     }
 
-    /// Moves the staged bytes into the output buffer (before bytes that cannot be staged).
-    private func unstage() {
+    /// Moves the staged bytes into the output buffer (before bytes that cannot be staged), all
+    /// but the first `sent`, which the socket already took.
+    private func unstage(skipping sent: Int = 0) {
         guard let stagingBlock else { return }
-        if stagedCount > 0 { evbuffer_add(output, stagingBlock, stagedCount) }
+        if stagedCount > sent { evbuffer_add(output, stagingBlock + sent, stagedCount - sent) }
         releaseStagingBlock()
     }
 
@@ -581,9 +580,7 @@ public final class Connection {
             }
             // The socket took part (or nothing, or failed): the rest goes to the output buffer,
             // and the write event writes it (or meets the error again and reports it).
-            let taken = max(sent, 0)
-            evbuffer_add(output, stagingBlock + taken, stagedCount - taken)
-            releaseStagingBlock()
+            unstage(skipping: max(sent, 0))
             armWrite()
             return
         }
