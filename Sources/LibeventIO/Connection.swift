@@ -76,8 +76,10 @@ public enum ConnectionEnd: Sendable, Equatable, CustomStringConvertible {
 /// A buffered TCP connection on one loop. Not thread-safe: use it on its loop's thread only.
 public final class Connection {
     private let fd: Int32
-    /// unowned(unsafe): a loop outlives every connection on it, and this is read on every write.
-    private unowned(unsafe) let loop: EventLoop
+    /// Strong, and a constant: reading it then needs no retain (an unowned(unsafe) one is retained
+    /// around each call made through it). The loop holds a connection only while it is queued
+    /// for a flush, so this makes no cycle.
+    private let loop: EventLoop
     private let input: OpaquePointer
     private let output: OpaquePointer
     private var readEvent: OpaquePointer?

@@ -10,7 +10,9 @@ import Glibc
 /// timer heap, and the handler still runs at its deadline, never before.
 public final class DeadlineTimer {
     private var timer: LoopTimer!
-    private let handler: () -> Void
+    /// Runs on the loop's thread when an armed deadline passes (set after init by an owner that
+    /// holds the timer in a constant and whose handler captures the owner).
+    public var handler: () -> Void
     /// When the handler is due, in CLOCK_MONOTONIC nanoseconds; nil when disarmed.
     private var deadline: UInt64?
     /// When the loop's timer fires; nil when it is not armed.
@@ -20,7 +22,7 @@ public final class DeadlineTimer {
     private var lastDelayNanoseconds: UInt64 = 0
 
     /// `handler` runs on the loop's thread when an armed deadline passes.
-    public init(loop: EventLoop, _ handler: @escaping () -> Void) {
+    public init(loop: EventLoop, _ handler: @escaping () -> Void = {}) {
         self.handler = handler
         timer = LoopTimer(loop: loop) { [unowned self] in self.loopTimerFired() }
     }

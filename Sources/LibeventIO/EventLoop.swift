@@ -25,10 +25,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Activated when a connection first has bytes to write in a turn; it runs after every
     /// callback already active, so each connection is written once per turn.
     private var flushEvent: OpaquePointer?
-    /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on.
+    /// Connections with bytes queued, in the order they were queued, from `nextToFlush` on; each
+    /// holds a +1 on its connection, which its flush takes over (so queueing and flushing count
+    /// one retain and one release, and emptying the list none).
     /// Touched on the loop's thread only, and never across a call that could touch them again, so
     /// exclusivity is not checked at run time (the checks cost more than the pass itself).
-    @exclusivity(unchecked) private var connectionsToFlush: [Connection] = []
+    @exclusivity(unchecked) private var connectionsToFlush: [Unmanaged<Connection>] = []
     @exclusivity(unchecked) private var nextToFlush = 0
     /// Connections written per slice: between slices the loop runs the callbacks that became
     /// active meanwhile. A fan-out sweep visits as many streams per turn. 256 writes take about
@@ -68,6 +70,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
+        for connection in connectionsToFlush[nextToFlush...] { connection.release() }
         readScratch.deallocate()
         for block in freeStagingBlocks { block.deallocate() }
         if let flushEvent { event_free(flushEvent) }
@@ -114,7 +117,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Has `connection` written at the end of this turn (on the loop's thread).
     func deferFlush(_ connection: Connection) {
-        connectionsToFlush.append(connection)
+        connectionsToFlush.append(Unmanaged.passRetained(connection))
         if connectionsToFlush.count - nextToFlush == 1, let flushEvent { event_active(flushEvent, EV_WRITE, 0) }
     }
 
@@ -124,7 +127,7 @@ public final class EventLoop: @unchecked Sendable {
     fileprivate func flushConnections() {
         let end = min(connectionsToFlush.count, nextToFlush + Self.flushSlice)
         while nextToFlush < end {
-            let connection = connectionsToFlush[nextToFlush]
+            let connection = connectionsToFlush[nextToFlush].takeRetainedValue()
             nextToFlush += 1
             connection.flush()
         }
