@@ -149,6 +149,20 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         self.lines = lines
     }
 
+    /// Moves the arrays to `pool`, for a head parsed later to reuse; these fields are left empty.
+    mutating func moveArrays(into pool: inout HeadBufferPool) {
+        var bytes: [UInt8] = []
+        var lines: [Line] = []
+        swap(&bytes, &storage)
+        swap(&lines, &self.lines)
+        pool.keep(bytes: bytes, lines: lines)
+    }
+
+    /// Gives `pool` the arrays, which these fields go on sharing until they are gone.
+    func shareArrays(with pool: inout HeadBufferPool) {
+        pool.keep(bytes: storage, lines: lines)
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { lines.count }
     public var count: Int { lines.count }

@@ -5,7 +5,14 @@ extension HTTPHeadParser {
     /// to `parseRequestHead` on the head it finds, which throws what is wrong with it.
     public static func readRequestHead(_ raw: UnsafeRawBufferPointer,
                                        limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
-        if let found = try? requestHead(byteView(raw), limits: limits, whole: false), found.length <= limits.maxHeadBytes {
+        var pool = HeadBufferPool()
+        return try readRequestHead(raw, limits: limits, reusing: &pool)
+    }
+
+    /// As `readRequestHead(_:limits:)`, the head's arrays taken from `pool` when it has spares.
+    public static func readRequestHead(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
+                                       reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
+        if let found = try? requestHead(byteView(raw), limits: limits, whole: false, pool: &pool), found.length <= limits.maxHeadBytes {
             return found
         }
         guard case .complete(let length) = try scanRequestHead(raw, limits: limits) else { return nil }
@@ -17,13 +24,14 @@ extension HTTPHeadParser {
                                         limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
         let bytes = byteView(raw)
         if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
-        return try requestHead(bytes, limits: limits, whole: true).head
+        var pool = HeadBufferPool()
+        return try requestHead(bytes, limits: limits, whole: true, pool: &pool).head
     }
 
     /// The request head at the front of `bytes` and its length; with `whole`, it must end where
     /// the bytes do.
-    private static func requestHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits,
-                                    whole: Bool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int) {
+    private static func requestHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, whole: Bool,
+                                    pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int) {
         guard let (line, fieldsStart) = try startLine(bytes) else {
             throw .malformed("incomplete request line")
         }
@@ -48,7 +56,7 @@ extension HTTPHeadParser {
         let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
 
         var hosts = 0
-        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { field throws(HTTPParseError) in
+        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole, into: pool.takeLines()) { field throws(HTTPParseError) in
             guard isHost(bytes, field.name) else { return }
             hosts += 1
             for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
@@ -57,7 +65,7 @@ extension HTTPHeadParser {
         }
         if hosts > 1 { throw .malformed("more than one Host header") }
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        let storage = bytes.array(0..<length)
+        let storage = copy(bytes, upTo: length, into: pool.takeBytes())
         return (HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target], version: version,
                                 fields: HTTPFields(storage: storage, lines: lines)), length)
     }
@@ -66,7 +74,14 @@ extension HTTPHeadParser {
     /// as `readRequestHead`.
     public static func readResponseHead(_ raw: UnsafeRawBufferPointer,
                                         limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
-        if let found = try? responseHead(byteView(raw), limits: limits, whole: false), found.length <= limits.maxHeadBytes {
+        var pool = HeadBufferPool()
+        return try readResponseHead(raw, limits: limits, reusing: &pool)
+    }
+
+    /// As `readResponseHead(_:limits:)`, the head's arrays taken from `pool` when it has spares.
+    public static func readResponseHead(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
+                                        reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
+        if let found = try? responseHead(byteView(raw), limits: limits, whole: false, pool: &pool), found.length <= limits.maxHeadBytes {
             return found
         }
         guard case .complete(let length) = try scanResponseHead(raw, limits: limits) else { return nil }
@@ -78,13 +93,14 @@ extension HTTPHeadParser {
                                          limits: HTTPLimits) throws(HTTPParseError) -> HTTPResponseHead {
         let bytes = byteView(raw)
         if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
-        return try responseHead(bytes, limits: limits, whole: true).head
+        var pool = HeadBufferPool()
+        return try responseHead(bytes, limits: limits, whole: true, pool: &pool).head
     }
 
     /// The response head at the front of `bytes` and its length; with `whole`, it must end where
     /// the bytes do.
-    private static func responseHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits,
-                                     whole: Bool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int) {
+    private static func responseHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, whole: Bool,
+                                     pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int) {
         guard let (line, fieldsStart) = try startLine(bytes) else {
             throw .malformed("incomplete status line")
         }
@@ -113,8 +129,9 @@ extension HTTPHeadParser {
                 throw .malformed("control character in reason phrase")
             }
         }
-        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole) { _ throws(HTTPParseError) in }
-        let storage = bytes.array(0..<length)
+        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole,
+                                              into: pool.takeLines()) { _ throws(HTTPParseError) in }
+        let storage = copy(bytes, upTo: length, into: pool.takeBytes())
         return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason],
                                  fields: HTTPFields(storage: storage, lines: lines)), length)
     }
@@ -149,13 +166,13 @@ extension HTTPHeadParser {
     }
 
     /// The field lines from `start`, up to and including the empty line that ends them (and, with
-    /// `whole`, the bytes), as ranges of `bytes`, and where the head ends; `inspect` sees each line
-    /// before it is kept. The head's bytes are copied once its length is known.
+    /// `whole`, the bytes), as ranges of `bytes` appended to `lines` (empty), and where the head
+    /// ends; `inspect` sees each line before it is kept. The head's bytes are copied once its
+    /// length is known.
     private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
+                                    into lines: consuming [HTTPFields.Line],
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void)
         throws(HTTPParseError) -> (lines: [HTTPFields.Line], end: Int) {
-        var lines: [HTTPFields.Line] = []
-        lines.reserveCapacity(16)
         var position = start
         while true {
             guard let emptyLine = try FieldLine.emptyLine(bytes, at: position, in: .head) else { throw incompleteHead }
@@ -177,6 +194,13 @@ extension HTTPHeadParser {
         }
         if whole && position != bytes.count { throw .malformed("unexpected bytes after the head") }
         return (lines, position)
+    }
+
+    /// The head's first `length` bytes, in `storage` (empty).
+    @inline(__always)
+    private static func copy(_ bytes: UnsafeBufferPointer<UInt8>, upTo length: Int, into storage: consuming [UInt8]) -> [UInt8] {
+        storage.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<length]))
+        return storage
     }
 
     private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }

@@ -3,26 +3,24 @@
 /// Herald knows; it answers as `removeAll(named:orListedIn:)` with those names and "connection".
 public struct HopByHopFields {
     private var known = KnownFieldName.hopByHopBits
-    /// Listed names Herald does not know (rare: `Connection: x-private`), as bytes of the head.
+    /// Listed names Herald does not know (rare: `Connection: x-private`), copied.
     private var others: [ArraySlice<UInt8>] = []
     /// A Connection value is not ASCII: the general test, which splits it by Character, decides.
     private var general: ((HTTPField) -> Bool)?
 
-    init(_ fields: HTTPFields) {
+    init(_ fields: borrowing HTTPFields) {
         for index in fields.indices where fields.known(at: index) == .connection {
-            let value = fields.bytes(at: index)
-            if value.contains(where: { $0 >= 0x80 }) {
+            let isASCII = fields.withBytes(at: index) { _, value in
+                guard !value.contains(where: { $0 >= 0x80 }) else { return false }
+                forEachListElement(value) { element in
+                    let name = KnownFieldName(UnsafeBufferPointer(rebasing: element))
+                    if name != .other { known |= name.bit } else { others.append(ArraySlice(element)) }
+                }
+                return true
+            }
+            if !isASCII {
                 general = fields.removalTest(named: KnownFieldName.hopByHopSpellings, orListedIn: "connection")
                 return
-            }
-            forEachListElement(value) { element in
-                let name = KnownFieldName(UnsafeBufferPointer(rebasing: element))
-                if name != .other {
-                    known |= name.bit
-                } else {
-                    let start = value.startIndex + element.startIndex
-                    others.append(value[start..<start + element.count])
-                }
             }
         }
     }

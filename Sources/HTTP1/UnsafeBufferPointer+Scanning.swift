@@ -145,10 +145,4 @@ extension UnsafeBufferPointer<UInt8> {
     func string(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: self[range]), as: UTF8.self)
     }
-
-    /// A copy of the bytes of `range`.
-    @inline(__always)
-    func array(_ range: Range<Int>) -> [UInt8] {
-        Array(UnsafeBufferPointer(rebasing: self[range]))
-    }
 }

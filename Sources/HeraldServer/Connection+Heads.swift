@@ -4,18 +4,25 @@ import LibeventIO
 extension Connection {
     /// Takes a complete request head off the front of the input, or returns nil until one is there.
     func readRequestHead(limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead? {
+        var pool = HeadBufferPool()
+        return try readRequestHead(limits: limits, reusing: &pool)
+    }
+
+    /// As `readRequestHead(limits:)`, the head's arrays taken from `pool` when it has spares.
+    func readRequestHead(limits: HTTPLimits, reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> HTTPRequestHead? {
         let found = try withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-            try HTTPHeadParser.readRequestHead(bytes, limits: limits)
+            try HTTPHeadParser.readRequestHead(bytes, limits: limits, reusing: &pool)
         }
         guard let found else { return nil }
         drainInput(found.length)
         return found.head
     }
 
-    /// Takes a complete response head off the front of the input, or returns nil until one is there.
-    func readResponseHead(limits: HTTPLimits) throws(HTTPParseError) -> HTTPResponseHead? {
+    /// Takes a complete response head off the front of the input, or returns nil until one is
+    /// there; the head's arrays are taken from `pool` when it has spares.
+    func readResponseHead(limits: HTTPLimits, reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> HTTPResponseHead? {
         let found = try withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
-            try HTTPHeadParser.readResponseHead(bytes, limits: limits)
+            try HTTPHeadParser.readResponseHead(bytes, limits: limits, reusing: &pool)
         }
         guard let found else { return nil }
         drainInput(found.length)

@@ -26,6 +26,11 @@ final class LoopWorker: @unchecked Sendable {
     /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
     /// the settings).
     let maxBufferedBytes: Int
+    /// An access log is kept (`log.access` is not "off").
+    let logsAccess: Bool
+    /// The arrays of heads this loop's proxied exchanges are done with, for the next heads parsed.
+    /// Touched on the loop's thread only, and never re-entrantly (a parse calls no connection).
+    @exclusivity(unchecked) var headBuffers = HeadBufferPool()
     /// This loop's open event streams, by channel.
     private var streams = SubscriberRegistry<EventStreamConnection>()
     /// Published events not yet delivered to every stream, and the sweep delivering them.
@@ -75,7 +80,8 @@ final class LoopWorker: @unchecked Sendable {
         // Connection ids are unique per process: the loop index sits in the top byte.
         nextConnectionID = UInt64(index) << 56
         accessLog = AccessLog(format: settings.log.access)
-        if settings.log.access != .off {
+        logsAccess = settings.log.access != .off
+        if logsAccess {
             let timer = LoopTimer(loop: loop, repeating: true) { [unowned self] in self.accessLog.flush() }
             timer.schedule(after: .seconds(1))
             flushTimer = timer

@@ -25,7 +25,9 @@ enum Watermarks {
 final class ProxyConnection: ConnectionDelegate {
     /// A forwarded request and its response, from head sent to response finished.
     final class Exchange {
-        let startedAt = ContinuousClock.now
+        /// When the request was forwarded, for the access log's duration (nil when none is kept:
+        /// no clock read per request for nothing).
+        let startedAt: ContinuousClock.Instant?
         /// The head sent upstream, kept to retry once on a fresh connection; it holds the request.
         let upstreamHead: UpstreamRequestHead
         /// The client's request (kept once, in its rewrite).
@@ -48,7 +50,8 @@ final class ProxyConnection: ConnectionDelegate {
         var bytesSent: UInt64 = 0
 
         init(upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
-             requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool) {
+             requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool, timed: Bool) {
+            startedAt = timed ? .now : nil
             self.upstreamHead = upstreamHead
             self.upstream = upstream
             self.requestBody = requestBody
@@ -90,9 +93,11 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private let downstream: Connection
-    /// unowned(unsafe): the worker outlives its connections (it closes them before it goes), and
-    /// this is read many times per request.
-    private unowned(unsafe) let worker: LoopWorker
+    /// Strong, and a constant: reading it then needs no retain, and it is read many times per
+    /// request (an unowned(unsafe) one is retained around each call made through it). The
+    /// worker's list of connections holds this one until it closes; the worker closes them all
+    /// before it goes, so the cycle always ends.
+    private let worker: LoopWorker
     let id: UInt64
     /// The worker's logger with this connection's id, made when something is logged (most
     /// connections log nothing, and the metadata costs a dictionary per connection).
@@ -103,7 +108,7 @@ final class ProxyConnection: ConnectionDelegate {
     }
     private var state: State = .awaitingHead
     /// Idle timer between requests, then header timer once a head has started.
-    private var headTimer: DeadlineTimer?
+    private let headTimer: DeadlineTimer
     private var headStarted = false
     /// Fires when the upstream has not sent a response head within `upstream.timeout`.
     private var upstreamTimer: DeadlineTimer?
@@ -114,6 +119,8 @@ final class ProxyConnection: ConnectionDelegate {
         self.downstream = downstream
         self.worker = worker
         self.id = id
+        headTimer = DeadlineTimer(loop: worker.loop)
+        headTimer.handler = { [unowned self] in self.headTimerFired() }
         downstream.attach(self)
         downstream.setOutputLowWatermark(Watermarks.low)
         downstream.setInputHighWatermark(worker.limits.maxHeadBytes + 16 * 1024)
@@ -137,14 +144,8 @@ final class ProxyConnection: ConnectionDelegate {
     private func awaitHead() {
         state = .awaitingHead
         headStarted = false
-        armHeadTimer(worker.settings.server.idleTimeout)
+        headTimer.arm(after: worker.settings.server.idleTimeout)
         if downstream.inputCount > 0 { readRequestHead() }
-    }
-
-    private func armHeadTimer(_ delay: Duration) {
-        let timer = headTimer ?? DeadlineTimer(loop: worker.loop) { [unowned self] in self.headTimerFired() }
-        headTimer = timer
-        timer.arm(after: delay)
     }
 
     /// Fires after `idle_timeout` with no request, or `header_timeout` into an incomplete head.
@@ -159,15 +160,15 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func readRequestHead() {
         do {
-            guard let head = try downstream.readRequestHead(limits: worker.limits) else {
+            guard let head = try downstream.readRequestHead(limits: worker.limits, reusing: &worker.headBuffers) else {
                 // Only a head that arrives in pieces needs the header timer: most come whole.
                 if !headStarted {
                     headStarted = true
-                    armHeadTimer(worker.settings.server.headerTimeout)
+                    headTimer.arm(after: worker.settings.server.headerTimeout)
                 }
                 return
             }
-            headTimer?.disarm()
+            headTimer.disarm()
             route(head)
         } catch {
             fail(ProxyError(error), request: nil)
@@ -182,7 +183,7 @@ final class ProxyConnection: ConnectionDelegate {
         case .refuse(let error):
             fail(error, request: request)
         case .events:
-            headTimer?.disarm()
+            headTimer.disarm()
             switch worker.eventsGate.decide(request) {
             case .stream(let fields):
                 state = .closing
@@ -234,7 +235,7 @@ final class ProxyConnection: ConnectionDelegate {
         let exchange = Exchange(
             upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
-            keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade)
+            keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade, timed: worker.logsAccess)
         state = .exchanging(exchange)
         start(exchange, on: upstream)
         streamRequestBody(exchange)
@@ -249,7 +250,11 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func armUpstreamTimer() {
-        let timer = upstreamTimer ?? DeadlineTimer(loop: worker.loop) { [unowned self] in self.upstreamTimerFired() }
+        if let upstreamTimer {
+            upstreamTimer.arm(after: worker.settings.upstream.timeout)
+            return
+        }
+        let timer = DeadlineTimer(loop: worker.loop) { [unowned self] in self.upstreamTimerFired() }
         upstreamTimer = timer
         timer.arm(after: worker.settings.upstream.timeout)
     }
@@ -309,7 +314,7 @@ final class ProxyConnection: ConnectionDelegate {
         while true {
             let head: HTTPResponseHead
             do {
-                guard let complete = try exchange.upstream.readResponseHead(limits: worker.limits) else { return }
+                guard let complete = try exchange.upstream.readResponseHead(limits: worker.limits, reusing: &worker.headBuffers) else { return }
                 head = complete
             } catch {
                 exchange.upstream.close()
@@ -363,6 +368,8 @@ final class ProxyConnection: ConnectionDelegate {
         let rewritten = worker.rewriter.downstreamResponseHead(
             head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
         downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
+        var written = consume rewritten
+        written.recycle(into: &worker.headBuffers)
         let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
         exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)
         streamResponseBody(exchange)
@@ -382,7 +389,7 @@ final class ProxyConnection: ConnectionDelegate {
         recordAccess(exchange)
         let upstream = exchange.upstream
         state = .tunnel(upstream)
-        headTimer?.disarm()
+        headTimer.disarm()
         tunnel(from: downstream, to: upstream)
         tunnel(from: upstream, to: downstream)
     }
@@ -487,7 +494,7 @@ final class ProxyConnection: ConnectionDelegate {
         exchange.bytesSent = UInt64(bytes.count)
         recordAccess(exchange)
         if exchange.upstreamReusable { worker.pool.put(upstream) } else { upstream.close() }
-        headTimer?.disarm()
+        headTimer.disarm()
         state = .closing
         readingPausedUpstream = false
         readingPausedDownstream = false
@@ -501,6 +508,8 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func finishExchange(_ exchange: Exchange) {
         recordAccess(exchange)
+        // Exchanges end before the next head is parsed: the arrays are free again by then.
+        worker.headBuffers.recycle(exchange.upstreamHead.request.fields)
         let requestComplete = exchange.requestBody.isFinished
         if requestComplete && exchange.upstreamReusable {
             worker.pool.put(exchange.upstream)
@@ -542,10 +551,10 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func recordAccess(_ exchange: Exchange) {
         // Most of an entry is copies (the client's address, the request head): none when no log wants it.
-        guard worker.settings.log.access != .off else { return }
+        guard let startedAt = exchange.startedAt else { return }
         worker.recordAccess(AccessLog.Entry(
             client: downstream.peerHost, request: exchange.request, status: exchange.status,
-            bytesSent: exchange.bytesSent, duration: ContinuousClock.now - exchange.startedAt))
+            bytesSent: exchange.bytesSent, duration: ContinuousClock.now - startedAt))
     }
 
     // MARK: Errors
@@ -558,13 +567,14 @@ final class ProxyConnection: ConnectionDelegate {
         case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
         }
         upstreamTimer?.disarm()
-        headTimer?.disarm()
+        headTimer.disarm()
         if let request {
-            let startedAt: ContinuousClock.Instant
-            if case .exchanging(let exchange) = state { startedAt = exchange.startedAt } else { startedAt = .now }
+            var startedAt: ContinuousClock.Instant?
+            if case .exchanging(let exchange) = state { startedAt = exchange.startedAt }
+            let now = ContinuousClock.now
             worker.recordAccess(AccessLog.Entry(
                 client: downstream.peerHost, request: request, status: error.status,
-                bytesSent: 0, duration: ContinuousClock.now - startedAt))
+                bytesSent: 0, duration: now - (startedAt ?? now)))
         }
         state = .closing
         downstream.write(error.response(extraFields: extraFields.map { ($0.name, $0.valueString) }))
@@ -691,7 +701,7 @@ final class ProxyConnection: ConnectionDelegate {
     func connectionDidClose(_ connection: Connection) {
         if connection === downstream {
             upstreamTimer?.disarm()
-            headTimer?.disarm()
+            headTimer.disarm()
             worker.connectionClosed(self)
         }
     }

@@ -144,7 +144,7 @@ public struct UpstreamRequestHead: RewrittenHead {
 
 /// A rewritten response head, ready to write as `UpstreamRequestHead` is.
 public struct DownstreamResponseHead: RewrittenHead {
-    private let response: HTTPResponseHead
+    private var response: HTTPResponseHead
     private let framing: DownstreamFraming
     private let keepAlive: Bool
     private let clientVersion: HTTPVersion
@@ -233,5 +233,12 @@ public enum DownstreamFraming: Sendable, Equatable {
         case .contentLength(let length): self = .contentLength(length)
         case .chunked, .untilClose: self = clientVersion == .http11 ? .chunked : .untilClose
         }
+    }
+}
+
+extension DownstreamResponseHead {
+    /// Moves the response's arrays to `pool` once written (its fields are left empty).
+    public mutating func recycle(into pool: inout HeadBufferPool) {
+        pool.recycle(&response.fields)
     }
 }
