@@ -4,6 +4,7 @@ extension HTTPFields {
     /// True when a `name` field's comma-separated elements include `lowercasedToken` (ASCII case
     /// ignored, OWS around elements ignored).
     func listContains(_ name: KnownFieldName, _ lowercasedToken: StaticString) -> Bool {
+        guard contains(name) else { return false }
         // By index: a for-in would make (retain and release) every field it passes.
         for index in indices where known(at: index) == name {
             var found = false
@@ -65,6 +66,7 @@ extension HTTPFields {
 
     /// What the Transfer-Encoding fields say, or nil when there are none.
     func transferCodings() -> TransferCodings? {
+        guard contains(.transferEncoding) else { return nil }
         var codings: TransferCodings?
         for index in indices where known(at: index) == .transferEncoding {
             var summary = codings ?? TransferCodings()
@@ -83,9 +85,10 @@ extension HTTPFields {
     /// The one length all Content-Length fields agree on, nil when there are none; throws when a
     /// value is not 1*DIGIT, overflows, or differs from another (RFC 9112 §6.3 items 5 and 6).
     func contentLength() throws(HTTPParseError) -> UInt64? {
+        guard contains(.contentLength) else { return nil }
         var length: UInt64?
         for index in indices where known(at: index) == .contentLength {
-            try bytes(at: index).withUnsafeBufferPointer { bytes throws(HTTPParseError) in
+            try withBytes(at: index) { _, bytes throws(HTTPParseError) in
                 var elementStart = 0
                 while elementStart <= bytes.count {
                     var elementEnd = elementStart

@@ -53,6 +53,10 @@ extension HTTPFields {
         return count
     }
 
+    /// At least `serializedCount`, without a pass over the fields: every name and value lies in the
+    /// storage, and writing a line adds four bytes to them (a received line had at least two).
+    public var serializedCountBound: Int { storageCount + 4 * count + 2 }
+
     /// Writes each field as `name: value` CRLF, then the empty line that ends a head.
     func serialize(into writer: inout ByteWriter) {
         for index in indices {

@@ -136,6 +136,9 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
 
     private var storage: [UInt8]
     private var lines: [Line]
+    /// The known names the lines have, as bits (`KnownFieldName.bit`), kept with the lines: most
+    /// lookups by known name learn here, without a pass over the lines, that there is none.
+    private var present: UInt32 = 0
 
     public init(_ fields: [HTTPField] = []) {
         storage = []
@@ -147,6 +150,13 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
     init(storage: [UInt8], lines: [Line]) {
         self.storage = storage
         self.lines = lines
+        present = Self.names(of: lines)
+    }
+
+    private static func names(of lines: [Line]) -> UInt32 {
+        var names: UInt32 = 0
+        for line in lines { names |= line.known.bit }
+        return names
     }
 
     /// Moves the arrays to `pool`, for a head parsed later to reuse; these fields are left empty.
@@ -155,6 +165,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var lines: [Line] = []
         swap(&bytes, &storage)
         swap(&lines, &self.lines)
+        present = 0
         pool.keep(bytes: bytes, lines: lines)
     }
 
@@ -187,14 +198,18 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
 
     /// Calls `body` with the name's and the value's bytes of the field at `index`.
     @inline(__always)
-    func withBytes<Result>(at index: Int,
-                           _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    func withBytes<Result, Failure: Error>(
+        at index: Int, _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         let line = lines[index]
-        return storage.withUnsafeBufferPointer { all in
-            body(UnsafeBufferPointer(rebasing: all[Int(line.name.lowerBound)..<Int(line.name.upperBound)]),
+        return try storage.withUnsafeBufferPointer { all throws(Failure) in
+            try body(UnsafeBufferPointer(rebasing: all[Int(line.name.lowerBound)..<Int(line.name.upperBound)]),
                  UnsafeBufferPointer(rebasing: all[Int(line.value.lowerBound)..<Int(line.value.upperBound)]))
         }
     }
+
+    /// How many bytes the storage holds (every name and value lies in it).
+    var storageCount: Int { storage.count }
 
     /// How many bytes the name and the value of the field at `index` have together.
     func byteCount(at index: Int) -> Int { lines[index].name.count + lines[index].value.count }
@@ -232,12 +247,26 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
 
     /// The first value of the field `name`, sharing the head's storage (no copy).
     public func firstBytes(_ name: KnownFieldName) -> ArraySlice<UInt8>? {
+        guard contains(name) else { return nil }
         for index in indices where lines[index].known == name { return bytes(at: index) }
         return nil
     }
 
+    /// The length of the first value of the field `name`, if present.
+    public func firstCount(_ name: KnownFieldName) -> Int? {
+        guard contains(name) else { return nil }
+        for index in indices where lines[index].known == name { return lines[index].value.count }
+        return nil
+    }
+
+    /// True when a field has the known name `name` (for `.other`: a name Herald does not know).
     public func contains(_ name: KnownFieldName) -> Bool {
-        lines.contains { $0.known == name }
+        present & name.bit != 0
+    }
+
+    /// True when a field has one of the known names `names` stands for (`KnownFieldName.bit`s).
+    func containsAny(_ names: UInt32) -> Bool {
+        present & names != 0
     }
 
     /// The first value of `name` as a string.
@@ -292,6 +321,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         let valueStart = Int32(storage.count)
         storage.append(contentsOf: value)
         lines.append(Line(name: nameStart..<valueStart, value: valueStart..<Int32(storage.count), known: known))
+        present |= known.bit
     }
 
     /// Removes every field named `name` (any case).
@@ -312,6 +342,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var kept = Array(lines[..<first])
         for index in first + 1..<lines.count where !isRemoved(self, index) { kept.append(lines[index]) }
         lines = kept
+        present = Self.names(of: kept)
     }
 
     /// Fields are equal when they hold equal fields in the same order.

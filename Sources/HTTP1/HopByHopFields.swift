@@ -9,6 +9,7 @@ public struct HopByHopFields {
     private var general: ((HTTPField) -> Bool)?
 
     init(_ fields: borrowing HTTPFields) {
+        guard fields.contains(.connection) else { return }
         for index in fields.indices where fields.known(at: index) == .connection {
             let isASCII = fields.withBytes(at: index) { _, value in
                 guard !value.contains(where: { $0 >= 0x80 }) else { return false }
@@ -23,6 +24,12 @@ public struct HopByHopFields {
                 return
             }
         }
+    }
+
+    /// True when some field of `fields` (this head's) may be hop-by-hop: false tells, without a
+    /// pass over them, that none is.
+    public func mayContainAny(of fields: HTTPFields) -> Bool {
+        general != nil || !others.isEmpty || fields.containsAny(known)
     }
 
     /// True when the field at `index` of `fields` is hop-by-hop in this head; from a loop over a

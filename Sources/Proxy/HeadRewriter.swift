@@ -87,20 +87,21 @@ public struct UpstreamRequestHead: RewrittenHead {
         self.framing = framing
         self.tunnel = tunnel
         self.upstreamAuthority = upstreamAuthority
-        let fields = request.fields
-        let hopByHop = fields.hopByHop
+        let hopByHop = request.fields.hopByHop
         var forwardedFor: Int?
         var via: Int?
-        for index in fields.indices where !hopByHop.contains(at: index, of: fields) {
-            if fields.known(at: index) == .xForwardedFor { forwardedFor = index }
-            if fields.known(at: index) == .via { via = index }
+        if request.fields.contains(.xForwardedFor) || request.fields.contains(.via) {
+            for index in request.fields.indices where !hopByHop.contains(at: index, of: request.fields) {
+                if request.fields.known(at: index) == .xForwardedFor { forwardedFor = index }
+                if request.fields.known(at: index) == .via { via = index }
+            }
         }
         self.hopByHop = hopByHop
         self.forwardedFor = forwardedFor
         self.via = via
-        capacity = request.fields.serializedCount + request.method.utf8.count + request.targetBytes.count
-            + 2 * clientAddress.utf8.count + (request.fields.firstBytes(.host)?.count ?? 0) + upstreamAuthority.utf8.count
-            + (request.fields.firstBytes(.upgrade)?.count ?? 0) + addedFixedBytes
+        capacity = request.fields.serializedCountBound + request.method.utf8.count + request.targetBytes.count
+            + 2 * clientAddress.utf8.count + (request.fields.firstCount(.host) ?? 0) + upstreamAuthority.utf8.count
+            + (request.fields.firstCount(.upgrade) ?? 0) + addedFixedBytes
         // Last, so that the head moves in.
         self.request = request
     }
@@ -109,9 +110,11 @@ public struct UpstreamRequestHead: RewrittenHead {
         let viaElement = request.version.viaElement
         head.requestLine(method: request.method, target: request.targetBytes, version: .http11)
         let fields = request.fields
-        // The fields between two that are dropped or grown go on as one run.
+        // The fields between two that are dropped or grown go on as one run (often all of them).
         var runStart = 0
-        for index in fields.indices {
+        let rewritesSome = forwardedFor != nil || via != nil || hopByHop.mayContainAny(of: fields)
+            || fields.contains(.xForwardedProto) || fields.contains(.xForwardedHost)
+        for index in fields.indices where rewritesSome {
             let known = fields.known(at: index)
             let dropped = known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(at: index, of: fields)
             guard dropped || index == forwardedFor || index == via else { continue }
@@ -161,11 +164,13 @@ public struct DownstreamResponseHead: RewrittenHead {
         self.framing = framing
         self.keepAlive = keepAlive
         self.clientVersion = clientVersion
-        let fields = response.fields
-        let hopByHop = fields.hopByHop
+        let hopByHop = response.fields.hopByHop
         var via: Int?
-        for index in fields.indices where fields.known(at: index) == .via && !hopByHop.contains(at: index, of: fields) {
-            via = index
+        if response.fields.contains(.via) {
+            for index in response.fields.indices where response.fields.known(at: index) == .via
+                && !hopByHop.contains(at: index, of: response.fields) {
+                via = index
+            }
         }
         self.hopByHop = hopByHop
         self.via = via
@@ -176,8 +181,8 @@ public struct DownstreamResponseHead: RewrittenHead {
         } else {
             transferCodings = nil
         }
-        capacity = response.fields.serializedCount + response.reasonBytes.count
-            + (response.fields.firstBytes(.upgrade)?.count ?? 0) + (transferCodings?.utf8.count ?? 0) + addedFixedBytes
+        capacity = response.fields.serializedCountBound + response.reasonBytes.count
+            + (response.fields.firstCount(.upgrade) ?? 0) + (transferCodings?.utf8.count ?? 0) + addedFixedBytes
         // Last, so that the head moves in.
         self.response = response
     }
@@ -188,7 +193,7 @@ public struct DownstreamResponseHead: RewrittenHead {
         let fields = response.fields
         // As in the request: runs between the fields dropped or grown.
         var runStart = 0
-        for index in fields.indices {
+        for index in fields.indices where via != nil || hopByHop.mayContainAny(of: fields) {
             let dropped = hopByHop.contains(at: index, of: fields)
             guard dropped || index == via else { continue }
             head.fields(runStart..<index, of: fields)

@@ -94,4 +94,42 @@ import Testing
         head.fields.append("X-C", "3")
         #expect(forwarded(head.fields, 0..<3) == "Host: h\r\nX-B: 2\r\nX-C: 3\r\n")
     }
+
+    @Test func knownNamesAreFoundAsTheLinesHaveThemThroughEveryChange() throws {
+        var head = try parseRequest("GET / HTTP/1.1\r\nHost: h\r\nCONNECTION: close\r\nX-A: 1\r\n\r\n")
+        let all: [KnownFieldName] = [.other, .connection, .keepAlive, .proxyConnection, .te, .trailer, .transferEncoding,
+                                     .upgrade, .close, .host, .via, .xForwardedFor, .xForwardedProto, .xForwardedHost, .contentLength]
+        func expectAsTheLines(_ fields: HTTPFields) {
+            for name in all { #expect(fields.contains(name) == fields.indices.contains { fields.known(at: $0) == name }, "\(name)") }
+        }
+        #expect(head.fields.contains(.connection) && head.fields.contains(.host) && head.fields.contains(.other))
+        expectAsTheLines(head.fields)
+        head.fields.append("Via", "1.1 a")
+        #expect(head.fields.contains(.via))
+        expectAsTheLines(head.fields)
+        head.fields.remove("connection")
+        #expect(!head.fields.contains(.connection))
+        expectAsTheLines(head.fields)
+        head.fields.removeHopByHop()
+        expectAsTheLines(head.fields)
+        head.fields.fields = [HTTPField(name: "Content-Length", value: "3")]
+        #expect(head.fields.contains(.contentLength) && !head.fields.contains(.host))
+        expectAsTheLines(head.fields)
+        #expect(head.fields.firstCount(.contentLength) == 1)
+        #expect(head.fields.firstCount(.host) == nil)
+    }
+
+    @Test func theSerializedCountBoundHoldsForEverySpellingOfALine() throws {
+        // The least a line can take on the wire ("n:v" LF) against what writing it takes.
+        let heads = ["GET / HTTP/1.1\nHost:h\nA:b\nC:\n\n", "GET / HTTP/1.1\r\nHost: h\r\nA:  b \r\n\r\n"]
+        for text in heads {
+            var head = try parseRequest(text)
+            #expect(head.fields.serializedCountBound >= head.fields.serializedCount)
+            head.fields.append("X", "")
+            head.fields.remove("a")
+            #expect(head.fields.serializedCountBound >= head.fields.serializedCount)
+        }
+        let built = HTTPFields([HTTPField(name: "A", value: ""), HTTPField(name: "B", value: "c")])
+        #expect(built.serializedCountBound >= built.serializedCount)
+    }
 }
