@@ -8,7 +8,8 @@ import LibeventIO
 final class UpstreamPool: ConnectionDelegate {
     private struct IdleConnection {
         let connection: Connection
-        let since: ContinuousClock.Instant
+        /// When it went idle, in `MonotonicClock` nanoseconds.
+        let since: UInt64
     }
 
     private let loop: EventLoop
@@ -23,6 +24,8 @@ final class UpstreamPool: ConnectionDelegate {
     /// exclusivity is not checked at run time (twice per request otherwise).
     @exclusivity(unchecked) private var idle: [IdleConnection] = []
     private var sweepTimer: LoopTimer?
+    /// The sweep timer is armed (asking libevent costs a call per request).
+    private var sweepScheduled = false
 
     init(loop: EventLoop, address: SocketAddress, connectTimeout: Duration, maxIdle: Int, idleTimeout: Duration) {
         self.loop = loop
@@ -51,7 +54,7 @@ final class UpstreamPool: ConnectionDelegate {
         }
         connection.attach(self)
         connection.setReading(true)
-        idle.append(IdleConnection(connection: connection, since: .now))
+        idle.append(IdleConnection(connection: connection, since: MonotonicClock.coarseNanoseconds()))
         scheduleSweep()
     }
 
@@ -61,18 +64,23 @@ final class UpstreamPool: ConnectionDelegate {
         idle.removeAll()
         for entry in all { entry.connection.close() }
         sweepTimer = nil
+        sweepScheduled = false
     }
 
     private func scheduleSweep() {
-        if sweepTimer == nil {
-            sweepTimer = LoopTimer(loop: loop) { [unowned self] in self.sweep() }
-        }
-        if let sweepTimer, !sweepTimer.isScheduled { sweepTimer.schedule(after: idleTimeout / 2) }
+        guard !sweepScheduled else { return }
+        let timer = sweepTimer ?? LoopTimer(loop: loop) { [unowned self] in self.sweep() }
+        sweepTimer = timer
+        timer.schedule(after: idleTimeout / 2)
+        sweepScheduled = true
     }
 
     /// Fires every half idle timeout while connections are idle: closes those unused too long.
     private func sweep() {
-        let cutoff = ContinuousClock.now - idleTimeout
+        sweepScheduled = false
+        let timeout = MonotonicClock.nanoseconds(idleTimeout)
+        let now = MonotonicClock.coarseNanoseconds()
+        let cutoff = now > timeout ? now - timeout : 0
         let stale = idle.filter { $0.since < cutoff }
         idle.removeAll { $0.since < cutoff }
         for entry in stale { entry.connection.close() }

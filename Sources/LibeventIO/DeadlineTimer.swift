@@ -8,12 +8,16 @@ import Glibc
 /// pushed back since), it is armed again for the rest; when it fires after a disarm, nothing runs.
 /// So a request costs two clock reads instead of adding and removing two events in libevent's
 /// timer heap, and the handler still runs at its deadline, never before.
+///
+/// The clock is the kernel's coarse monotonic one (libevent's own): reading it costs a fraction of
+/// the precise one, and a deadline set from it adds its resolution (a few milliseconds), so a
+/// reading that lags behind the true time can only make the handler late by that much, not early.
 public final class DeadlineTimer {
     private var timer: LoopTimer!
     /// Runs on the loop's thread when an armed deadline passes (set after init by an owner that
     /// holds the timer in a constant and whose handler captures the owner).
     public var handler: () -> Void
-    /// When the handler is due, in CLOCK_MONOTONIC nanoseconds; nil when disarmed.
+    /// When the handler is due, in `MonotonicClock` nanoseconds; nil when disarmed.
     private var deadline: UInt64?
     /// When the loop's timer fires; nil when it is not armed.
     private var armedFor: UInt64?
@@ -31,9 +35,9 @@ public final class DeadlineTimer {
     public func arm(after delay: Duration) {
         if delay != lastDelay {
             lastDelay = delay
-            lastDelayNanoseconds = Self.nanoseconds(delay)
+            lastDelayNanoseconds = MonotonicClock.nanoseconds(delay) + MonotonicClock.coarseResolution
         }
-        let due = Self.now() + lastDelayNanoseconds
+        let due = MonotonicClock.coarseNanoseconds() + lastDelayNanoseconds
         deadline = due
         if let armedFor, armedFor <= due { return }
         armedFor = due
@@ -48,7 +52,7 @@ public final class DeadlineTimer {
     private func loopTimerFired() {
         armedFor = nil
         guard let deadline else { return }
-        let now = Self.now()
+        let now = MonotonicClock.coarseNanoseconds()
         if deadline > now {
             armedFor = deadline
             timer.schedule(after: .nanoseconds(deadline - now))
@@ -57,16 +61,30 @@ public final class DeadlineTimer {
         self.deadline = nil
         handler()
     }
+}
 
-    private static func now() -> UInt64 {
+/// The kernel's coarse monotonic clock (CLOCK_MONOTONIC_COARSE), for timeouts: as cheap to read
+/// as a memory load, and as fine as the scheduler's tick.
+public enum MonotonicClock {
+    /// Now, in nanoseconds.
+    @inline(__always)
+    public static func coarseNanoseconds() -> UInt64 {
         var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+    /// `duration` in nanoseconds (0 for a negative one).
+    public static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0, attoseconds >= 0 else { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
+
+    /// How far a reading may lag behind the true time, in nanoseconds (one tick).
+    public static let coarseResolution: UInt64 = {
+        var resolution = timespec()
+        clock_getres(CLOCK_MONOTONIC_COARSE, &resolution)
+        return UInt64(resolution.tv_sec) * 1_000_000_000 + UInt64(resolution.tv_nsec)
+    }()
 }
