@@ -139,6 +139,12 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
     /// The known names the lines have, as bits (`KnownFieldName.bit`), kept with the lines: most
     /// lookups by known name learn here, without a pass over the lines, that there is none.
     private var present: UInt32 = 0
+    /// The names the Connection fields list, as bits of the known ones, kept with the lines too:
+    /// a message's keep-alive and hop-by-hop questions are then bit tests.
+    private(set) var connectionOptions: UInt32 = 0
+    /// A Connection field lists a name Herald does not know, or is not ASCII: only reading the
+    /// values answers (`connectionOptions` may then miss some of the known names).
+    private(set) var connectionListsOthers = false
 
     public init(_ fields: [HTTPField] = []) {
         storage = []
@@ -150,13 +156,52 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
     init(storage: [UInt8], lines: [Line]) {
         self.storage = storage
         self.lines = lines
-        present = Self.names(of: lines)
+        noteNames()
     }
 
-    private static func names(of lines: [Line]) -> UInt32 {
-        var names: UInt32 = 0
-        for line in lines { names |= line.known.bit }
-        return names
+    /// Sets `present` and the Connection summary from the lines.
+    private mutating func noteNames() {
+        present = 0
+        connectionOptions = 0
+        connectionListsOthers = false
+        for index in lines.indices {
+            present |= lines[index].known.bit
+            if lines[index].known == .connection { noteConnectionOptions(at: index) }
+        }
+    }
+
+    private mutating func noteConnectionOptions(at index: Int) {
+        let (options, others) = withBytes(at: index) { _, value in Self.connectionOptions(value) }
+        connectionOptions |= options
+        if others { connectionListsOthers = true }
+    }
+
+    /// The known names a Connection value lists, as bits, and whether it lists others or is not
+    /// ASCII (then the bits are not all of them). Elements split and trimmed as `tokens` does.
+    private static func connectionOptions(_ value: UnsafeBufferPointer<UInt8>) -> (UInt32, others: Bool) {
+        var options: UInt32 = 0
+        var start = 0
+        while start < value.count {
+            var end = start
+            while end < value.count && value[end] != HTTPByte.comma {
+                if value[end] >= 0x80 { return (options, true) }
+                end += 1
+            }
+            let element = value.trimmingWhitespace(start..<end)
+            if !element.isEmpty {
+                let name = KnownFieldName(UnsafeBufferPointer(rebasing: value[element]))
+                if name == .other { return (options, true) }
+                options |= name.bit
+            }
+            start = end + 1
+        }
+        return (options, false)
+    }
+
+    /// True when a Connection field lists `option` (spelled `spelling`, lowercase), ASCII case ignored.
+    func connectionLists(_ option: KnownFieldName, spelled spelling: StaticString) -> Bool {
+        guard connectionListsOthers else { return connectionOptions & option.bit != 0 }
+        return listContains(.connection, spelling)
     }
 
     /// Moves the arrays to `pool`, for a head parsed later to reuse; these fields are left empty.
@@ -165,7 +210,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var lines: [Line] = []
         swap(&bytes, &storage)
         swap(&lines, &self.lines)
-        present = 0
+        noteNames()
         pool.keep(bytes: bytes, lines: lines)
     }
 
@@ -322,6 +367,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         storage.append(contentsOf: value)
         lines.append(Line(name: nameStart..<valueStart, value: valueStart..<Int32(storage.count), known: known))
         present |= known.bit
+        if known == .connection { noteConnectionOptions(at: lines.count - 1) }
     }
 
     /// Removes every field named `name` (any case).
@@ -342,7 +388,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var kept = Array(lines[..<first])
         for index in first + 1..<lines.count where !isRemoved(self, index) { kept.append(lines[index]) }
         lines = kept
-        present = Self.names(of: kept)
+        noteNames()
     }
 
     /// Fields are equal when they hold equal fields in the same order.

@@ -1,3 +1,5 @@
+import Glibc
+
 extension HTTPHeadParser {
     /// The request head at the front of `raw` (a connection's input) and its length, or nil until a
     /// whole one is there. A whole and valid head is parsed in one pass over its bytes; anything
@@ -65,8 +67,8 @@ extension HTTPHeadParser {
         }
         if hosts > 1 { throw .malformed("more than one Host header") }
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        let storage = copy(bytes, upTo: length, into: pool.takeBytes())
-        return (HTTPRequestHead(method: bytes.string(method), targetBytes: storage[target], version: version,
+        let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
+        return (HTTPRequestHead(method: methodString(bytes, method), targetBytes: storage[target], version: version,
                                 fields: HTTPFields(storage: storage, lines: lines)), length)
     }
 
@@ -131,7 +133,7 @@ extension HTTPHeadParser {
         }
         let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole,
                                               into: pool.takeLines()) { _ throws(HTTPParseError) in }
-        let storage = copy(bytes, upTo: length, into: pool.takeBytes())
+        let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
         return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason],
                                  fields: HTTPFields(storage: storage, lines: lines)), length)
     }
@@ -196,11 +198,23 @@ extension HTTPHeadParser {
         return (lines, position)
     }
 
-    /// The head's first `length` bytes, in `storage` (empty).
+    /// The method as a String: the common ones are literals (decoding and checking the bytes
+    /// would cost more than the rest of the request line).
     @inline(__always)
-    private static func copy(_ bytes: UnsafeBufferPointer<UInt8>, upTo length: Int, into storage: consuming [UInt8]) -> [UInt8] {
-        storage.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<length]))
-        return storage
+    private static func methodString(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        func spells(_ method: StaticString) -> Bool {
+            memcmp(method.utf8Start, bytes.baseAddress.unsafelyUnwrapped + range.lowerBound, range.count) == 0
+        }
+        switch range.count {
+        case 3 where spells("GET"): return "GET"
+        case 3 where spells("PUT"): return "PUT"
+        case 4 where spells("POST"): return "POST"
+        case 4 where spells("HEAD"): return "HEAD"
+        case 5 where spells("PATCH"): return "PATCH"
+        case 6 where spells("DELETE"): return "DELETE"
+        case 7 where spells("OPTIONS"): return "OPTIONS"
+        default: return bytes.string(range)
+        }
     }
 
     private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }

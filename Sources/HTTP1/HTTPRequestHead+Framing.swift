@@ -27,12 +27,12 @@ extension HTTPRequestHead {
     /// HTTP/1.1: true unless Connection lists `close`; HTTP/1.0: only if Connection lists
     /// `keep-alive` (and not `close`).
     public var wantsKeepAlive: Bool {
-        if fields.listContains(.connection, "close") { return false }
-        return version == .http11 || fields.listContains(.connection, "keep-alive")
+        if fields.connectionLists(.close, spelled: "close") { return false }
+        return version == .http11 || fields.connectionLists(.keepAlive, spelled: "keep-alive")
     }
 
     /// Connection lists `upgrade` and an Upgrade field is present (RFC 9110 §7.8).
     public var isUpgradeRequest: Bool {
-        fields.contains(.upgrade) && fields.listContains(.connection, "upgrade")
+        fields.contains(.upgrade) && fields.connectionLists(.upgrade, spelled: "upgrade")
     }
 }

@@ -18,7 +18,7 @@ extension HTTPResponseHead {
     /// HTTP/1.1: true unless Connection lists `close`; HTTP/1.0: only if Connection lists
     /// `keep-alive` (and not `close`).
     public var wantsKeepAlive: Bool {
-        if fields.listContains(.connection, "close") { return false }
-        return version == .http11 || fields.listContains(.connection, "keep-alive")
+        if fields.connectionLists(.close, spelled: "close") { return false }
+        return version == .http11 || fields.connectionLists(.keepAlive, spelled: "keep-alive")
     }
 }

@@ -41,10 +41,11 @@ public struct HeadBufferPool {
     /// How many spares wait, of each kind.
     var spareCounts: (bytes: Int, lines: Int) { (bytes.count, lines.count) }
 
-    /// An empty byte array, reusing a spare's memory when there is one.
-    mutating func takeBytes() -> [UInt8] {
-        guard var spare = bytes.popLast() else { return [] }
-        spare.removeAll(keepingCapacity: true)
+    /// A copy of `source`, in a spare's memory when there is one.
+    mutating func bytes(copying source: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard var spare = bytes.popLast() else { return Array(source) }
+        // One call, not emptying then appending: each is a pass through replaceSubrange.
+        spare.replaceSubrange(spare.indices, with: source)
         return spare
     }
 

@@ -6,13 +6,9 @@
 /// Forwarded fields are written from their bytes and Herald's own names are StaticStrings, so
 /// building a head touches no String storage.
 public struct HeadBuilder {
-    /// Where the bytes go.
-    private enum Destination {
-        case array
-        case memory(UnsafeMutableRawBufferPointer)
-    }
-
-    private let destination: Destination
+    /// Where the bytes go: memory sized beforehand, or `bytes` when nil.
+    private let memory: UnsafeMutableRawPointer?
+    private let memoryCount: Int
     /// The bytes written, with `init(capacity:)` (empty with `init(into:)`).
     public private(set) var bytes: [UInt8] = []
     /// How many bytes the calls so far wrote.
@@ -20,13 +16,15 @@ public struct HeadBuilder {
 
     /// Into an array; `capacity` is a guess at the head's size, so the bytes are usually allocated once.
     public init(capacity: Int) {
-        destination = .array
+        memory = nil
+        memoryCount = 0
         bytes.reserveCapacity(capacity)
     }
 
     /// Into `memory`, which must hold every byte written: writing past its end traps.
     public init(into memory: UnsafeMutableRawBufferPointer) {
-        destination = .memory(memory)
+        self.memory = memory.baseAddress
+        memoryCount = memory.count
     }
 
     /// `method SP request-target SP HTTP-version CRLF`.
@@ -58,9 +56,7 @@ public struct HeadBuilder {
     /// A forwarded field, `name: value` CRLF; with `element`, the value becomes `value, element`
     /// (a list grown by one).
     public mutating func field(_ name: ArraySlice<UInt8>, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
-        append(name)
-        nameEnd()
-        listValue(value, appending: element)
+        name.withUnsafeBufferPointer { name in field(name, value, appending: element) }
     }
 
     /// The field at `index` of `fields`, forwarded as it came or with `element` appended to its
@@ -77,17 +73,7 @@ public struct HeadBuilder {
     }
 
     private mutating func field(at index: Int, of fields: HTTPFields, element: UnsafeBufferPointer<UInt8>?) {
-        fields.withBytes(at: index) { name, value in
-            append(name)
-            nameEnd()
-            append(value)
-            if let element {
-                append(HTTPByte.comma)
-                append(HTTPByte.space)
-                append(element)
-            }
-            lineEnd()
-        }
+        fields.withBytes(at: index) { name, value in line(name, value, element) }
     }
 
     /// The fields at `range` of `fields`, forwarded as they came: one copy of their lines when they
@@ -109,44 +95,29 @@ public struct HeadBuilder {
 
     /// One of Herald's own fields, `name: value` CRLF, or `name: value, element` CRLF.
     public mutating func field(_ name: StaticString, _ value: ArraySlice<UInt8>, appending element: String? = nil) {
-        append(name)
-        nameEnd()
-        listValue(value, appending: element)
+        field(Self.buffer(name), value, appending: element)
+    }
+
+    private mutating func field(_ name: UnsafeBufferPointer<UInt8>, _ value: ArraySlice<UInt8>, appending element: String?) {
+        value.withUnsafeBufferPointer { value in
+            guard var element else { return line(name, value, nil) }
+            element.withUTF8 { line(name, value, $0) }
+        }
     }
 
     /// One of Herald's own fields with a fixed value, `name: value` CRLF.
     public mutating func field(_ name: StaticString, _ value: StaticString) {
-        append(name)
-        nameEnd()
-        append(value)
-        lineEnd()
+        line(Self.buffer(name), Self.buffer(value), nil)
     }
 
     /// One of Herald's own fields, `name: value` CRLF.
     public mutating func field(_ name: StaticString, _ value: String) {
-        append(name)
-        nameEnd()
-        append(value)
-        lineEnd()
+        var value = value
+        value.withUTF8 { line(Self.buffer(name), $0, nil) }
     }
 
     /// The empty line that ends the head.
     public mutating func end() { lineEnd() }
-
-    @inline(__always)
-    private mutating func listValue(_ value: ArraySlice<UInt8>, appending element: String?) {
-        append(value)
-        if let element { listElement(element) }
-        lineEnd()
-    }
-
-    /// `, element`: a list value grown by one.
-    @inline(__always)
-    private mutating func listElement(_ element: String) {
-        append(HTTPByte.comma)
-        append(HTTPByte.space)
-        append(element)
-    }
 
     @inline(__always)
     private mutating func nameEnd() {
@@ -163,8 +134,55 @@ public struct HeadBuilder {
     // MARK: Bytes to the destination (inlined: a head is many short appends)
 
     @inline(__always)
+    private static func buffer(_ text: StaticString) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+
+    /// `name: value` CRLF, or `name: value, element` CRLF: into memory, one bounds check and the
+    /// copies; into the array, appended piece by piece.
+    @inline(__always)
+    private mutating func line(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+                               _ element: UnsafeBufferPointer<UInt8>?) {
+        guard let memory else {
+            append(name)
+            nameEnd()
+            append(value)
+            if let element { append(HTTPByte.comma); append(HTTPByte.space); append(element) }
+            lineEnd()
+            return
+        }
+        let elementCount = element.map { $0.count + 2 } ?? 0
+        let total = name.count + value.count + elementCount + 4
+        precondition(count + total <= memoryCount, "HeadBuilder: memory smaller than the head")
+        // SAFETY: the `total` bytes from `count` were checked to lie within the memory just above.
+        var cursor = memory + count
+        Self.copy(name, to: &cursor)
+        Self.copy(": ", to: &cursor)
+        Self.copy(value, to: &cursor)
+        if let element {
+            Self.copy(", ", to: &cursor)
+            Self.copy(element, to: &cursor)
+        }
+        Self.copy("\r\n", to: &cursor)
+        count += total
+    }
+
+    @inline(__always)
+    private static func copy(_ source: UnsafeBufferPointer<UInt8>, to cursor: inout UnsafeMutableRawPointer) {
+        guard let base = source.baseAddress else { return }
+        cursor.copyMemory(from: base, byteCount: source.count)
+        cursor += source.count
+    }
+
+    @inline(__always)
+    private static func copy(_ pair: StaticString, to cursor: inout UnsafeMutableRawPointer) {
+        cursor.storeBytes(of: UnsafeRawPointer(pair.utf8Start).loadUnaligned(as: UInt16.self), as: UInt16.self)
+        cursor += 2
+    }
+
+    @inline(__always)
     private mutating func append(_ text: StaticString) {
-        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        append(Self.buffer(text))
     }
 
     /// Appends a String's UTF-8 in one copy (appending `utf8` goes through a slow generic path).
@@ -181,26 +199,24 @@ public struct HeadBuilder {
 
     @inline(__always)
     private mutating func append(_ source: UnsafeBufferPointer<UInt8>) {
-        switch destination {
-        case .array:
-            bytes.append(contentsOf: source)
-        case .memory(let memory):
+        if let memory {
             guard let base = source.baseAddress, source.count > 0 else { return }
-            precondition(count + source.count <= memory.count, "HeadBuilder: memory smaller than the head")
+            precondition(count + source.count <= memoryCount, "HeadBuilder: memory smaller than the head")
             // SAFETY: the destination range was checked to lie within the memory just above.
-            (memory.baseAddress.unsafelyUnwrapped + count).copyMemory(from: base, byteCount: source.count)
+            (memory + count).copyMemory(from: base, byteCount: source.count)
+        } else {
+            bytes.append(contentsOf: source)
         }
         count += source.count
     }
 
     @inline(__always)
     private mutating func append(_ byte: UInt8) {
-        switch destination {
-        case .array:
+        if let memory {
+            precondition(count < memoryCount, "HeadBuilder: memory smaller than the head")
+            memory.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        } else {
             bytes.append(byte)
-        case .memory(let memory):
-            precondition(count < memory.count, "HeadBuilder: memory smaller than the head")
-            memory[count] = byte
         }
         count += 1
     }

@@ -10,6 +10,10 @@ public struct HopByHopFields {
 
     init(_ fields: borrowing HTTPFields) {
         guard fields.contains(.connection) else { return }
+        guard fields.connectionListsOthers else {
+            known |= fields.connectionOptions
+            return
+        }
         for index in fields.indices where fields.known(at: index) == .connection {
             let isASCII = fields.withBytes(at: index) { _, value in
                 guard !value.contains(where: { $0 >= 0x80 }) else { return false }

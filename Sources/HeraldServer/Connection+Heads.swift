@@ -13,9 +13,10 @@ extension Connection {
         let found = try withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
             try HTTPHeadParser.readRequestHead(bytes, limits: limits, reusing: &pool)
         }
-        guard let found else { return nil }
-        drainInput(found.length)
-        return found.head
+        // Taken apart, not read through: `found.head` would copy the head and destroy the tuple.
+        guard case let (head, length)? = consume found else { return nil }
+        drainInput(length)
+        return head
     }
 
     /// Takes a complete response head off the front of the input, or returns nil until one is
@@ -24,8 +25,8 @@ extension Connection {
         let found = try withInput(upTo: limits.maxHeadBytes + 1) { bytes throws(HTTPParseError) in
             try HTTPHeadParser.readResponseHead(bytes, limits: limits, reusing: &pool)
         }
-        guard let found else { return nil }
-        drainInput(found.length)
-        return found.head
+        guard case let (head, length)? = consume found else { return nil }
+        drainInput(length)
+        return head
     }
 }

@@ -132,4 +132,26 @@ import Testing
         let built = HTTPFields([HTTPField(name: "A", value: ""), HTTPField(name: "B", value: "c")])
         #expect(built.serializedCountBound >= built.serializedCount)
     }
+
+    @Test func whatConnectionListsIsAnsweredAsReadingTheValuesDoes() throws {
+        let values = ["close", " Keep-Alive ,, UPGRADE\t", "x-private, close", "é, close", "", "closed, keep-alive-x",
+                      "te, trailer", "Upgrade"]
+        let options: [(KnownFieldName, StaticString)] = [(.close, "close"), (.keepAlive, "keep-alive"), (.upgrade, "upgrade")]
+        func expectAsTheValues(_ fields: HTTPFields, _ context: String) {
+            for (option, spelling) in options {
+                #expect(fields.connectionLists(option, spelled: spelling) == fields.listContains(.connection, spelling),
+                        "\(context): \(spelling)")
+            }
+        }
+        for first in values {
+            for second in values {
+                var head = try parseRequest("GET / HTTP/1.1\r\nHost: h\r\nConnection: \(first)\r\n\r\n")
+                expectAsTheValues(head.fields, first)
+                head.fields.append("connection", second)
+                expectAsTheValues(head.fields, "\(first) + \(second)")
+                head.fields.removeAll { $0.hasName("connection") && $0.valueString == first }
+                expectAsTheValues(head.fields, "\(second) alone")
+            }
+        }
+    }
 }
