@@ -134,17 +134,58 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var isCanonical = false
     }
 
+    /// What the lines' names say, kept with the lines: most lookups by known name learn here,
+    /// without a pass over the lines, that there is none, and a message's keep-alive and
+    /// hop-by-hop questions are bit tests.
+    struct NameSummary: Sendable {
+        /// The known names the lines have, as bits (`KnownFieldName.bit`).
+        var present: UInt32 = 0
+        /// The names the Connection fields list, as bits of the known ones.
+        var connectionOptions: UInt32 = 0
+        /// A Connection field lists a name Herald does not know, or is not ASCII: only reading
+        /// the values answers (`connectionOptions` may then miss some of the known names).
+        var connectionListsOthers = false
+
+        /// Adds a line named `known` whose value is `value`.
+        @inline(__always)
+        mutating func note(_ known: KnownFieldName, value: UnsafeBufferPointer<UInt8>) {
+            present |= known.bit
+            if known == .connection { noteConnectionOptions(value) }
+        }
+
+        /// The known names a Connection value lists, and whether it lists others or is not ASCII.
+        /// Elements split and trimmed as `tokens` does.
+        private mutating func noteConnectionOptions(_ value: UnsafeBufferPointer<UInt8>) {
+            var start = 0
+            while start < value.count {
+                var end = start
+                while end < value.count && value[end] != HTTPByte.comma {
+                    if value[end] >= 0x80 {
+                        connectionListsOthers = true
+                        return
+                    }
+                    end += 1
+                }
+                let element = value.trimmingWhitespace(start..<end)
+                if !element.isEmpty {
+                    let name = KnownFieldName(UnsafeBufferPointer(rebasing: value[element]))
+                    if name == .other {
+                        connectionListsOthers = true
+                        return
+                    }
+                    connectionOptions |= name.bit
+                }
+                start = end + 1
+            }
+        }
+    }
+
     private var storage: [UInt8]
     private var lines: [Line]
-    /// The known names the lines have, as bits (`KnownFieldName.bit`), kept with the lines: most
-    /// lookups by known name learn here, without a pass over the lines, that there is none.
-    private var present: UInt32 = 0
-    /// The names the Connection fields list, as bits of the known ones, kept with the lines too:
-    /// a message's keep-alive and hop-by-hop questions are then bit tests.
-    private(set) var connectionOptions: UInt32 = 0
-    /// A Connection field lists a name Herald does not know, or is not ASCII: only reading the
-    /// values answers (`connectionOptions` may then miss some of the known names).
-    private(set) var connectionListsOthers = false
+    private var names = NameSummary()
+
+    var connectionOptions: UInt32 { names.connectionOptions }
+    var connectionListsOthers: Bool { names.connectionListsOthers }
 
     public init(_ fields: [HTTPField] = []) {
         storage = []
@@ -152,55 +193,26 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         for field in fields { append(field) }
     }
 
-    /// Parsed fields: each of `lines` is a range of `storage`, the head's bytes.
-    init(storage: [UInt8], lines: [Line]) {
+    /// Parsed fields: each of `lines` is a range of `storage`, the head's bytes; `names` as the
+    /// parser noted them line by line.
+    init(storage: [UInt8], lines: [Line], names: NameSummary) {
         self.storage = storage
         self.lines = lines
-        noteNames()
+        self.names = names
     }
 
-    /// Sets `present` and the Connection summary from the lines.
+    /// Notes the names again from the lines (after some were removed).
     private mutating func noteNames() {
-        present = 0
-        connectionOptions = 0
-        connectionListsOthers = false
+        var names = NameSummary()
         for index in lines.indices {
-            present |= lines[index].known.bit
-            if lines[index].known == .connection { noteConnectionOptions(at: index) }
+            withBytes(at: index) { _, value in names.note(lines[index].known, value: value) }
         }
-    }
-
-    private mutating func noteConnectionOptions(at index: Int) {
-        let (options, others) = withBytes(at: index) { _, value in Self.connectionOptions(value) }
-        connectionOptions |= options
-        if others { connectionListsOthers = true }
-    }
-
-    /// The known names a Connection value lists, as bits, and whether it lists others or is not
-    /// ASCII (then the bits are not all of them). Elements split and trimmed as `tokens` does.
-    private static func connectionOptions(_ value: UnsafeBufferPointer<UInt8>) -> (UInt32, others: Bool) {
-        var options: UInt32 = 0
-        var start = 0
-        while start < value.count {
-            var end = start
-            while end < value.count && value[end] != HTTPByte.comma {
-                if value[end] >= 0x80 { return (options, true) }
-                end += 1
-            }
-            let element = value.trimmingWhitespace(start..<end)
-            if !element.isEmpty {
-                let name = KnownFieldName(UnsafeBufferPointer(rebasing: value[element]))
-                if name == .other { return (options, true) }
-                options |= name.bit
-            }
-            start = end + 1
-        }
-        return (options, false)
+        self.names = names
     }
 
     /// True when a Connection field lists `option` (spelled `spelling`, lowercase), ASCII case ignored.
     func connectionLists(_ option: KnownFieldName, spelled spelling: StaticString) -> Bool {
-        guard connectionListsOthers else { return connectionOptions & option.bit != 0 }
+        guard names.connectionListsOthers else { return names.connectionOptions & option.bit != 0 }
         return listContains(.connection, spelling)
     }
 
@@ -210,7 +222,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         var lines: [Line] = []
         swap(&bytes, &storage)
         swap(&lines, &self.lines)
-        noteNames()
+        names = NameSummary()
         pool.keep(bytes: bytes, lines: lines)
     }
 
@@ -306,12 +318,12 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
 
     /// True when a field has the known name `name` (for `.other`: a name Herald does not know).
     public func contains(_ name: KnownFieldName) -> Bool {
-        present & name.bit != 0
+        names.present & name.bit != 0
     }
 
     /// True when a field has one of the known names `names` stands for (`KnownFieldName.bit`s).
     func containsAny(_ names: UInt32) -> Bool {
-        present & names != 0
+        self.names.present & names != 0
     }
 
     /// The first value of `name` as a string.
@@ -366,8 +378,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {
         let valueStart = Int32(storage.count)
         storage.append(contentsOf: value)
         lines.append(Line(name: nameStart..<valueStart, value: valueStart..<Int32(storage.count), known: known))
-        present |= known.bit
-        if known == .connection { noteConnectionOptions(at: lines.count - 1) }
+        names.note(known, value: value)
     }
 
     /// Removes every field named `name` (any case).

@@ -58,7 +58,7 @@ extension HTTPHeadParser {
         let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
 
         var hosts = 0
-        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole, into: pool.takeLines()) { field throws(HTTPParseError) in
+        let (lines, names, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole, into: pool.takeLines()) { field throws(HTTPParseError) in
             guard isHost(bytes, field.name) else { return }
             hosts += 1
             for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
@@ -69,7 +69,7 @@ extension HTTPHeadParser {
         if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
         let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
         return (HTTPRequestHead(method: methodString(bytes, method), targetBytes: storage[target], version: version,
-                                fields: HTTPFields(storage: storage, lines: lines)), length)
+                                fields: HTTPFields(storage: storage, lines: lines, names: names)), length)
     }
 
     /// The response head at the front of `raw` and its length, or nil until a whole one is there;
@@ -131,11 +131,11 @@ extension HTTPHeadParser {
                 throw .malformed("control character in reason phrase")
             }
         }
-        let (lines, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole,
-                                              into: pool.takeLines()) { _ throws(HTTPParseError) in }
+        let (lines, names, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole,
+                                                     into: pool.takeLines()) { _ throws(HTTPParseError) in }
         let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
         return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason],
-                                 fields: HTTPFields(storage: storage, lines: lines)), length)
+                                 fields: HTTPFields(storage: storage, lines: lines, names: names)), length)
     }
 
     // MARK: - Parts
@@ -168,13 +168,14 @@ extension HTTPHeadParser {
     }
 
     /// The field lines from `start`, up to and including the empty line that ends them (and, with
-    /// `whole`, the bytes), as ranges of `bytes` appended to `lines` (empty), and where the head
-    /// ends; `inspect` sees each line before it is kept. The head's bytes are copied once its
-    /// length is known.
+    /// `whole`, the bytes), as ranges of `bytes` appended to `lines` (empty), what their names say,
+    /// and where the head ends; `inspect` sees each line before it is kept. The head's bytes are
+    /// copied once its length is known.
     private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
                                     into lines: consuming [HTTPFields.Line],
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void)
-        throws(HTTPParseError) -> (lines: [HTTPFields.Line], end: Int) {
+        throws(HTTPParseError) -> (lines: [HTTPFields.Line], names: HTTPFields.NameSummary, end: Int) {
+        var names = HTTPFields.NameSummary()
         var position = start
         while true {
             guard let emptyLine = try FieldLine.emptyLine(bytes, at: position, in: .head) else { throw incompleteHead }
@@ -186,6 +187,7 @@ extension HTTPHeadParser {
             if lines.count == limits.maxFieldCount { throw .tooManyFields(limits) }
             try inspect(field)
             let name = KnownFieldName(UnsafeBufferPointer(rebasing: bytes[field.name]))
+            names.note(name, value: UnsafeBufferPointer(rebasing: bytes[field.value]))
             // `name: value` CRLF exactly: one space after the colon, CRLF right after the value.
             let isCanonical = field.value.lowerBound == field.name.upperBound + 2 && bytes[field.name.upperBound + 1] == HTTPByte.space
                 && field.next == field.value.upperBound + 2 && bytes[field.value.upperBound] == HTTPByte.cr
@@ -195,7 +197,7 @@ extension HTTPHeadParser {
             position = field.next
         }
         if whole && position != bytes.count { throw .malformed("unexpected bytes after the head") }
-        return (lines, position)
+        return (lines, names, position)
     }
 
     /// The method as a String: the common ones are literals (decoding and checking the bytes
