@@ -118,9 +118,10 @@ func nameEquals(_ name: UnsafeBufferPointer<UInt8>, _ lowercasedName: String) ->
 /// Header fields in the order they were received; lookups ignore ASCII case.
 ///
 /// Every field's name and value are ranges of one byte array, `storage`: a parsed head's is one
-/// copy of the head, and a field appended adds its bytes at the end. So parsing a head costs two
-/// allocations (that copy and the list of ranges) whatever its number of fields, and copying,
-/// dropping or forwarding the fields touches one reference count, not one per field. A field
+/// copy of the head, and a field appended adds its bytes at the end. So parsing a head fills two
+/// arrays (that copy and the list of ranges) whatever its number of fields, allocated or reused
+/// from a `HeadBufferPool`, and copying, dropping or forwarding the fields touches two reference
+/// counts, not one per field. A field
 /// read by position (`self[index]`, a for-in) is an `HTTPField` sharing the bytes; the hot paths
 /// ask by index instead (`known(at:)`, `withBytes(at:)`), which makes no field at all.
 public struct HTTPFields: Sendable, Equatable, RandomAccessCollection {

@@ -281,6 +281,11 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func streamRequestBody(_ exchange: Exchange) {
         if exchange.requestSent { return }
+        // Most requests have no body: nothing to pump.
+        if exchange.requestBody.isFinished {
+            markRequestSent(exchange)
+            return
+        }
         // The body reader is pumped as a local copy: passing the property inout is an access
         // checked at run time.
         var body = exchange.requestBody
@@ -288,8 +293,7 @@ final class ProxyConnection: ConnectionDelegate {
         do {
             let moved = try pump(from: downstream, to: exchange.upstream, body: &body, encoding: exchange.requestEncoding)
             if moved.finished {
-                exchange.requestSent = true
-                if case .awaitingHead = exchange.response { armUpstreamTimer() }
+                markRequestSent(exchange)
                 return
             }
         } catch {
@@ -306,6 +310,12 @@ final class ProxyConnection: ConnectionDelegate {
             downstream.setReading(false)
             readingPausedDownstream = true
         }
+    }
+
+    /// The whole request reached the upstream's output: the response timeout runs from here.
+    private func markRequestSent(_ exchange: Exchange) {
+        exchange.requestSent = true
+        if case .awaitingHead = exchange.response { armUpstreamTimer() }
     }
 
     // MARK: Phase: read the response head
@@ -508,7 +518,8 @@ final class ProxyConnection: ConnectionDelegate {
 
     private func finishExchange(_ exchange: Exchange) {
         recordAccess(exchange)
-        // Exchanges end before the next head is parsed: the arrays are free again by then.
+        // The exchange ends here: once it is gone, the request's arrays are the pool's alone (a
+        // pipelined request read at once, while the exchange is still held, gets new ones).
         worker.headBuffers.recycle(exchange.upstreamHead.request.fields)
         let requestComplete = exchange.requestBody.isFinished
         if requestComplete && exchange.upstreamReusable {
