@@ -89,6 +89,12 @@ extension HTTPFields {
         var length: UInt64?
         for index in indices where known(at: index) == .contentLength {
             try withBytes(at: index) { _, bytes throws(HTTPParseError) in
+                // The usual value, one number of at most 18 digits: no list to split, no overflow.
+                if bytes.count <= 18, let value = Self.digits(bytes) {
+                    if let length, length != value { throw .malformed("differing Content-Length values") }
+                    length = value
+                    return
+                }
                 var elementStart = 0
                 while elementStart <= bytes.count {
                     var elementEnd = elementStart
@@ -102,6 +108,18 @@ extension HTTPFields {
             }
         }
         return length
+    }
+
+    /// The value of `bytes` when they are 1 to 18 digits (which cannot overflow), else nil.
+    @inline(__always)
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard !bytes.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard HTTPByte.isDigit(byte) else { return nil }
+            value = value &* 10 &+ UInt64(byte &- 0x30)
+        }
+        return value
     }
 
     private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(HTTPParseError) -> UInt64 {

@@ -175,6 +175,8 @@ extension HTTPHeadParser {
                                     into lines: consuming [HTTPFields.Line],
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void)
         throws(HTTPParseError) -> (lines: [HTTPFields.Line], names: HTTPFields.NameSummary, end: Int) {
+        // Lines are kept as 32-bit ranges (`range32`): no head comes near 2 GiB.
+        if bytes.count > Int(Int32.max) { throw .headTooLarge(limits) }
         var names = HTTPFields.NameSummary()
         var position = start
         while true {
@@ -191,8 +193,7 @@ extension HTTPHeadParser {
             // `name: value` CRLF exactly: one space after the colon, CRLF right after the value.
             let isCanonical = field.value.lowerBound == field.name.upperBound + 2 && bytes[field.name.upperBound + 1] == HTTPByte.space
                 && field.next == field.value.upperBound + 2 && bytes[field.value.upperBound] == HTTPByte.cr
-            lines.append(HTTPFields.Line(name: Int32(field.name.lowerBound)..<Int32(field.name.upperBound),
-                                         value: Int32(field.value.lowerBound)..<Int32(field.value.upperBound), known: name,
+            lines.append(HTTPFields.Line(name: Self.range32(field.name), value: Self.range32(field.value), known: name,
                                          isCanonical: isCanonical))
             position = field.next
         }
@@ -217,6 +218,12 @@ extension HTTPHeadParser {
         case 7 where spells("OPTIONS"): return "OPTIONS"
         default: return bytes.string(range)
         }
+    }
+
+    /// `range` as 32-bit bounds, unchecked: callers pass ordered ranges of at most 2 GiB of bytes.
+    @inline(__always)
+    private static func range32(_ range: Range<Int>) -> Range<Int32> {
+        Range(uncheckedBounds: (Int32(truncatingIfNeeded: range.lowerBound), Int32(truncatingIfNeeded: range.upperBound)))
     }
 
     private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }
