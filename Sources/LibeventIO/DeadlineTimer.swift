@@ -41,7 +41,7 @@ public final class DeadlineTimer {
         deadline = due
         if let armedFor, armedFor <= due { return }
         armedFor = due
-        timer.schedule(after: delay)
+        timer.schedule(after: .nanoseconds(lastDelayNanoseconds))
     }
 
     /// The handler does not run until the timer is armed again.
