@@ -176,6 +176,7 @@ public struct HeadBuilder {
 
     @inline(__always)
     private static func copy(_ pair: StaticString, to cursor: inout UnsafeMutableRawPointer) {
+        assert(pair.utf8CodeUnitCount == 2, "two bytes are stored")
         cursor.storeBytes(of: UnsafeRawPointer(pair.utf8Start).loadUnaligned(as: UInt16.self), as: UInt16.self)
         cursor += 2
     }

@@ -193,7 +193,8 @@ public struct DownstreamResponseHead: RewrittenHead {
         let fields = response.fields
         // As in the request: runs between the fields dropped or grown.
         var runStart = 0
-        for index in fields.indices where via != nil || hopByHop.mayContainAny(of: fields) {
+        let rewritesSome = via != nil || hopByHop.mayContainAny(of: fields)
+        for index in fields.indices where rewritesSome {
             let dropped = hopByHop.contains(at: index, of: fields)
             guard dropped || index == via else { continue }
             head.fields(runStart..<index, of: fields)
