@@ -22,7 +22,12 @@ public final class Listener {
     public init(loop: EventLoop, address: SocketAddress, _ onAccept: @escaping (Connection) -> Void) throws(LibeventError) {
         self.loop = loop
         self.onAccept = onAccept
-        let flags = UInt32(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT)
+        // Deferred accept (TCP_DEFER_ACCEPT, 1 s): an HTTP client speaks first, so the kernel hands
+        // over a connection with its request and wakes the loop once, not for the handshake and
+        // again for the bytes. A client that stays silent is handed over after the second anyway
+        // (the kernel's next SYN-ACK), where the header timeout ends it.
+        let flags = UInt32(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT
+                           | LEV_OPT_DEFERRED_ACCEPT)
         let created = address.withSockaddr { pointer, length in
             evconnlistener_new_bind(loop.base, listenerAcceptCallback, nil, flags, Self.backlog, pointer, length)
         }

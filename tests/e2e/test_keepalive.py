@@ -82,6 +82,22 @@ def test_an_idle_client_connection_is_closed_after_idle_timeout(start_herald, up
     assert 0.3 <= elapsed <= 4, "idle connection closed after %.2fs with idle_timeout 500ms" % elapsed
 
 
+def test_a_connection_that_never_sends_a_byte_is_still_closed(start_herald, upstream):
+    """Herald's listeners defer accept until the client speaks (TCP_DEFER_ACCEPT): a client that
+    never does must not be held by the kernel for ever. It is handed over after about a second
+    (the kernel's first SYN-ACK retransmit), and the idle timeout ends it without an answer. Until
+    then it costs Herald nothing: a request sent before that, past the idle timeout, is served."""
+    herald = start_herald(server={"idle_timeout": "400ms", "header_timeout": "10s"})
+    with herald.connect() as conn:
+        started = time.monotonic()
+        assert conn.wait_closed(8) == b""
+        elapsed = time.monotonic() - started
+    assert elapsed >= 0.3, "a silent connection closed after %.2fs with idle_timeout 400ms" % elapsed
+    with herald.connect() as conn:
+        time.sleep(0.7)  # past the idle timeout, before the kernel's hand-over at about 1 s
+        assert conn.request("GET", "/echo/late-first-byte").status == 200
+
+
 def test_each_request_pushes_the_idle_timeout_back(start_herald, upstream):
     """Requests 250 ms apart for over twice idle_timeout, all on the one connection; then, idle, it
     closes."""
