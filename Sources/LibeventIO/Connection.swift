@@ -26,6 +26,11 @@
 // written many times in one turn (a head and its body) is written once. `writeNow` skips all that
 // for a connection's one write in a turn (a fan-out visit): it sends at once when nothing is
 // queued, and queues only what the socket does not take.
+//
+// Connecting: bytes queued while a connect is under way are tried at the end of that turn. On
+// loopback the handshake is over by then, so the send that the socket takes ends the connect, with
+// no wait for the write event (an epoll round and a getsockopt fewer per connect); a socket still
+// connecting refuses it (EAGAIN) and the write event reports the connect as before.
 
 internal import CLibevent
 #if canImport(Glibc)
@@ -86,6 +91,8 @@ public final class Connection {
     private var writeEvent: OpaquePointer?
     private var closed = false
     private var connecting = false
+    /// The send tried at the end of the connect's turn was refused: the write event ends the connect.
+    private var connectSendTried = false
     /// A connect that failed at once, reported from the write event like any other failure.
     private var connectError: Int32 = 0
     /// The owner wants bytes read (`setReading`); reading also waits for the connect, stops at the
@@ -563,7 +570,7 @@ public final class Connection {
     /// Bytes were added to the output: have them written at the end of this turn, unless the
     /// write event is armed (it takes new bytes too) or the connect is under way.
     private func queued() {
-        guard !flushPending, !writeArmed, !closed else { return }
+        guard !flushPending, !closed, !writeArmed || (connecting && !connectSendTried) else { return }
         flushPending = true
         loop.deferFlush(self)
     }
@@ -572,6 +579,7 @@ public final class Connection {
     /// to the write event. Fires on the loop's thread, from `EventLoop.deferFlush`'s turn end.
     func flush() {
         flushPending = false
+        if connecting { return sendWhileConnecting() }
         guard !closed, !writeArmed else { return }
         if let stagingBlock {
             let sent = send(fd, stagingBlock, stagedCount, Int32(MSG_NOSIGNAL))
@@ -651,6 +659,24 @@ public final class Connection {
             if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) < 0 { code = errno }
         }
         if code == EINPROGRESS || code == EINTR { return }
+        finishConnect(failure: code)
+    }
+
+    /// The end of the turn in which bytes were queued on a connect under way (see the top).
+    private func sendWhileConnecting() {
+        guard !closed, connectError == 0, !connectSendTried, evbuffer_get_length(output) > 0 else { return }
+        connectSendTried = true
+        let sent = writeOutput()
+        if sent > 0 {
+            finishConnect(failure: 0)
+            if outputCount == 0 { drained() }
+        } else if sent < 0 && errno != EAGAIN && errno != EINTR {
+            finishConnect(failure: errno)
+        }
+    }
+
+    /// The connect ended: `failure` is its errno, 0 when connected.
+    private func finishConnect(failure code: Int32) {
         connecting = false
         if code != 0 {
             end(.connectFailed(code))
@@ -658,7 +684,7 @@ public final class Connection {
         }
         disarmWrite()
         updateReading()
-        // What was queued while connecting goes now.
+        // What was queued while connecting (and not yet sent) goes now.
         if outputCount > 0 { queued() }
         delegate?.connectionDidConnect(self)
     }
