@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Real sockets on loopback: connects, writes and listeners.
+        .testTarget(name: "LibeventIOTests", dependencies: ["LibeventIO"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventStreamTests", dependencies: ["EventStream"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),

@@ -66,7 +66,7 @@ public final class HeraldServer {
                 let loop = try EventLoop()
                 let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings,
                                         upstreamAddress: upstreamAddress, hub: hub, metrics: metrics, logger: logger)
-                _ = try worker.listen(on: boundPublic)
+                _ = try worker.listen(on: boundPublic, joining: true)
                 return (worker, loop)
             })
         }

@@ -96,9 +96,10 @@ final class LoopWorker: @unchecked Sendable {
         }
     }
 
-    /// Starts accepting on `address`; returns the address bound.
-    func listen(on address: SocketAddress) throws(LibeventError) -> SocketAddress {
-        let listener = try Listener(loop: loop, address: address) { [unowned self] connection in
+    /// Starts accepting on `address`; returns the address bound. `joining`: an earlier loop
+    /// listens on it already, and this one shares its port.
+    func listen(on address: SocketAddress, joining: Bool = false) throws(LibeventError) -> SocketAddress {
+        let listener = try Listener(loop: loop, address: address, joining: joining) { [unowned self] connection in
             self.accepted(connection)
         }
         self.listener = listener

@@ -19,7 +19,11 @@ public final class Listener {
     static let backlog: Int32 = 4096
 
     /// Binds `address` and calls `onAccept` on the loop's thread for each new connection.
-    public init(loop: EventLoop, address: SocketAddress, _ onAccept: @escaping (Connection) -> Void) throws(LibeventError) {
+    /// `joining`: another loop of this process already listens on `address` and this one shares
+    /// its port; otherwise the address must be free of every other listener (see `claim`).
+    public init(loop: EventLoop, address: SocketAddress, joining: Bool = false,
+                _ onAccept: @escaping (Connection) -> Void) throws(LibeventError) {
+        if !joining { try Self.claim(address) }
         self.loop = loop
         self.onAccept = onAccept
         // Deferred accept (TCP_DEFER_ACCEPT, 1 s): an HTTP client speaks first, so the kernel hands
@@ -41,6 +45,22 @@ public final class Listener {
     }
 
     deinit { close() }
+
+    /// SO_REUSEPORT lets any socket of the same user bind a port that is being listened on, in
+    /// another process too: a second Herald started by mistake on the same address would silently
+    /// share the first one's connections and publishes, and the subscribers of each would miss the
+    /// events published to the other. So the first listener on an address binds it once without
+    /// SO_REUSEPORT, which fails (EADDRINUSE) while anything listens there. Sockets in TIME_WAIT do
+    /// not count (SO_REUSEADDR), and two processes starting in the same instant can still pass.
+    static func claim(_ address: SocketAddress) throws(LibeventError) {
+        let fd = socket(Int32(address.family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try LibeventError.check(fd, "socket")
+        defer { _ = Glibc.close(fd) }
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        let bound = address.withSockaddr { pointer, length in bind(fd, pointer, socklen_t(length)) }
+        if bound < 0 { throw LibeventError(operation: "bind \(address) (is another process listening on it?)") }
+    }
 
     /// Stops accepting and closes the socket.
     public func close() {

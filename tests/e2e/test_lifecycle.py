@@ -1,16 +1,20 @@
 """Lifecycle and the side listeners: SIGTERM drains exchanges in flight and exits 0; the publish
-listener answers /healthz; forwarded exchanges are access-logged on stdout.
+listener answers /healthz; forwarded exchanges are access-logged on stdout; a second Herald on an
+address in use refuses to start.
 """
 
 import hashlib
 import signal
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 import httpwire
 import payload
-from conftest import wait_for
+from conftest import HERALD_BIN, default_config, to_toml, wait_for
 
 
 def test_sigterm_during_a_slow_download_lets_it_complete_and_exits_zero(start_herald, upstream):
@@ -51,6 +55,25 @@ def test_publish_listener_answers_healthz(herald):
     with herald.connect(port=herald.publish_port) as conn:
         response = conn.request("GET", "/healthz", timeout=5)
     assert response.status == 200, response
+
+
+@pytest.mark.parametrize("section", ["server", "publish"])
+def test_a_second_herald_on_an_address_in_use_refuses_to_start(herald, upstream, tmp_path, section):
+    """Herald's loops share their port with SO_REUSEPORT, which would let a second process (the
+    same user starting Herald twice) share it too: the kernel would split connections and publishes
+    between the two, and each one's subscribers would miss the events sent to the other."""
+    port = herald.public_port if section == "server" else herald.publish_port
+    config = default_config(upstream.url)
+    config[section]["listen"] = "127.0.0.1:%d" % port
+    path = tmp_path / "second.conf"
+    path.write_text(to_toml(config))
+    second = subprocess.run([HERALD_BIN, "--config", str(path)], capture_output=True, timeout=10)
+    stderr = second.stderr.decode(errors="replace")
+    assert second.returncode == 1, stderr
+    assert "127.0.0.1:%d" % port in stderr and "Address already in use" in stderr, stderr
+    assert herald.request("GET", "/echo/still-mine").status == 200
+    with herald.connect(port=herald.publish_port) as conn:
+        assert conn.request("GET", "/healthz", timeout=5).status == 200
 
 
 def test_forwarded_exchanges_are_access_logged_on_stdout(herald, upstream):
