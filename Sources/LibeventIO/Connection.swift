@@ -91,7 +91,8 @@ public final class Connection {
     private var writeEvent: OpaquePointer?
     private var closed = false
     private var connecting = false
-    /// The send tried at the end of the connect's turn was refused: the write event ends the connect.
+    /// The send at the end of the connect's turn was tried (once); when refused, the write event
+    /// ends the connect.
     private var connectSendTried = false
     /// A connect that failed at once, reported from the write event like any other failure.
     private var connectError: Int32 = 0
@@ -568,7 +569,8 @@ public final class Connection {
     }
 
     /// Bytes were added to the output: have them written at the end of this turn, unless the
-    /// write event is armed (it takes new bytes too) or the connect is under way.
+    /// write event is armed (it takes new bytes too), or the connect is under way and its one early
+    /// send was tried.
     private func queued() {
         guard !flushPending, !closed, !writeArmed || (connecting && !connectSendTried) else { return }
         flushPending = true

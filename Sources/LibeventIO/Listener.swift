@@ -29,7 +29,7 @@ public final class Listener {
         // Deferred accept (TCP_DEFER_ACCEPT, 1 s): an HTTP client speaks first, so the kernel hands
         // over a connection with its request and wakes the loop once, not for the handshake and
         // again for the bytes. A client that stays silent is handed over after the second anyway
-        // (the kernel's next SYN-ACK), where the header timeout ends it.
+        // (the kernel's next SYN-ACK), and the owner's idle timeout ends it.
         let flags = UInt32(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT
                            | LEV_OPT_DEFERRED_ACCEPT)
         let created = address.withSockaddr { pointer, length in
