@@ -82,24 +82,42 @@ print(json.dumps({
 PY
 }
 
-# proxy SYSTEM RUN: wrk -t1 -c64 for 10 s through the system (or straight to the upstream).
+# ticks PIDS: "user system" clock ticks so far, summed over the processes (every thread of each).
+ticks() { local pid; for pid in $1; do awk '{print $14, $15}' "/proc/$pid/stat"; done | awk '{u += $1; s += $2} END {print u + 0, s + 0}'; }
+
+# proxy SYSTEM RUN URL: wrk -t1 -c64 for 10 s through the system (or straight to the upstream), and
+# the CPU that the system (SERVER_PIDS) and the upstream (UPSTREAM_PIDS) spent per request meanwhile:
+# with one worker they share core 0, so their sum is what a request costs that core: what sets the rate.
 proxy() {
     local system=$1 run=$2 url=$3
-    local text
+    local text proxy_before upstream_before
+    proxy_before=$(ticks "$SERVER_PIDS") upstream_before=$(ticks "$UPSTREAM_PIDS")
     text=$(taskset -c "$load_cpus" wrk -t1 -c64 -d10s --latency "$url" 2>&1)
     echo "$text" > "$out/proxy-$system-$run.txt"
-    python3 - "$system" "$run" "$out/proxy-$system-$run.txt" <<'PY' >> "$out/results.jsonl"
+    python3 - "$system" "$run" "$out/proxy-$system-$run.txt" "$(getconf CLK_TCK)" \
+        "$proxy_before $(ticks "$SERVER_PIDS")" "$upstream_before $(ticks "$UPSTREAM_PIDS")" <<'PY' >> "$out/results.jsonl"
 import json, re, sys
-system, run, text = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read()
+system, run, text, hz = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read(), int(sys.argv[4])
+proxy_ticks, upstream_ticks = ([int(t) for t in arg.split()] for arg in sys.argv[5:7])
+total = re.search(r"(\d+) requests in", text)
+def us_per_request(before_user, before_system, after_user, after_system, user_only=False):
+    spent = after_user - before_user + (0 if user_only else after_system - before_system)
+    return round(spent * 1e6 / hz / int(total.group(1)), 2) if total and int(total.group(1)) else None
 rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
 p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", text)
 p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 def ms(m):
     return None if not m else float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+proxy_cpu = us_per_request(*proxy_ticks) if system != "direct" else None
+upstream_cpu = us_per_request(*upstream_ticks)
 print(json.dumps({"system": system, "scenario": "proxy", "run": run,
                   "requests_per_second": float(rps.group(1)) if rps else None,
-                  "p50_ms": ms(p50), "p99_ms": ms(p99), "non2xx": int(errors.group(1)) if errors else 0}))
+                  "p50_ms": ms(p50), "p99_ms": ms(p99), "non2xx": int(errors.group(1)) if errors else 0,
+                  "proxy_cpu_us_per_request": proxy_cpu,
+                  "proxy_user_cpu_us_per_request": us_per_request(*proxy_ticks, user_only=True) if proxy_cpu is not None else None,
+                  "upstream_cpu_us_per_request": upstream_cpu,
+                  "core_cpu_us_per_request": round(proxy_cpu + upstream_cpu, 2) if None not in (proxy_cpu, upstream_cpu) else upstream_cpu}))
 PY
     echo "proxy $system run $run: $(grep Requests/sec "$out/proxy-$system-$run.txt")" | tee -a "$out/progress.log" >&2
 }

@@ -7,6 +7,7 @@
 #   SUB_URL       subscribe URL of channel "bench"     PUB_URL   its publish URL
 #   PUB_ENV       extra environment for sse.sh's publisher (body template, content type)
 #   PROXY_URL     where proxied requests go (to the small upstream below)
+# start_upstream sets UPSTREAM_PIDS (its master and worker) instead.
 # stop_servers stops every process started here, by PID.
 # Ports 18400-18441, below the ephemeral range, so TIME_WAIT sockets never block a bind.
 
@@ -39,8 +40,10 @@ http {
 }
 CONF
     taskset -c "$cpus" nginx -c "$work/upstream/nginx.conf" &
-    STARTED_PIDS+=($!)
+    local master=$!
+    STARTED_PIDS+=($master)
     wait_http http://127.0.0.1:18430/
+    UPSTREAM_PIDS="$master $(pgrep -P "$master" | tr '\n' ' ')"
 }
 
 start_herald() {

@@ -38,6 +38,10 @@ PROXY = [
     ("requests_per_second", "req/s", True, "{:,.0f}"),
     ("p50_ms", "p50 ms", False, "{:.2f}"),
     ("p99_ms", "p99 ms", False, "{:.2f}"),
+    ("proxy_cpu_us_per_request", "proxy CPU µs/request", False, "{:.2f}"),
+    ("proxy_user_cpu_us_per_request", "of which user time", False, "{:.2f}"),
+    ("upstream_cpu_us_per_request", "upstream CPU µs/request", False, "{:.2f}"),
+    ("core_cpu_us_per_request", "proxy + upstream CPU µs/request", False, "{:.2f}"),
 ]
 # Systems shown beside the peers but never counted as one.
 REFERENCES = ("direct", "floor")
