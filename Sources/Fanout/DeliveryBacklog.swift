@@ -32,12 +32,14 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
     @usableFromInline var channelIndex: [String: Int] = [:]
 
     /// The sweep under way: the channel it is on (an index into `channels`), the subscribers that
-    /// channel had when the sweep reached it and the next of them, and the newest sequence in
-    /// the backlog when the sweep began.
+    /// channel had when the sweep reached it (once `membersTaken`) and the next of them, and the
+    /// newest sequence in the backlog when the sweep began.
     @usableFromInline var sweepChannel = 0
     /// A copy, not the registry's own collection: streams that leave during the sweep then cost
-    /// the registry no copy of its whole table.
-    @usableFromInline var members: ContiguousArray<Subscriber>?
+    /// the registry no copy of its whole table. Not an optional: binding one to read it would
+    /// retain the array on every visit.
+    @usableFromInline var members: ContiguousArray<Subscriber> = []
+    @usableFromInline var membersTaken = false
     @usableFromInline var nextMember = 0
     @usableFromInline var sweepThrough: UInt64?
 
@@ -66,23 +68,27 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
     /// delivered, or `.idle`. A finished sweep with events left starts the next one.
     @inlinable
     public mutating func next(in registry: SubscriberRegistry<Subscriber>) -> Step {
-        guard let last = events.last else { return .idle }
+        // Read in place: `events.last` would retain the event and release it again, per visit.
+        guard !events.isEmpty else { return .idle }
         guard let through = sweepThrough else {
-            sweepThrough = last.sequence
+            sweepThrough = events[events.count - 1].sequence
             sweepChannel = 0
-            members = nil
+            members = []
+            membersTaken = false
             return next(in: registry)
         }
         while sweepChannel < channels.count {
-            if members == nil {
+            if !membersTaken {
                 members = registry.subscribers(of: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
+                membersTaken = true
                 nextMember = 0
             }
-            if let members, nextMember < members.count {
+            if nextMember < members.count {
                 nextMember += 1
                 return .visit(members[nextMember - 1])
             }
-            members = nil
+            members = []
+            membersTaken = false
             sweepChannel += 1
         }
         sweepThrough = nil
@@ -92,10 +98,13 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
     /// Calls `body` with the subscriber `ahead` places after the one `.visit` just named, when the
     /// sweep's channel has one, borrowed (not retained, so not touched): for cache hints, so that
     /// the memory of the subscribers to come is on its way while the caller writes to this one.
+    /// Mutating only so that it runs on the backlog in place: called on one stored in a class, a
+    /// non-mutating method with a closure runs on a copy, and copying and destroying the backlog
+    /// (a retain and a release of each of its arrays) cost more than the rest of a visit.
     @inlinable
-    public func withUpcoming(_ ahead: Int, _ body: (Subscriber) -> Void) {
+    public mutating func withUpcoming(_ ahead: Int, _ body: (Subscriber) -> Void) {
         let index = nextMember - 1 + ahead
-        members?.withUnsafeBufferPointer { upcoming in
+        members.withUnsafeBufferPointer { upcoming in
             if index < upcoming.count { body(upcoming[index]) }
         }
     }
