@@ -1,7 +1,8 @@
 /// The replay history of one channel: the newest events, bounded by count and by age.
 ///
 /// Invariant: `events` is in publish order (sequences increase), holds at most `capacity` events,
-/// and after `trim(now:)` none older than `ttl`.
+/// and after `trim(now:)` none older than `ttl`. `droppedThrough` is the sequence of the newest
+/// event that left (evicted or expired): a reader after an older sequence has lost events.
 public struct ChannelHistory: Sendable {
     public private(set) var events: [PublishedEvent] = []
     /// Where the oldest event sits in `events` (a ring once full).
@@ -10,8 +11,8 @@ public struct ChannelHistory: Sendable {
     public let capacity: Int
     /// Bound: `events.history_ttl`, so a quiet channel lets go of old events.
     public let ttl: Duration
-    /// True once an event was dropped (evicted or expired): an unknown id may then be one of them.
-    public private(set) var hasDropped = false
+    /// The sequence of the newest event dropped (evicted or expired); 0 while none was.
+    public private(set) var droppedThrough: UInt64 = 0
 
     public init(capacity: Int, ttl: Duration) {
         self.capacity = capacity
@@ -20,24 +21,26 @@ public struct ChannelHistory: Sendable {
 
     public var count: Int { events.count }
     public var isEmpty: Bool { events.isEmpty }
+    /// True once an event was dropped (evicted or expired): an unknown id may then be one of them.
+    public var hasDropped: Bool { droppedThrough > 0 }
 
     /// The newest event, if any.
     public var newest: PublishedEvent? {
         guard !events.isEmpty else { return nil }
-        return events[(head + events.count - 1) % events.count]
+        return self[events.count - 1]
     }
 
     public mutating func append(_ event: PublishedEvent) {
         guard capacity > 0 else {
-            hasDropped = true
+            droppedThrough = event.sequence
             return
         }
         if events.count < capacity {
             events.append(event)
         } else {
+            droppedThrough = events[head].sequence
             events[head] = event
             head = (head + 1) % capacity
-            hasDropped = true
         }
     }
 
@@ -47,10 +50,10 @@ public struct ChannelHistory: Sendable {
         var ordered = inOrder()
         let expired = ordered.prefix { $0.publishedAt < cutoff }.count
         guard expired > 0 else { return }
+        droppedThrough = ordered[expired - 1].sequence
         ordered.removeFirst(expired)
         events = ordered
         head = 0
-        hasDropped = true
     }
 
     /// Events oldest first.
@@ -61,16 +64,45 @@ public struct ChannelHistory: Sendable {
 
     /// The sequence of the newest event with this id (ids may repeat; the latest one counts).
     public func sequence(ofID id: String) -> UInt64? {
-        let total = events.count
-        for offset in stride(from: total - 1, through: 0, by: -1) {
-            let event = events[(head + offset) % total]
-            if event.id == id { return event.sequence }
+        for offset in stride(from: events.count - 1, through: 0, by: -1) where self[offset].id == id {
+            return self[offset].sequence
         }
         return nil
     }
 
     /// Events published after `sequence`, oldest first.
     public func events(after sequence: UInt64) -> [PublishedEvent] {
-        inOrder().filter { $0.sequence > sequence }
+        events(after: sequence, upTo: .max)
+    }
+
+    /// Events published after `sequence`, oldest first, as many as it takes to reach `maxBytes`
+    /// of their bytes (the last one may pass it), or all of them: one page of a replay.
+    public func events(after sequence: UInt64, upTo maxBytes: Int) -> [PublishedEvent] {
+        var page: [PublishedEvent] = []
+        var bytes = 0
+        var offset = firstOffset(after: sequence)
+        while offset < events.count && bytes < maxBytes {
+            let event = self[offset]
+            page.append(event)
+            bytes += event.bytes.count
+            offset += 1
+        }
+        return page
+    }
+
+    /// The event `offset` places after the oldest.
+    private subscript(offset: Int) -> PublishedEvent {
+        events[(head + offset) % events.count]
+    }
+
+    /// The offset (from the oldest) of the first event after `sequence`; `count` if none.
+    private func firstOffset(after sequence: UInt64) -> Int {
+        var low = 0
+        var high = events.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -34,10 +34,11 @@ public struct ReplayPlan: Sendable {
     /// have been lost to it. `resetID` is the id to give that event (the newest held), if any.
     public var reset: Bool
     public var resetID: String?
-    /// Events after the client's id, in publish order, each once.
-    public var events: [PublishedEvent]
-    /// Live events up to this sequence are covered (replayed, or published before the stream
-    /// opened); the subscriber skips them when they arrive.
+    /// The events to replay before live ones, read page by page with `Hub.nextPage`; nil when
+    /// there is nothing to replay.
+    public var cursor: ReplayCursor?
+    /// Without a cursor: live events up to this sequence were published before the stream opened;
+    /// the subscriber skips them when they arrive. With one, the last page says.
     public var coveredThrough: UInt64
 }
 
@@ -162,41 +163,67 @@ public final class Hub: Sendable {
         state.withLock { state in
             let now = state.sequence
             guard let lastEventID else {
-                return ReplayPlan(reset: false, resetID: nil, events: [], coveredThrough: now)
+                return ReplayPlan(reset: false, resetID: nil, cursor: nil, coveredThrough: now)
             }
             let histories = channels.compactMap { state.channels[$0]?.history }
             guard let seen = histories.lazy.compactMap({ $0.sequence(ofID: lastEventID) }).max() else {
                 let newest = histories.compactMap(\.newest).max { $0.sequence < $1.sequence }
-                return ReplayPlan(reset: true, resetID: newest?.id, events: [], coveredThrough: now)
+                return ReplayPlan(reset: true, resetID: newest?.id, cursor: nil, coveredThrough: now)
             }
-            var events = histories.flatMap { $0.events(after: seen) }.sorted { $0.sequence < $1.sequence }
-            var previous: UInt64 = 0
-            events.removeAll { event in
-                defer { previous = event.sequence }
-                return event.sequence == previous
-            }
-            return ReplayPlan(reset: false, resetID: nil, events: events, coveredThrough: now)
+            let starts = channels.map { ReplayCursor.Start(channel: $0, after: seen) }
+            return ReplayPlan(reset: false, resetID: nil, cursor: ReplayCursor(starts: starts), coveredThrough: now)
         }
     }
 
     /// What a stream held through GRIP replays: for each channel with a resume id (`prev-id`),
     /// the events its history holds after that id; nothing for a channel without one or whose id
-    /// is not held (there is no reset event in a raw stream). One lock, so nothing published
-    /// meanwhile falls between the replay and `coveredThrough`.
+    /// is not held (there is no reset event in a raw stream), but what is published to it from now
+    /// on, which comes through the cursor until it catches up.
     public func replay(resumingAfter ids: [(channel: String, id: String?)]) -> ReplayPlan {
         state.withLock { state in
-            var events: [PublishedEvent] = []
-            for (channel, id) in ids {
-                guard let id, let history = state.channels[channel]?.history, let seen = history.sequence(ofID: id) else { continue }
-                events += history.events(after: seen)
+            let now = state.sequence
+            var resumes = false
+            let starts = ids.map { channel, id in
+                let seen = id.flatMap { state.channels[channel]?.history.sequence(ofID: $0) }
+                resumes = resumes || seen != nil
+                return ReplayCursor.Start(channel: channel, after: seen ?? now)
             }
-            events.sort { $0.sequence < $1.sequence }
-            var previous: UInt64 = 0
-            events.removeAll { event in
-                defer { previous = event.sequence }
-                return event.sequence == previous
+            return ReplayPlan(reset: false, resetID: nil, cursor: resumes ? ReplayCursor(starts: starts) : nil,
+                              coveredThrough: now)
+        }
+    }
+
+    /// The next page of `cursor`'s replay: the events of its channels after its position, in
+    /// publish order and each once (an event of several of the channels comes once), as many as
+    /// reach `maxBytes` (at least one); moves the cursor past them. The lock is held for one page.
+    public func nextPage(_ cursor: inout ReplayCursor, maxBytes: Int) -> ReplayPage {
+        state.withLock { state in
+            var page: [PublishedEvent] = []
+            for start in cursor.starts {
+                guard let history = state.channels[start.channel]?.history else { continue }
+                let after = max(start.after, cursor.position)
+                if history.droppedThrough > after { return .lost }
+                page += history.events(after: after, upTo: maxBytes)
             }
-            return ReplayPlan(reset: false, resetID: nil, events: events, coveredThrough: state.sequence)
+            guard !page.isEmpty else { return .caughtUp(coveredThrough: state.sequence) }
+            if cursor.starts.count > 1 {
+                // Each channel's part reaches maxBytes by itself (or is all it has), so the
+                // merged prefix up to maxBytes misses no event of any channel.
+                page.sort { $0.sequence < $1.sequence }
+                var previous: UInt64 = 0
+                page.removeAll { event in
+                    defer { previous = event.sequence }
+                    return event.sequence == previous
+                }
+                var bytes = 0
+                let taken = page.prefix { event in
+                    defer { bytes += event.bytes.count }
+                    return bytes < maxBytes
+                }.count
+                page.removeLast(page.count - taken)
+            }
+            cursor.position = page[page.count - 1].sequence
+            return .events(page)
         }
     }
 

@@ -5,6 +5,12 @@
 // events as the loop's hand-off delivers them. Events up to `coveredThrough` were replayed (or
 // predate the stream) and are skipped when they arrive live, so none is sent twice.
 //
+// A replay is read from the shared history a page at a time as the socket takes it (a
+// `ReplayCursor`), up to `events.max_buffered_bytes` queued, like a live stream's bound; live
+// events are skipped meanwhile (the cursor reads them from the history in their turn). A replay
+// that sits at the bound for a whole heartbeat interval without the socket taking a byte is cut,
+// whatever its channels do: the client reconnects with its Last-Event-ID when it reads again.
+//
 // A stream opened after an auth request keeps that request and asks it again when
 // re-authorization comes round (`reauthorize`). A stream held through GRIP
 // (EventStreamConnection+Grip.swift) writes the app's own head and body instead, then every item
@@ -39,8 +45,15 @@ final class EventStreamConnection: ConnectionDelegate {
     let authorization: StreamAuthorization?
     /// The re-authorization in flight, if any.
     private var reauthorization: AuthorizationExchange?
-    /// Events up to this sequence were written, replayed, or predate the stream.
+    /// Events up to this sequence were written, replayed, or predate the stream. `.max` while a
+    /// replay is under way, so the hand-off skips every live event.
     private(set) var coveredThrough: UInt64 = 0
+    /// The replay still to send, read from the history page by page; nil once caught up.
+    private var replay: ReplayCursor?
+    /// A drain came since the last heartbeat tick, and the output's size at that tick: whether a
+    /// replay made progress in an interval.
+    private var drainedSinceTick = false
+    private var outputAtTick = Int.max
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
     /// Events queued since the output was last empty: dropped if the stream closes now.
@@ -109,7 +122,14 @@ final class EventStreamConnection: ConnectionDelegate {
         self.authorization = authorization
         isMultiChannel = channels.count > 1
         downstream.attach(self)
+        downstream.setSendBufferSize(Self.socketSendBufferBytes)
     }
+
+    /// The kernel's send buffer of a stream: events are small and written at once, so 64 KiB
+    /// holds any burst, and a client that stops reading holds 128 KiB of kernel memory (the
+    /// kernel doubles the value) beside `events.max_buffered_bytes` in Herald, not the 4 MiB
+    /// the kernel would let the buffer grow to.
+    static let socketSendBufferBytes = 64 << 10
 
     static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
         downstream.write(error.response(extraFields: extra))
@@ -126,7 +146,6 @@ final class EventStreamConnection: ConnectionDelegate {
         }
 
         let plan = worker.hub.replay(channels: channels, after: lastEventID)
-        coveredThrough = plan.coveredThrough
         if plan.reset, let lastEventID {
             let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID], options: [.withoutEscapingSlashes])) ?? Data()
             let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent, data: String(decoding: data, as: UTF8.self))
@@ -136,22 +155,97 @@ final class EventStreamConnection: ConnectionDelegate {
             if plan.resetID == nil { bytes.removeFirst("id: \n".utf8.count) }
             downstream.write(bytes)
         }
-        let replayed = plan.events.filter { !$0.isRawContent }
-        if !replayed.isEmpty {
-            queue(EventBytes(concatenating: replayed.map { $0.bytes(forStreamOn: channels) }), events: replayed.count)
-        }
         worker.register(self)
         registered = true
+        startReplay(plan)
     }
 
     /// Starts a stream held through GRIP: the replay planned for its `prev-id`s, then live items.
     /// Its head and initial body were written by the caller.
     func startHeld(replay plan: ReplayPlan) {
-        coveredThrough = plan.coveredThrough
-        if !plan.events.isEmpty { queue(EventBytes(concatenating: plan.events.map(\.bytes)), events: plan.events.count) }
         admitted = true
         worker.register(self)
         registered = true
+        startReplay(plan)
+    }
+
+    // MARK: Replay (on the loop's thread)
+
+    /// Replays what the plan's cursor reads, then goes live; without a cursor, live at once.
+    private func startReplay(_ plan: ReplayPlan) {
+        guard let cursor = plan.cursor else {
+            coveredThrough = plan.coveredThrough
+            return
+        }
+        coveredThrough = .max
+        replay = cursor
+        continueReplay()
+    }
+
+    /// Queues pages of the replay until `events.max_buffered_bytes` are unsent (the drain brings
+    /// the next ones), or the replay caught up (the stream goes live), or lost events (cut: the
+    /// client's reconnect gets a reset).
+    private func continueReplay() {
+        guard var cursor = replay else { return }
+        defer { if replay != nil { replay = cursor } }
+        while true {
+            let room = worker.maxBufferedBytes - unsentBytes
+            guard room > 0 else { return }
+            switch worker.hub.nextPage(&cursor, maxBytes: min(room, Self.replayPageBytes)) {
+            case .events(let events):
+                queueReplayed(events)
+            case .caughtUp(let sequence):
+                replay = nil
+                coveredThrough = sequence
+                return
+            case .lost:
+                replay = nil
+                cut("replay lost events to the history's bounds", unsent: unsentBytes)
+                return
+            }
+        }
+    }
+
+    /// A page's bytes, read by the hub's lock held once; small events are copied into one buffer,
+    /// big ones queued by reference (shared with the history and every other stream).
+    static let replayPageBytes = 64 << 10
+    /// Events at least this big go by reference: a copy would cost more than the chain libevent
+    /// gives a reference (`referenceCost`).
+    static let replayReferenceBytes = 16 << 10
+
+    /// Queues one page in the stream's form, in order: small events joined, big ones by reference.
+    private func queueReplayed(_ events: [PublishedEvent]) {
+        var run: [EventBytes] = []
+        func queueRun() {
+            guard !run.isEmpty else { return }
+            queueReference(run.count == 1 ? run[0] : EventBytes(concatenating: run), events: run.count)
+            run.removeAll()
+        }
+        for event in events {
+            let bytes: EventBytes
+            switch kind {
+            case .serverSentEvents:
+                guard !event.isRawContent else { continue }
+                bytes = event.bytes(forStreamOn: channels)
+            case .grip:
+                bytes = event.bytes
+            }
+            if bytes.count >= Self.replayReferenceBytes {
+                queueRun()
+                queueReference(bytes, events: 1)
+            } else {
+                run.append(bytes)
+            }
+        }
+        queueRun()
+    }
+
+    /// Queues `bytes` for the end of the turn's flush (whose drain brings the next page).
+    private func queueReference(_ bytes: EventBytes, events: Int) {
+        wroteSinceTick = true
+        downstream.write(retaining: bytes, bytes: bytes.buffer)
+        unsentEvents += events
+        unsentReferences += 1
     }
 
     // MARK: Delivery (on the loop's thread, from the hand-off)
@@ -222,18 +316,34 @@ final class EventStreamConnection: ConnectionDelegate {
     /// too, so a stream behind on many small events is cut as surely as one behind on big ones.
     static let referenceCost = 1024
 
+    /// What the stream holds unsent, as `events.max_buffered_bytes` counts it.
+    private var unsentBytes: Int { downstream.outputCount + unsentReferences * Self.referenceCost }
+
     private func cutIfSlow() {
-        let unsent = downstream.outputCount + unsentReferences * Self.referenceCost
+        let unsent = unsentBytes
         guard unsent > worker.maxBufferedBytes else { return }
-        worker.logger.info("slow subscriber cut", metadata: [
+        cut("slow subscriber cut", unsent: unsent)
+    }
+
+    private func cut(_ why: String, unsent: Int) {
+        worker.logger.info("\(why)", metadata: [
             "channel": "\(channels.joined(separator: ","))", "unsent": "\(unsent)",
         ])
         worker.metrics.slowSubscribersDisconnected.increment()
         close()
     }
 
-    /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick.
+    /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick;
+    /// a replay that the socket took nothing of since the last tick is cut.
     func heartbeatTick() {
+        if replay != nil {
+            let left = downstream.outputCount
+            if !drainedSinceTick && left > 0 && left >= outputAtTick {
+                return cut("stalled replay cut", unsent: unsentBytes)
+            }
+            drainedSinceTick = false
+            outputAtTick = left
+        }
         if !wroteSinceTick && !finishing {
             switch kind {
             case .serverSentEvents: downstream.write(EventStreamConnection.heartbeat)
@@ -320,6 +430,10 @@ final class EventStreamConnection: ConnectionDelegate {
     func connectionDidDrain(_ connection: Connection) {
         unsentEvents = 0
         unsentReferences = 0
+        if replay != nil {
+            drainedSinceTick = true
+            continueReplay()
+        }
     }
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {

@@ -711,6 +711,14 @@ public final class Connection {
         }
     }
 
+    /// Caps the kernel's send buffer for this socket at `bytes` (Linux doubles the value for its
+    /// bookkeeping and stops growing the buffer by itself, up to 4 MiB by default).
+    public func setSendBufferSize(_ bytes: Int) {
+        guard !closed else { return }
+        var size = Int32(clamping: bytes)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     static func disableNagle(_ fd: Int32) {
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))

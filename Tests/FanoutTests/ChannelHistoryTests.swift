@@ -14,6 +14,18 @@ import Testing
         #expect(history.inOrder().map(\.sequence) == [3, 4, 5])
         #expect(history.newest?.sequence == 5)
         #expect(history.hasDropped)
+        #expect(history.droppedThrough == 2)
+    }
+
+    @Test func aPageOfARingStopsOnceItReachesItsBytes() {
+        var history = ChannelHistory(capacity: 4, ttl: .seconds(60))
+        for sequence in 1...7 { history.append(event(UInt64(sequence))) }
+        let size = history.newest!.bytes.count
+        #expect(history.events(after: 0, upTo: .max).map(\.sequence) == [4, 5, 6, 7])
+        #expect(history.events(after: 4, upTo: 2 * size).map(\.sequence) == [5, 6])
+        #expect(history.events(after: 4, upTo: 2 * size + 1).map(\.sequence) == [5, 6, 7])
+        #expect(history.events(after: 5, upTo: 1).map(\.sequence) == [6])
+        #expect(history.events(after: 7, upTo: .max).isEmpty)
     }
 
     @Test func theLatestEventWithARepeatedIdCounts() {
@@ -32,11 +44,13 @@ import Testing
         history.append(event(2, at: start + .seconds(20)))
         history.trim(now: start + .seconds(25))
         #expect(history.inOrder().map(\.sequence) == [2])
+        #expect(history.droppedThrough == 1)
     }
 
     @Test func aZeroCapacityKeepsNothing() {
         var history = ChannelHistory(capacity: 0, ttl: .seconds(10))
         history.append(event(1))
         #expect(history.isEmpty)
+        #expect(history.droppedThrough == 1)
     }
 }

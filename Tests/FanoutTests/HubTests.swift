@@ -45,8 +45,70 @@ import Testing
         publish(hub, "4", to: ["c"])
         let plan = hub.replay(channels: ["a", "b"], after: "one")
         #expect(!plan.reset)
-        #expect(plan.events.map(\.sequence) == [2, 3])
-        #expect(plan.coveredThrough == 4)
+        #expect(pages(hub, plan).flatMap { $0.map(\.sequence) } == [2, 3])
+    }
+
+    /// Every page of `plan`'s replay (`maxBytes` each), and the sequence it caught up at.
+    private func pages(_ hub: Hub, _ plan: ReplayPlan, maxBytes: Int = .max,
+                       caughtUp: UInt64? = nil) -> [[PublishedEvent]] {
+        guard var cursor = plan.cursor else { return [] }
+        var pages: [[PublishedEvent]] = []
+        for _ in 0..<100 {
+            switch hub.nextPage(&cursor, maxBytes: maxBytes) {
+            case .events(let events): pages.append(events)
+            case .caughtUp(let sequence):
+                if let caughtUp { #expect(sequence == caughtUp) }
+                return pages
+            case .lost:
+                Issue.record("lost")
+                return pages
+            }
+        }
+        Issue.record("no end")
+        return pages
+    }
+
+    @Test func aReplayIsReadInPagesOfAboutMaxBytesEachEventOnce() {
+        let hub = hub()
+        publish(hub, "0", to: ["a"], id: "start")
+        var sizes: Set<Int> = []
+        for number in 1...9 {
+            let events = publish(hub, "\(number)", to: number % 3 == 0 ? ["a", "b"] : [number % 2 == 0 ? "a" : "b"], id: "e\(number)")
+            sizes.insert(events[0].bytes.count)
+        }
+        publish(hub, "x", to: ["c"])
+        publish(hub, "y", to: ["c"])
+        #expect(sizes.count == 1)
+        let size = sizes.first!
+        let plan = hub.replay(channels: ["a", "b"], after: "start")
+        let read = pages(hub, plan, maxBytes: 2 * size, caughtUp: 12)
+        #expect(read.map { $0.map(\.sequence) } == [[2, 3], [4, 5], [6, 7], [8, 9], [10]])
+    }
+
+    @Test func aPageSeesWhatWasPublishedSinceTheReplayBegan() {
+        let hub = hub()
+        publish(hub, "1", to: ["a"], id: "start")
+        let plan = hub.replay(channels: ["a"], after: "start")
+        var cursor = plan.cursor!
+        publish(hub, "2", to: ["a"])
+        guard case .events(let events) = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("no page"); return }
+        #expect(events.map(\.sequence) == [2])
+        guard case .caughtUp(2) = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("not caught up"); return }
+    }
+
+    @Test func aReplayOverrunByTheHistoryHasLostEvents() {
+        let hub = hub(historySize: 3)
+        publish(hub, "1", to: ["a"], id: "start")
+        publish(hub, "2", to: ["a"])
+        let plan = hub.replay(channels: ["a"], after: "start")
+        var cursor = plan.cursor!
+        guard case .events = hub.nextPage(&cursor, maxBytes: 1) else { Issue.record("no page"); return }
+        for number in 3...5 { publish(hub, "\(number)", to: ["a"]) }  // evicts 1 and 2: both sent
+        guard case .events(let events) = hub.nextPage(&cursor, maxBytes: 1), events[0].sequence == 3 else {
+            Issue.record("3 not read"); return
+        }
+        for number in 6...7 { publish(hub, "\(number)", to: ["a"]) }  // evicts 3 (sent) and 4 (not)
+        guard case .lost = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("not lost"); return }
     }
 
     @Test func anUnknownOrEvictedIdAsksForAReset() {
@@ -57,14 +119,14 @@ import Testing
         let plan = hub.replay(channels: ["a"], after: "old")
         #expect(plan.reset)
         #expect(plan.resetID == "newest")
-        #expect(plan.events.isEmpty)
+        #expect(plan.cursor == nil)
     }
 
     @Test func aNewSubscriberReplaysNothingAndSkipsWhatWasAlreadyPublished() {
         let hub = hub()
         publish(hub, "1", to: ["a"])
         let plan = hub.replay(channels: ["a"], after: nil)
-        #expect(plan.events.isEmpty && !plan.reset)
+        #expect(plan.cursor == nil && !plan.reset)
         #expect(plan.coveredThrough == 1)
     }
 
@@ -124,11 +186,14 @@ import Testing
         for (id, channel) in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("b2", "b"), ("a3", "a")] {
             _ = hub.publish(rawContent: Array(id.utf8), id: id, to: channel, at: .now)
         }
-        let plan = hub.replay(resumingAfter: [("a", "a1"), ("b", "b1")])
-        #expect(plan.events.map(\.id) == ["a2", "b2", "a3"])
-        #expect(plan.coveredThrough == 5)
+        let plan = hub.replay(resumingAfter: [("a", "a1"), ("b", "b1"), ("c", nil)])
+        var cursor = plan.cursor!
+        _ = hub.publish(rawContent: Array("c1".utf8), id: "c1", to: "c", at: .now)
+        guard case .events(let events) = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("no page"); return }
+        // c has no resume id: only what was published to it after the stream began
+        #expect(events.map(\.id) == ["a2", "b2", "a3", "c1"])
         #expect(!plan.reset)
-        #expect(hub.replay(resumingAfter: [("a", nil), ("b", "unknown")]).events.isEmpty)
+        #expect(hub.replay(resumingAfter: [("a", nil), ("b", "unknown")]).cursor == nil)
     }
 
     @Test func aBatchKnowsWhenItHoldsPushpinItems() {
