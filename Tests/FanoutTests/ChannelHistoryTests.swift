@@ -37,6 +37,21 @@ import Testing
         #expect(history.events(after: 1).map(\.sequence) == [2, 3])
     }
 
+    @Test func anIdIsFoundWhileAnEventWithItIsHeldAndNotAfter() {
+        var history = ChannelHistory(capacity: 2, ttl: .seconds(60))
+        history.append(event(1, id: "a"))
+        history.append(event(2, id: "b"))
+        history.append(event(3, id: "a"))  // evicts 1: "a" is still held, as 3
+        #expect(history.sequence(ofID: "a") == 3)
+        #expect(history.sequence(ofID: "b") == 2)
+        history.append(event(4, id: "c"))  // evicts 2
+        #expect(history.sequence(ofID: "b") == nil)
+        history.append(event(5, id: "d"))  // evicts 3
+        #expect(history.sequence(ofID: "a") == nil)
+        history.trim(now: .now + .seconds(120))
+        #expect(history.sequence(ofID: "c") == nil && history.sequence(ofID: "d") == nil)
+    }
+
     @Test func expiredEventsAreTrimmed() {
         let start = ContinuousClock.now
         var history = ChannelHistory(capacity: 10, ttl: .seconds(10))
