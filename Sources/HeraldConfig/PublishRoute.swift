@@ -29,7 +29,7 @@ extension PublishRoute {
     /// channel was refused).
     static func read(_ entry: inout TableReader, earlier: [PublishRoute?]) -> PublishRoute? {
         let path = entry.require("path", .routePath, expected: ValueParser<String>.routePathForm)
-        let channel = entry.require("channel", .template(for: .channel), expected: "a template such as \(#""repo-{/repository/full_name}""#)")
+        let channel = entry.require("channel", .template(for: .channel), expected: #"a template such as "repo-{/repository/full_name}""#)
         let event = entry.read("event", .template(for: .event))
         let id = entry.read("id", .template(for: .id))
         if let path, let other = earlier.firstIndex(where: { $0?.path == path }) {

@@ -144,7 +144,8 @@ struct JSONParser {
             } else if (0xDC00...0xDFFF).contains(scalar) {
                 throw failure("lone surrogate escape", at: at)
             }
-            utf8 += String(Character(Unicode.Scalar(scalar)!)).utf8
+            guard let decoded = Unicode.Scalar(scalar) else { throw failure("lone surrogate escape", at: at) }
+            UTF8.encode(decoded) { utf8.append($0) }
         default:
             throw failure("unknown escape", at: index - 2)
         }

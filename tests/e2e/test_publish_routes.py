@@ -114,6 +114,8 @@ REFUSED = {
                           400, "body is not JSON, which this route reads fields of: expected a value at byte 0"),
     "truncated JSON": ("/hooks/github", GITHUB_PUSH[:200], github_headers(),
                        400, "body is not JSON, which this route reads fields of: unterminated string at byte"),
+    "nested too deep": ("/hooks/github", b'{"repository": {"full_name": "a"}, "x": ' + b"[" * 300 + b"]" * 300 + b"}",
+                        github_headers(), 400, "body is not JSON, which this route reads fields of: nested deeper than 256 levels"),
     "body not UTF-8": ("/hooks/github", b'{"repository": {"full_name": "caf\xe9"}}', github_headers(),
                        400, "body is not valid UTF-8"),
 }
@@ -129,6 +131,16 @@ def test_a_webhook_the_route_cannot_read_is_refused_naming_why_and_publishes_not
         assert response.status == status, response
         assert response.text.startswith(reason), response
         assert_nothing_stored_or_sent(pub, stream, channel)
+
+
+def test_a_body_nested_as_deep_as_the_bound_is_published(start_herald):
+    herald = start_herald(publish={"routes": [GITHUB_ROUTE]})
+    # The object is one level, the arrays the other 255 of JSONParser.maxDepth.
+    body = b'{"repository": {"full_name": "deep"}, "x": ' + b"[" * 255 + b"]" * 255 + b"}"
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "repo-deep") as stream:
+        response = pub.request("POST", "/hooks/github", body, headers=github_headers("push", "d-deep"))
+        assert response.status == 202, response
+        assert_next_is(stream, body.decode(), type="push", id="d-deep")
 
 
 def test_other_methods_on_a_route_get_405_and_an_unknown_path_404(start_herald):
