@@ -52,8 +52,9 @@ struct ConfigReader {
         guard let value = root[section]?.table?[key] else { return }
         let problemsBefore = found.count
         var values: [Value?] = []
-        let tables = value.array.map { array in array.compactMap { element in element.table } } ?? []
-        if let array = value.array, tables.count == array.count {
+        let array = value.array
+        let tables = array?.compactMap { element in element.table } ?? []
+        if let array, tables.count == array.count {
             for (index, table) in tables.enumerated() {
                 var reader = TableReader(table: table, name: "\(fileName): [[\(section).\(key)]] #\(index + 1)")
                 let value = entry(&reader, values)
