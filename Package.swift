@@ -30,15 +30,17 @@ let package = Package(
         .target(name: "EventStream"),
         // Channels, subscribers, bounded queues, replay history. No IO.
         .target(name: "Fanout", dependencies: ["EventStream"]),
+        // Webhooks in their senders' own formats: route templates over headers and JSON bodies. No IO.
+        .target(name: "Publishing", dependencies: ["EventStream", "Fanout"]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
         // proxy.conf -> validated settings.
-        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout"]),
+        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventStreamTests", dependencies: ["EventStream"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),

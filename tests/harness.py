@@ -31,7 +31,8 @@ def free_port():
 
 
 def to_toml(config):
-    """proxy.conf text from {section: {key: value}}; a value of None leaves the key out."""
+    """proxy.conf text from {section: {key: value}}; a value of None leaves the key out, and a list
+    of dicts becomes an array of tables ([[section.key]])."""
     def value(v):
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -39,11 +40,19 @@ def to_toml(config):
             return str(v)
         return json.dumps(v)  # JSON strings and arrays of strings are valid TOML
 
+    def is_tables(v):
+        return isinstance(v, list) and v and all(isinstance(t, dict) for t in v)
+
     out = []
     for section, keys in config.items():
         out.append("[%s]" % section)
-        out.extend("%s = %s" % (k, value(v)) for k, v in keys.items() if v is not None)
+        out.extend("%s = %s" % (k, value(v)) for k, v in keys.items() if v is not None and not is_tables(v))
         out.append("")
+        for k, tables in keys.items():
+            for table in tables if is_tables(tables) else []:
+                out.append("[[%s.%s]]" % (section, k))
+                out.extend("%s = %s" % (tk, value(tv)) for tk, tv in table.items() if tv is not None)
+                out.append("")
     return "\n".join(out)
 
 

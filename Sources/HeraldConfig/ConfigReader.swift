@@ -17,6 +17,8 @@ struct ConfigReader {
     private(set) var refusedKeys: Set<String> = []
     /// Known sections in order of first `read`, each with its known keys.
     private(set) var knownKeys: [(section: String, keys: [String])] = []
+    /// `section.key` of each known array of tables (`publish.routes` for `[[publish.routes]]`).
+    private(set) var knownTableArrays: [String] = []
 
     init(root: TOMLTable, fileName: String) {
         self.root = root
@@ -37,6 +39,38 @@ struct ConfigReader {
             found.append((section, "\(fileName): [\(section)] \(key): \(error)"))
             refusedKeys.insert("\(section).\(key)")
         }
+    }
+
+    /// Sets `field` from the array of tables `[[section.key]]`, entry by entry: `entry` reads one
+    /// table through a `TableReader` and returns its value, or nil when it cannot make one; it is
+    /// given what the entries before it returned, for checks across entries. When any entry has a
+    /// problem, `field` keeps its default.
+    mutating func readTables<Value>(_ section: String, _ key: String, into field: inout [Value],
+                                    _ entry: (inout TableReader, _ earlier: [Value?]) -> Value?) {
+        if !knownKeys.contains(where: { $0.section == section }) { knownKeys.append((section, [])) }
+        knownTableArrays.append("\(section).\(key)")
+        guard let value = root[section]?.table?[key] else { return }
+        let problemsBefore = found.count
+        var values: [Value?] = []
+        let array = value.array
+        let tables = array?.compactMap { element in element.table } ?? []
+        if let array, tables.count == array.count {
+            for (index, table) in tables.enumerated() {
+                var reader = TableReader(table: table, name: "\(fileName): [[\(section).\(key)]] #\(index + 1)")
+                let value = entry(&reader, values)
+                reader.reportUnknownKeys()
+                found += reader.problems.map { (section, $0) }
+                values.append(value)
+            }
+        } else {
+            found.append((section, "\(fileName): [\(section)] \(key): expected an array of tables [[\(section).\(key)]], "
+                + "got \(ConfigValueError.describing(value))"))
+        }
+        guard found.count == problemsBefore else {
+            refusedKeys.insert("\(section).\(key)")
+            return
+        }
+        field = values.compactMap { $0 }
     }
 
     /// Problems found so far, as complete messages: section by section in reading order (within
@@ -64,7 +98,7 @@ struct ConfigReader {
                 found.append((name, "\(fileName): \(name): expected a section [\(name)], got \(ConfigValueError.describing(value))"))
                 continue
             }
-            for key in table.keys where !known.keys.contains(key) {
+            for key in table.keys where !known.keys.contains(key) && !knownTableArrays.contains("\(name).\(key)") {
                 let hint = Self.suggestion(for: key, among: known.keys).map { " (did you mean \($0)?)" } ?? ""
                 found.append((name, "\(fileName): [\(name)] \(key): unknown key\(hint)"))
             }

@@ -8,7 +8,8 @@ extension HeraldSettings {
     /// An hour: the longest useful `heartbeat` or `retry`; `history_ttl` may reach 720 of them (30 days).
     static let hour = Duration.seconds(3600)
 
-    /// Every key proxy.conf may hold, as `section.key`, in reading order.
+    /// Every key proxy.conf may hold, as `section.key`, in reading order; arrays of tables such as
+    /// `[[publish.routes]]` are in `ConfigReader.knownTableArrays`.
     static var knownKeys: [String] {
         var reader = ConfigReader(root: TOMLTable(), fileName: "")
         _ = HeraldSettings(reading: &reader)
@@ -58,6 +59,7 @@ extension HeraldSettings {
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)
         reader.read("publish", "max_body_bytes", into: &publish.maxBodyBytes, .byteCount(in: (1 << 10)...(64 << 20)))
+        reader.readTables("publish", "routes", into: &publish.routes, PublishRoute.read)
 
         reader.read("limits", "max_subscribers", into: &limits.maxSubscribers, .integer(in: 1...10_000_000))
         reader.read("limits", "max_subscribers_per_ip", into: &limits.maxSubscribersPerIP, .integer(in: 1...10_000_000))

@@ -10,6 +10,9 @@ public struct PublishSettings: Sendable, Equatable {
     /// event is a notification, not a file, and a body is held whole while it is parsed. Range
     /// 1 KiB–64 MiB.
     public var maxBodyBytes = 1 << 20
+    /// `[[publish.routes]]`: paths where webhooks in their senders' own formats become events.
+    /// Default none.
+    public var routes: [PublishRoute] = []
 
     /// Every setting at its default.
     public init() {}

@@ -3,12 +3,14 @@ import Fanout
 import Foundation
 import HeraldConfig
 import HTTP1
+import Publishing
 
 /// The publish listener's routes: what each request gets, apart from reading and writing.
 ///
 /// `POST /publish/<channel>` and `POST /publish` publish (`POST /publish/` with JSON too, where
 /// Pushpin's publishers post; both JSON routes take Pushpin's `{"items": […]}` format as well); `GET` and `DELETE /channels/<channel>`
-/// inspect and close; `/healthz` and `/metrics` serve operations. All but /healthz need the
+/// inspect and close; `/healthz` and `/metrics` serve operations; a POST to the path of a
+/// `[[publish.routes]]` publishes a webhook in its sender's own format. All but /healthz need the
 /// bearer token when one is configured.
 final class PublishAPI: Sendable {
     struct Response {
@@ -39,12 +41,15 @@ final class PublishAPI: Sendable {
     private let handOff: LoopHandOff
     private let metrics: HeraldMetrics
     private let token: [UInt8]
+    /// `[[publish.routes]]` by path.
+    private let routes: [String: WebhookRoute]
 
     init(hub: Hub, handOff: LoopHandOff, metrics: HeraldMetrics, settings: PublishSettings) {
         self.hub = hub
         self.handOff = handOff
         self.metrics = metrics
         token = Array(settings.token.utf8)
+        routes = Dictionary(settings.routes.map { ($0.path, $0.webhook) }, uniquingKeysWith: { first, _ in first })
     }
 
     func respond(to head: HTTPRequestHead, body: [UInt8]) -> Response {
@@ -55,6 +60,9 @@ final class PublishAPI: Sendable {
         }
         guard authorized(head) else {
             return .text(401, "missing or wrong bearer token", extra: [("WWW-Authenticate", "Bearer")])
+        }
+        if head.method == "POST", let route = routes[path] {
+            return publish(route, head: head, body: body)
         }
         switch (head.method, path) {
         case ("GET", "/metrics"):
@@ -100,6 +108,7 @@ final class PublishAPI: Sendable {
             ] as [String: Any])
         default:
             let known = ["/metrics", "/publish"].contains(path) || path.hasPrefix("/publish/") || path.hasPrefix("/channels/")
+                || routes[path] != nil
             return known ? .text(405, "method not allowed here") : .text(404, "not found")
         }
     }
@@ -120,6 +129,16 @@ final class PublishAPI: Sendable {
         metrics.eventsPublished.increment(by: requests.count)
         handOff.deliver(delivered)
         return results
+    }
+
+    /// Publishes the event a route makes of a webhook, as `POST /publish/<channel>` would.
+    private func publish(_ route: WebhookRoute, head: HTTPRequestHead, body: [UInt8]) -> Response {
+        do {
+            let made = try route.event(body: body, headerValues: { head.fields.values($0) })
+            return .json(202, publish([PublishRequest(event: made.event, channels: [made.channel])])[0])
+        } catch {
+            return .text(error.status, error.reason)
+        }
     }
 
     /// Publishes items of Pushpin's format (validated, so all or none): raw content for GRIP streams.
