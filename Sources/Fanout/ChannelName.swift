@@ -26,7 +26,7 @@ public enum ChannelName {
             raw.formIndex(after: &index)
             if byte == percent {
                 let digits = raw[index...].prefix(2)
-                guard digits.count == 2, let high = hexValue(digits.first!), let low = hexValue(digits.last!) else {
+                guard digits.count == 2, let high = digits.first.flatMap(hexValue), let low = digits.last.flatMap(hexValue) else {
                     let escape = "%" + String(decoding: digits, as: UTF8.self)
                     throw refusal(spelling, "malformed percent-escape \"\(escape)\" (expected % and two hex digits)")
                 }

@@ -64,9 +64,9 @@ import Testing
     }
 
     @Test func aLongRefusedSpellingIsQuotedShortAndEscaped() throws {
-        let reason = try #require(reason(String(repeating: "x", count: 100) + " y"))
-        #expect(reason.hasPrefix("channel \"" + String(repeating: "x", count: 64) + "\"…: "))
-        #expect(self.reason("a\nb")?.hasPrefix(#"channel "a\nb": byte 0x0A"#) == true)
+        let long = try #require(reason(String(repeating: "x", count: 100) + " y"))
+        #expect(long.hasPrefix("channel \"" + String(repeating: "x", count: 64) + "\"…: "))
+        #expect(reason("a\nb")?.hasPrefix(#"channel "a\nb": byte 0x0A"#) == true)
     }
 
     @Test func aNameTakenAsItIsSaysItIsNotPercentDecoded() {
