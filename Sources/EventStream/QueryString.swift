@@ -20,6 +20,12 @@ public enum QueryString {
         rawValues(name, in: query).map(formDecode)
     }
 
+    /// Every value of `name` in order, as written (not decoded), for callers that decode strictly
+    /// and must name a malformed value in their refusal: channel names (`ChannelName.decode`).
+    public static func spellings(_ name: String, in query: Substring) -> [Substring] {
+        rawValues(name, in: query).map { Substring($0) }
+    }
+
     /// `%XX` escapes (either case of hex) replaced by their bytes, read as UTF-8; `+` stays `+`.
     /// Nil on a `%` not followed by two hex digits, or when the bytes are not well-formed UTF-8.
     public static func percentDecode(_ text: Substring) -> String? {

@@ -22,13 +22,16 @@ public struct SubscribeRequest: Sendable, Equatable {
         var channels: [String] = []
         // Bytes, not Characters: the path's prefix is ASCII.
         let rest = path.utf8.dropFirst(eventsPath.utf8.count)
+        // Each name percent-decoded (the query's form-encoded), so every spelling is one channel.
         if rest.count > 1 {
-            channels.append(String(Substring(rest.dropFirst())))
+            channels.append(try ChannelName.decode(Substring(rest.dropFirst())))
         } else if rest.first == UInt8(ascii: "/") {
             throw Problem(reason: "empty channel name")
         }
         if let query {
-            channels += QueryString.values("channel", in: query)
+            for spelling in QueryString.spellings("channel", in: query) {
+                channels.append(try ChannelName.decode(spelling, plusIsSpace: true))
+            }
         }
         if channels.count > 1 {
             var seen = Set<String>()
@@ -36,9 +39,6 @@ public struct SubscribeRequest: Sendable, Equatable {
         }
         guard !channels.isEmpty else {
             throw Problem(reason: "no channel: use \(eventsPath)/<channel> or \(eventsPath)?channel=<a>&channel=<b>")
-        }
-        if let bad = channels.first(where: { !ChannelName.isValid($0) }) {
-            throw Problem(reason: ChannelName.problem(bad))
         }
         guard channels.count <= maxChannels else {
             throw Problem(reason: "too many channels: at most \(maxChannels) per connection")

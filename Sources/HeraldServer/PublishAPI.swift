@@ -95,8 +95,12 @@ final class PublishAPI: Sendable {
                 return .text(error.status, error.reason)
             }
         case ("GET", _) where path.hasPrefix("/channels/"), ("DELETE", _) where path.hasPrefix("/channels/"):
-            let channel = String(path.dropFirst("/channels/".count))
-            guard ChannelName.isValid(channel) else { return .text(400, ChannelName.problem(channel)) }
+            let channel: String
+            do {
+                channel = try ChannelName.decode(path.dropFirst("/channels/".count))
+            } catch {
+                return .text(400, error.reason)
+            }
             let stats = hub.stats(channel: channel) ?? ChannelStats(subscribers: 0, lastEventID: nil, eventsHeld: 0)
             if head.method == "DELETE" {
                 handOff.closeStreams(of: channel)

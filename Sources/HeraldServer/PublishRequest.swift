@@ -13,8 +13,15 @@ struct PublishRequest: Equatable {
         var reason: String
     }
 
-    /// `POST /publish/<channel>?event=&id=&retry=`: the body is the data.
-    static func raw(channel: String, query: Substring?, body: [UInt8]) throws(Problem) -> PublishRequest {
+    /// `POST /publish/<channel>?event=&id=&retry=`: the body is the data; `channel` as in the path,
+    /// percent-encoded or not.
+    static func raw(channel spelling: String, query: Substring?, body: [UInt8]) throws(Problem) -> PublishRequest {
+        let channel: String
+        do {
+            channel = try ChannelName.decode(spelling[...])
+        } catch {
+            throw Problem(reason: error.reason)
+        }
         guard let data = String(validating: body, as: UTF8.self) else { throw Problem(reason: "body is not valid UTF-8") }
         let value: (String) -> String? = { name in query.flatMap { QueryString.values(name, in: $0).last } }
         var retry: Int?

@@ -27,12 +27,14 @@ public enum AuthorizationVerdict: Sendable, Equatable {
         guard (200..<300).contains(head.status) else { return .refused }
         var granted = asked
         if head.fields.contains(channelsField) {
-            granted = head.fields.values(channelsField).flatMap { value in
+            let spellings = head.fields.values(channelsField).flatMap { value in
                 String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingASCIIWhitespace() }
             }.filter { !$0.isEmpty }
-            if let bad = granted.first(where: { !ChannelName.isValid($0) }) {
-                return .unusable(ProxyError(.upstream, status: 502,
-                                            "the app's Herald-Channels names an invalid channel \"\(bad.prefix(64))\": \(ChannelName.problem(bad))"))
+            // Percent-decoded as a channel named in a URL is: `user%3A42` is `user:42`.
+            do {
+                granted = try spellings.map { spelling throws(FanoutError) in try ChannelName.decode(spelling[...]) }
+            } catch {
+                return .unusable(ProxyError(.upstream, status: 502, "the app's Herald-Channels names an invalid channel: \(error.reason)"))
             }
         }
         var seen = Set<String>()

@@ -67,9 +67,12 @@ public struct GripInstruction: Sendable, Equatable {
         for value in fields.values("grip-channel") {
             for element in String(decoding: value, as: UTF8.self).split(separator: ",") {
                 let parts = element.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingASCIIWhitespace() }
-                let name = parts[0]
-                guard ChannelName.isValid(name) else {
-                    throw failure("Grip-Channel \"\(name.prefix(64))\": \(ChannelName.problem(name))")
+                // Percent-decoded as a channel named in a URL is: `user%3A42` is `user:42`.
+                let name: String
+                do {
+                    name = try ChannelName.decode(parts[0][...])
+                } catch {
+                    throw failure("Grip-Channel: \(error.reason)")
                 }
                 var channel = Channel(name: name)
                 for parameter in parts.dropFirst() {

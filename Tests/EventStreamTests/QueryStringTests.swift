@@ -54,6 +54,11 @@ import Testing
         #expect(QueryString.percentDecode(text[...]) == nil)
     }
 
+    @Test func spellingsAreTheValuesAsWrittenOfTheDecodedName() {
+        #expect(QueryString.spellings("channel", in: "channel=user%3A42&chan%6Eel=a+b&other=x&channel=%ZZ&channel")
+            == ["user%3A42", "a+b", "%ZZ", ""])
+    }
+
     @Test func aTargetSplitsAtItsFirstQuestionMark() {
         #expect(QueryString.split(target: "/events/a?channel=b?c") == ("/events/a", "channel=b?c"))
         #expect(QueryString.split(target: "/events/é") == ("/events/é", nil))

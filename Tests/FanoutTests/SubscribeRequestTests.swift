@@ -16,6 +16,25 @@ import Testing
         #expect(try parse("/events/a?channel=b").channels == ["a", "b"])
     }
 
+    @Test func everySpellingOfAChannelIsTheOneCanonicalName() throws {
+        #expect(try parse("/events/user%3A42").channels == ["user:42"])
+        #expect(try parse("/events?channel=user%3a42").channels == ["user:42"])
+        #expect(try parse("/events/user:42?channel=user%3A42&channel=team%2Feng").channels == ["user:42", "team/eng"])
+    }
+
+    @Test func aMalformedEscapeOrAForbiddenDecodedByteIsRefusedNamingIt() {
+        #expect(throws: SubscribeRequest.Problem(reason: #"channel "a%ZZ": malformed percent-escape "%ZZ" (expected % and two hex digits)"#)) {
+            try parse("/events/a%ZZ")
+        }
+        #expect(throws: SubscribeRequest.Problem(reason: #"channel "a%": malformed percent-escape "%" (expected % and two hex digits)"#)) {
+            try parse("/events?channel=ok&channel=a%")
+        }
+        #expect(throws: SubscribeRequest.Problem(reason: #"channel "a+b": byte 0x20 (" ") after percent-decoding is not allowed: channel names use A-Z a-z 0-9 - _ . : @ /"#)) {
+            try parse("/events?channel=a+b")
+        }
+        #expect(throws: SubscribeRequest.Problem.self) { try parse("/events/a%00") }
+    }
+
     @Test func theHeaderWinsOverTheQueryForTheLastEventID() throws {
         #expect(try parse("/events/a?lastEventId=q").lastEventID == "q")
         #expect(try parse("/events/a?lastEventId=q", header: "h").lastEventID == "h")

@@ -23,6 +23,16 @@ import Testing
         #expect(decide(response(200, [("Herald-Channels", "a"), ("herald-channels", "z")]), asked: ["a"]) == .granted(["a", "z"]))
     }
 
+    @Test func aPercentEncodedGrantedNameIsItsCanonicalName() {
+        #expect(decide(response(200, [("Herald-Channels", "user%3A42, user:42, team%2Fred")])) == .granted(["user:42", "team/red"]))
+        #expect(decide(response(200, [("Herald-Channels", "user%3a1")]), asked: ["me"], publicChannels: ["user:1"]) == .granted(["user:1"]))
+        guard case .unusable(let error) = decide(response(200, [("Herald-Channels", "ok, a%2")])) else {
+            Issue.record("expected unusable")
+            return
+        }
+        #expect(error.status == 502 && error.reason.contains(#"channel "a%2": malformed percent-escape"#))
+    }
+
     @Test func publicChannelsComeFirstAndAreKeptWhateverTheAppGrants() {
         #expect(decide(response(200, [("Herald-Channels", "user:1")]), asked: ["me"], publicChannels: ["news"])
             == .granted(["news", "user:1"]))

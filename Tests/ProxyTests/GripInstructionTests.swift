@@ -26,6 +26,17 @@ import Testing
         #expect(instruction.status == nil && instruction.keepAlive == nil)
     }
 
+    @Test func aPercentEncodedGripChannelIsItsCanonicalName() throws {
+        let instruction = try #require(try parse([("Grip-Hold", "stream"), ("Grip-Channel", "user%3A42; prev-id=7, user:42, team%2fred")]))
+        #expect(instruction.channels == [GripInstruction.Channel(name: "user:42", previousID: "7"), GripInstruction.Channel(name: "team/red")])
+        do {
+            _ = try parse([("Grip-Hold", "stream"), ("Grip-Channel", "a%ZZ")])
+            Issue.record("expected a refusal")
+        } catch {
+            #expect(error.status == 502 && error.reason.contains(#"channel "a%ZZ": malformed percent-escape"#))
+        }
+    }
+
     @Test func gripStatusReplacesTheStatus() throws {
         let instruction = try #require(try parse([("Grip-Hold", "stream"), ("Grip-Channel", "a"), ("Grip-Status", "201 Made")]))
         #expect(instruction.status?.code == 201 && instruction.status?.reason == "Made")
@@ -50,6 +61,7 @@ import Testing
         [("Grip-Hold", "forever"), ("Grip-Channel", "a")],
         [("Grip-Hold", "stream")],
         [("Grip-Hold", "stream"), ("Grip-Channel", "bad name")],
+        [("Grip-Hold", "stream"), ("Grip-Channel", "bad%20name")],
         [("Grip-Hold", "stream"), ("Grip-Channel", "a, b, c")],
         [("Grip-Hold", "stream"), ("Grip-Channel", "a"), ("Grip-Status", "ok")],
         [("Grip-Hold", "stream"), ("Grip-Channel", "a"), ("Grip-Keep-Alive", #"a\q; format=cstring"#)],

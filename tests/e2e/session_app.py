@@ -8,7 +8,8 @@ with GRIP instructions. Python stdlib only. Run: `python3 session_app.py [--port
 
 Users and channels:
   - user <id> may listen to `user:<id>`, to `news` and to the teams granted with /__grant; the channel
-    `me` is a placeholder the app turns into `user:<id>` in its Herald-Channels answer.
+    `me` is a placeholder the app turns into `user:<id>` in its Herald-Channels answer (`me-encoded`
+    into `user%3A<id>`, percent-encoded as some apps write it).
   - asking for another user's channel → 403; no session → 401 (WWW-Authenticate, X-App-Reason), or a
     302 to /login when the channel `page` is asked for; `huge` without a session → 401 with a 100 KiB
     body; `slow` → the answer comes after 3 s; `drop` → the connection is closed without an answer.
@@ -150,6 +151,9 @@ class Handler(BaseHTTPRequestHandler):
             teams = set(GRANTS.get(user, ()))
         granted = []
         for channel in asked:
+            if channel == "me-encoded":
+                granted.append("user%3A" + user)
+                continue
             if channel == "me":
                 channel = "user:" + user
             if channel.startswith("user:") and channel != "user:" + user:
