@@ -85,3 +85,25 @@ def test_on_error_gets_the_status_herald_refused_the_stream_with(start_stack, br
     m1 = stack.herald.publish("orders", "m1")
     wait_for(lambda: entries(browser, "log") == [["m1", m1["id"]]], message="m1 after the refusal")
     assert page_value(browser, "return window.errors;") == [[400, True]]
+
+
+def test_a_shared_worker_that_cannot_start_hands_its_subscriptions_to_the_page(start_stack, browser):
+    """As under a Content-Security-Policy that forbids the worker: the SharedWorker object exists but
+    its script never runs (here its URL answers 404), so it fails before ever answering."""
+    stack = start_stack()
+    browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "var RealSharedWorker = window.SharedWorker;"
+        "window.SharedWorker = function (url, options) {"
+        "  return new RealSharedWorker('/no-such-worker.js', options); };")})
+    browser.open(stack.herald.url + "/tabs")
+    wait_for(lambda: page_value(browser, "return HeraldEvents.transport;") == "page",
+             message="client.js falling back to the page's own stream")
+    wait_for(lambda: stream_state(browser)[0] == "open", message="the page's stream open")
+    wait_for(lambda: stack.herald.subscribers("orders") == 1 and stack.herald.subscribers("news") == 1,
+             message="one subscriber on orders and on news")
+    assert stack.herald.metric("herald_subscribers") == 1
+    m1 = stack.herald.publish("orders", "m1")
+    n1 = stack.herald.publish("news", "n1")
+    wait_for(lambda: texts(browser, "log") == ["m1"] and texts(browser, "news") == ["n1"],
+             message="m1 in the orders log and n1 in the news log")
+    assert entries(browser, "log") == [["m1", m1["id"]]] and entries(browser, "news") == [["n1", n1["id"]]]
