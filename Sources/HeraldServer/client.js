@@ -212,7 +212,6 @@
     }
   };
 
-
   /**
    * The fallback: the page holds the stream itself, with the same reader as the worker: one stream
    * for the union of the page's channels, reopened when the union changes.
