@@ -6,7 +6,8 @@
  * stream to Herald through a SharedWorker. The worker is this very file (loaded again from
  * <events.path>/client.js): it holds one stream for the union of the channels its tabs want,
  * parses it, and routes each event to the tabs subscribed to its channel. Where SharedWorker is
- * missing (or the script came from another origin), each channel gets a plain EventSource.
+ * missing (or the script came from another origin), the page runs the same stream reader itself:
+ * one stream per page for the union of its channels.
  *
  * Herald serves this file with one line before it, naming where the streams are and how often an
  * idle stream gets a heartbeat:
@@ -78,7 +79,8 @@
     }
 
     // A SharedWorker must come from the page's own origin; a script included from Herald on
-    // another origin uses EventSource with credentials (that origin must be in allow_origins).
+    // another origin reads the stream in the page, with credentials (the origin must be in
+    // allow_origins).
     function chooseTransport() {
       if (typeof SharedWorker === 'function' && sameOrigin) {
         try {
@@ -88,19 +90,19 @@
           // SecurityError (sandboxed frame, CSP worker-src, ...): the fallback still works.
         }
       }
-      return new EventSourceTransport(streamBase, !sameOrigin);
+      return new PageTransport(streamBase, !sameOrigin);
     }
 
-    // The worker failed to start: move every subscription to EventSources.
+    // The worker failed to start: move every subscription to a stream of the page's own.
     function fallBack(subscriptions) {
-      transport = new EventSourceTransport(streamBase, !sameOrigin);
+      transport = new PageTransport(streamBase, !sameOrigin);
       subscriptions.forEach((subscription) => transport.add(subscription));
     }
 
     return Object.freeze({
       subscribe: subscribe,
       config: Object.freeze(Object.assign({}, CONFIG)),
-      /** 'shared-worker', 'event-source', or null before the first subscribe. */
+      /** 'shared-worker', 'page' (the fallback), or null before the first subscribe. */
       get transport() { return transport === null ? null : transport.kind; },
     });
   }
@@ -108,6 +110,16 @@
   /** Whether a subscription wants an event of `type`: message, its listed types, and resets. */
   function wants(subscription, type) {
     return type === 'message' || type === CONFIG.resetEvent || subscription.types.has(type);
+  }
+
+  // An event names the channels it belongs to, or none (a reset): then it is for every channel.
+  function deliver(subscriptions, message) {
+    Array.from(subscriptions).forEach((subscription) => {
+      const forChannel = message.channels === null || message.channels.indexOf(subscription.channel) >= 0;
+      if (!forChannel || !wants(subscription, message.type)) return;
+      callHandler(subscription.onEvent,
+        { channel: subscription.channel, type: message.type, data: message.data, id: message.id });
+    });
   }
 
   /** Calls a page's handler; one that throws is reported without stopping the others. */
@@ -188,7 +200,7 @@
     if (message.op === 'ping') {
       this.announce();
     } else if (message.op === 'event') {
-      this.deliver(message);
+      deliver(this.subscriptions, message);
     } else if (message.op === 'open') {
       this.subscriptions.forEach((subscription) => {
         if (subscription.onOpen) callHandler(subscription.onOpen, undefined);
@@ -200,83 +212,43 @@
     }
   };
 
-  // An event names the channels it belongs to, or none (a reset): then it is for every channel.
-  SharedWorkerTransport.prototype.deliver = function (message) {
-    Array.from(this.subscriptions).forEach((subscription) => {
-      const forChannel = message.channels === null || message.channels.indexOf(subscription.channel) >= 0;
-      if (!forChannel || !wants(subscription, message.type)) return;
-      callHandler(subscription.onEvent,
-        { channel: subscription.channel, type: message.type, data: message.data, id: message.id });
-    });
-  };
-
   /**
-   * The fallback: one EventSource per channel (`<path>/<channel>`), shared by the page's
-   * subscriptions to that channel. EventSource keeps Last-Event-ID across its own reconnects.
+   * The fallback: the page holds the stream itself, with the same reader as the worker: one stream
+   * for the union of the page's channels, reopened when the union changes.
    */
-  function EventSourceTransport(streamBase, withCredentials) {
-    this.kind = 'event-source';
-    this.streamBase = streamBase;
-    this.withCredentials = withCredentials;
-    this.sources = new Map(); // channel -> { source, subscriptions: Set, types: Set }
+  function PageTransport(streamBase, crossOrigin) {
+    this.kind = 'page';
+    this.subscriptions = new Set();
+    this.stream = new HeraldStream(streamBase, crossOrigin, {
+      wanted: () => unionOf(Array.from(this.subscriptions, (subscription) => [subscription.channel])),
+      opened: () => this.subscriptions.forEach((subscription) => this.tellOpen(subscription)),
+      received: (message) => deliver(this.subscriptions, message),
+      refused: (status) => this.subscriptions.forEach((subscription) => this.tellRefused(subscription, status)),
+    });
   }
 
-  EventSourceTransport.prototype.add = function (subscription) {
-    let entry = this.sources.get(subscription.channel);
-    if (!entry) {
-      entry = this.open(subscription.channel);
-      this.sources.set(subscription.channel, entry);
-    }
-    entry.subscriptions.add(subscription);
-    subscription.types.forEach((type) => this.listen(entry, subscription.channel, type));
-    // Joining a stream that is already open: it will not fire open again for this one.
-    if (entry.source.readyState === EventSource.OPEN && subscription.onOpen) {
-      setTimeout(() => {
-        if (entry.subscriptions.has(subscription)) callHandler(subscription.onOpen, undefined);
-      });
-    }
-  };
-
-  EventSourceTransport.prototype.remove = function (subscription) {
-    const entry = this.sources.get(subscription.channel);
-    if (!entry) return;
-    entry.subscriptions.delete(subscription);
-    if (entry.subscriptions.size === 0) {
-      entry.source.close();
-      this.sources.delete(subscription.channel);
-    }
-  };
-
-  EventSourceTransport.prototype.open = function (channel) {
-    const source = new EventSource(this.streamBase + '/' + channel, { withCredentials: this.withCredentials });
-    const entry = { source: source, subscriptions: new Set(), types: new Set() };
-    this.listen(entry, channel, 'message');
-    this.listen(entry, channel, CONFIG.resetEvent);
-    source.onopen = () => {
-      entry.subscriptions.forEach((subscription) => {
-        if (subscription.onOpen) callHandler(subscription.onOpen, undefined);
-      });
-    };
-    // EventSource retries by itself; CLOSED means it gave up (a non-200 answer, not an SSE stream).
-    source.onerror = () => {
-      if (source.readyState !== EventSource.CLOSED) return;
-      entry.subscriptions.forEach((subscription) => {
-        if (subscription.onError) callHandler(subscription.onError, { status: null, fatal: true });
-      });
-    };
-    return entry;
-  };
-
-  // One listener per type and source; each event is filtered per subscription by wants().
-  EventSourceTransport.prototype.listen = function (entry, channel, type) {
-    if (entry.types.has(type)) return;
-    entry.types.add(type);
-    entry.source.addEventListener(type, (event) => {
-      Array.from(entry.subscriptions).forEach((subscription) => {
-        if (!wants(subscription, type)) return;
-        callHandler(subscription.onEvent, { channel: channel, type: type, data: event.data, id: event.lastEventId });
-      });
+  PageTransport.prototype.add = function (subscription) {
+    this.subscriptions.add(subscription);
+    // Joining a stream that already carries the channel: it will not open (or fail) again for it.
+    setTimeout(() => {
+      if (!this.subscriptions.has(subscription) || !this.stream.carries(subscription.channel)) return;
+      if (this.stream.open) this.tellOpen(subscription);
+      else if (this.stream.fatal) this.tellRefused(subscription, this.stream.fatal.status);
     });
+    this.stream.reopenSoon();
+  };
+
+  PageTransport.prototype.remove = function (subscription) {
+    this.subscriptions.delete(subscription);
+    this.stream.reopenSoon();
+  };
+
+  PageTransport.prototype.tellOpen = function (subscription) {
+    if (subscription.onOpen && this.stream.carries(subscription.channel)) callHandler(subscription.onOpen, undefined);
+  };
+
+  PageTransport.prototype.tellRefused = function (subscription, status) {
+    if (subscription.onError) callHandler(subscription.onError, { status: status, fatal: true });
   };
 
   // ---------------------------------------------------------------------------- the shared worker
@@ -287,20 +259,16 @@
    */
   function runSharedWorker(scope) {
     const tabs = new Map(); // MessagePort -> { channels: Set, heardAt: ms }
-    // channel -> id of the last event seen on it. Re-inserted on every event, so the Map's order is
-    // arrival order and its last entry among a set of channels is that set's last event id.
-    const lastIds = new Map();
-    const stream = {
-      channels: [],          // the channels of the open (or reopening) stream, sorted
-      controller: null,      // AbortController of the fetch in progress
-      open: false,           // the stream answered 200 and is being read
-      lastReadAt: 0,         // when its last bytes came (ms)
-      reconnectTimer: null,
-      reopenTimer: null,
-      retryMs: DEFAULT_RETRY_MS,
-      failures: 0,           // connects in a row that did not open
-      fatal: null,           // { status } once Herald refused for good; cleared by a new union
-    };
+    const stream = new HeraldStream(new URL(CONFIG.path, scope.location.href).href, false, {
+      wanted: () => unionOf(Array.from(tabs.values(), (tab) => tab.channels)),
+      opened: () => tabs.forEach((tab, port) => { if (carries(tab)) port.postMessage({ op: 'open' }); }),
+      received: (message) => tabs.forEach((tab, port) => {
+        if (message.channels === null || message.channels.some((channel) => tab.channels.has(channel))) {
+          port.postMessage({ op: 'event', channels: message.channels, type: message.type, data: message.data, id: message.id });
+        }
+      }),
+      refused: (status) => tabs.forEach((tab, port) => port.postMessage({ op: 'error', status: status })),
+    });
 
     scope.onconnect = (event) => {
       const port = event.ports[0];
@@ -321,14 +289,14 @@
       tabs.set(port, { channels: new Set(message.channels), heardAt: Date.now() });
       if (stream.fatal) port.postMessage({ op: 'error', status: stream.fatal.status });
       else if (stream.open && carries(tabs.get(port))) port.postMessage({ op: 'open' }); // live from now on
-      reopenSoon();
+      stream.reopenSoon();
     }
 
     // Stops routing to a tab. Its port stays open: a tab leaving for the back/forward cache says
     // bye and may come back; the port goes away with the tab's document.
     function forgetTab(port) {
       if (!tabs.delete(port)) return;
-      reopenSoon();
+      stream.reopenSoon();
     }
 
     function checkTabs() {
@@ -341,156 +309,177 @@
 
     // Whether the current stream holds every channel the tab wants.
     function carries(tab) {
-      return Array.from(tab.channels).every((channel) => stream.channels.indexOf(channel) >= 0);
-    }
-
-    function wantedChannels() {
-      const union = new Set();
-      tabs.forEach((tab) => tab.channels.forEach((channel) => union.add(channel)));
-      return Array.from(union).sort();
-    }
-
-    function reopenSoon() {
-      if (stream.reopenTimer !== null) return;
-      stream.reopenTimer = setTimeout(() => {
-        stream.reopenTimer = null;
-        reopenIfChanged();
-      }, REOPEN_DELAY_MS);
-    }
-
-    function reopenIfChanged() {
-      const wanted = wantedChannels();
-      if (sameList(wanted, stream.channels)) return;
-      closeStream();
-      stream.channels = wanted;
-      stream.failures = 0;
-      stream.fatal = null;
-      if (wanted.length > 0) connect();
-    }
-
-    function closeStream() {
-      stream.open = false;
-      if (stream.controller) stream.controller.abort();
-      stream.controller = null;
-      clearTimeout(stream.reconnectTimer);
-      stream.reconnectTimer = null;
-    }
-
-    // The watchdog: a stream that has been silent for SILENT_HEARTBEATS heartbeats is reopened.
-    setInterval(() => {
-      if (!stream.open || Date.now() - stream.lastReadAt <= SILENT_HEARTBEATS * CONFIG.heartbeatMs) return;
-      stream.controller.stalled = true; // so connect() reconnects instead of taking it as on purpose
-      stream.controller.abort();
-    }, CONFIG.heartbeatMs);
-
-    async function connect() {
-      const controller = new AbortController();
-      stream.controller = controller;
-      const channels = stream.channels;
-      let outcome;
-      try {
-        outcome = await readStream(channels, controller.signal);
-      } catch (error) {
-        outcome = error;
-      }
-      if (stream.controller !== controller) return; // closed on purpose; another stream took over
-      if (controller.stalled) outcome = 'ended';
-      stream.controller = null;
-      stream.open = false;
-      afterStream(outcome);
-    }
-
-    /** Fetches and parses one stream until it ends. Resolves 'ended' if it opened; throws if not. */
-    async function readStream(channels, signal) {
-      const headers = { Accept: 'text/event-stream' };
-      const lastId = lastIdFor(channels);
-      if (lastId) headers['Last-Event-ID'] = lastId;
-      const response = await fetch(streamUrl(channels), {
-        headers: headers, cache: 'no-store', credentials: 'same-origin', signal: signal,
-      });
-      const type = response.headers.get('Content-Type') || '';
-      if (response.status !== 200 || !/^text\/event-stream\b/i.test(type)) {
-        throw new RefusedError(response.status, response.headers.get('Retry-After'));
-      }
-      stream.failures = 0;
-      stream.open = true;
-      stream.lastReadAt = Date.now();
-      tabs.forEach((tab, port) => { if (carries(tab)) port.postMessage({ op: 'open' }); });
-      const parser = new EventStreamParser(lastId, (block) => onBlock(channels, block), (ms) => { stream.retryMs = ms; });
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder(); // drops a leading BOM, as the SSE parsing rules ask
-      for (;;) {
-        const chunk = await reader.read();
-        stream.lastReadAt = Date.now();
-        if (chunk.done) break;
-        parser.push(decoder.decode(chunk.value, { stream: true }));
-      }
-      parser.push(decoder.decode()); // an event cut off by the end is discarded, as EventSource does
-      return 'ended';
-    }
-
-    // Decides what comes after a stream: a reconnect after retry ms, a backoff, or a stop.
-    function afterStream(outcome) {
-      let delay = stream.retryMs;
-      if (outcome instanceof RefusedError && outcome.isFinal()) {
-        stream.fatal = { status: outcome.status };
-        tabs.forEach((tab, port) => port.postMessage({ op: 'error', status: outcome.status }));
-        return;
-      }
-      if (outcome !== 'ended') {
-        stream.failures += 1;
-        delay = Math.max(stream.retryMs, MIN_BACKOFF_MS) * Math.pow(2, stream.failures - 1);
-        // Jitter, so that the browsers of many users do not all come back in the same instant.
-        delay = Math.min(MAX_BACKOFF_MS, delay + Math.random() * delay / 2);
-        if (outcome instanceof RefusedError) delay = Math.max(delay, outcome.retryAfterMs());
-      }
-      stream.reconnectTimer = setTimeout(() => {
-        stream.reconnectTimer = null;
-        connect();
-      }, delay);
-    }
-
-    /**
-     * One blank-line-ended block of the stream. A block names its channels with `channel:` lines;
-     * on a one-channel stream it is that channel; a reset names none and is for all of them.
-     */
-    function onBlock(streamChannels, block) {
-      let channels = block.channels;
-      let type = block.type;
-      if (channels.length === 0 && streamChannels.length === 1) {
-        channels = streamChannels;
-      } else if (channels.length === 0 && streamChannels.indexOf(type) >= 0) {
-        channels = [type]; // an untyped event from a Herald that sends no channel lines
-      }
-      // On a stream of several channels Herald sends an untyped event as `event: <channel>`.
-      if (streamChannels.length > 1 && channels.indexOf(type) >= 0) type = 'message';
-      (channels.length > 0 ? channels : streamChannels).forEach((channel) => {
-        lastIds.delete(channel);
-        lastIds.set(channel, block.id);
-      });
-      if (!block.dispatch) return;
-      const message = { op: 'event', channels: channels.length > 0 ? channels : null, type: type, data: block.data, id: block.id };
-      tabs.forEach((tab, port) => {
-        if (message.channels === null || message.channels.some((channel) => tab.channels.has(channel))) {
-          port.postMessage(message);
-        }
-      });
-    }
-
-    // The id to resume from: the last one seen on any of these channels. After a channel left the
-    // union, this is not an id of that channel, which Herald would not find (and would reset).
-    function lastIdFor(channels) {
-      let id = '';
-      lastIds.forEach((value, channel) => {
-        if (channels.indexOf(channel) >= 0) id = value;
-      });
-      return id;
-    }
-
-    function streamUrl(channels) {
-      return CONFIG.path + '?' + channels.map((channel) => 'channel=' + channel).join('&');
+      return Array.from(tab.channels).every((channel) => stream.carries(channel));
     }
   }
+
+  // ------------------------------------------------------------------------ the stream to Herald
+
+  /**
+   * One stream to Herald for a set of channels, read with fetch() and parsed as EventSource would,
+   * run by the shared worker or, without one, by the page. It resumes from the last event id,
+   * reconnects after `retry:` and backs off (with jitter) after failed connects, stops on a final
+   * refusal, and reopens a stream gone silent. `owner` says which channels are wanted (`wanted()`,
+   * sorted) and hears of the stream: `opened()`, `received({channels, type, data, id})` (channels
+   * null for an event of every channel, a reset) and `refused(status)`.
+   */
+  function HeraldStream(streamBase, crossOrigin, owner) {
+    this.streamBase = streamBase;
+    this.crossOrigin = crossOrigin;
+    this.owner = owner;
+    // channel -> id of the last event seen on it. Re-inserted on every event, so the Map's order is
+    // arrival order and its last entry among a set of channels is that set's last event id.
+    this.lastIds = new Map();
+    this.channels = [];        // the channels of the open (or reopening) stream, sorted
+    this.controller = null;    // AbortController of the fetch in progress
+    this.open = false;         // the stream answered 200 and is being read
+    this.lastReadAt = 0;       // when its last bytes came (ms)
+    this.reconnectTimer = null;
+    this.reopenTimer = null;
+    this.retryMs = DEFAULT_RETRY_MS;
+    this.failures = 0;         // connects in a row that did not open
+    this.fatal = null;         // { status } once Herald refused for good; cleared by a new union
+    // The watchdog: a stream that has been silent for SILENT_HEARTBEATS heartbeats is reopened.
+    setInterval(() => {
+      if (!this.open || Date.now() - this.lastReadAt <= SILENT_HEARTBEATS * CONFIG.heartbeatMs) return;
+      this.controller.stalled = true; // so connect() reconnects instead of taking it as on purpose
+      this.controller.abort();
+    }, CONFIG.heartbeatMs);
+  }
+
+  HeraldStream.prototype.carries = function (channel) {
+    return this.channels.indexOf(channel) >= 0;
+  };
+
+  // Changes of the wanted channels made together (a page subscribing at load) reopen once.
+  HeraldStream.prototype.reopenSoon = function () {
+    if (this.reopenTimer !== null) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      this.reopenIfChanged();
+    }, REOPEN_DELAY_MS);
+  };
+
+  HeraldStream.prototype.reopenIfChanged = function () {
+    const wanted = this.owner.wanted();
+    if (sameList(wanted, this.channels)) return;
+    this.close();
+    this.channels = wanted;
+    this.failures = 0;
+    this.fatal = null;
+    if (wanted.length > 0) this.connect();
+  };
+
+  HeraldStream.prototype.close = function () {
+    this.open = false;
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  };
+
+  HeraldStream.prototype.connect = async function () {
+    const controller = new AbortController();
+    this.controller = controller;
+    let outcome;
+    try {
+      outcome = await this.read(this.channels, controller.signal);
+    } catch (error) {
+      outcome = error;
+    }
+    if (this.controller !== controller) return; // closed on purpose; another stream took over
+    if (controller.stalled) outcome = 'ended';
+    this.controller = null;
+    this.open = false;
+    this.afterStream(outcome);
+  };
+
+  /** Fetches and parses one stream until it ends. Resolves 'ended' if it opened; throws if not. */
+  HeraldStream.prototype.read = async function (channels, signal) {
+    const lastId = this.lastIdFor(channels);
+    const headers = { Accept: 'text/event-stream' };
+    let url = this.streamBase + '?' + channels.map((channel) => 'channel=' + channel).join('&');
+    // Across origins a Last-Event-ID header would cost a CORS preflight; Herald reads both.
+    if (lastId && this.crossOrigin) url += '&lastEventId=' + encodeURIComponent(lastId);
+    else if (lastId) headers['Last-Event-ID'] = lastId;
+    const response = await fetch(url, {
+      headers: headers, cache: 'no-store', signal: signal,
+      credentials: this.crossOrigin ? 'include' : 'same-origin',
+    });
+    const type = response.headers.get('Content-Type') || '';
+    if (response.status !== 200 || !/^text\/event-stream\b/i.test(type)) {
+      throw new RefusedError(response.status, response.headers.get('Retry-After'));
+    }
+    this.failures = 0;
+    this.open = true;
+    this.lastReadAt = Date.now();
+    this.owner.opened();
+    const parser = new EventStreamParser(lastId, (block) => this.onBlock(channels, block), (ms) => { this.retryMs = ms; });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder(); // drops a leading BOM, as the SSE parsing rules ask
+    for (;;) {
+      const chunk = await reader.read();
+      this.lastReadAt = Date.now();
+      if (chunk.done) break;
+      parser.push(decoder.decode(chunk.value, { stream: true }));
+    }
+    parser.push(decoder.decode()); // an event cut off by the end is discarded, as EventSource does
+    return 'ended';
+  };
+
+  // Decides what comes after a stream: a reconnect after retry ms, a backoff, or a stop.
+  HeraldStream.prototype.afterStream = function (outcome) {
+    let delay = this.retryMs;
+    if (outcome instanceof RefusedError && outcome.isFinal()) {
+      this.fatal = { status: outcome.status };
+      this.owner.refused(outcome.status);
+      return;
+    }
+    if (outcome !== 'ended') {
+      this.failures += 1;
+      delay = Math.max(this.retryMs, MIN_BACKOFF_MS) * Math.pow(2, this.failures - 1);
+      // Jitter, so that the browsers of many users do not all come back in the same instant.
+      delay = Math.min(MAX_BACKOFF_MS, delay + Math.random() * delay / 2);
+      if (outcome instanceof RefusedError) delay = Math.max(delay, outcome.retryAfterMs());
+    }
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+  };
+
+  /**
+   * One blank-line-ended block of the stream. A block names its channels with `channel:` lines;
+   * on a one-channel stream it is that channel; a reset names none and is for all of them.
+   */
+  HeraldStream.prototype.onBlock = function (streamChannels, block) {
+    let channels = block.channels;
+    let type = block.type;
+    if (channels.length === 0 && streamChannels.length === 1) {
+      channels = streamChannels;
+    } else if (channels.length === 0 && streamChannels.indexOf(type) >= 0) {
+      channels = [type]; // an untyped event from a Herald that sends no channel lines
+    }
+    // On a stream of several channels Herald sends an untyped event as `event: <channel>`.
+    if (streamChannels.length > 1 && channels.indexOf(type) >= 0) type = 'message';
+    // A block's id (possibly empty: a reset after a restart) is where each of its channels resumes.
+    (channels.length > 0 ? channels : streamChannels).forEach((channel) => {
+      this.lastIds.delete(channel);
+      this.lastIds.set(channel, block.id);
+    });
+    if (!block.dispatch) return;
+    this.owner.received({ channels: channels.length > 0 ? channels : null, type: type, data: block.data, id: block.id });
+  };
+
+  // The id to resume from: the last one seen on any of these channels. After a channel left the
+  // union, this is not an id of that channel, which Herald would not find (and would reset).
+  HeraldStream.prototype.lastIdFor = function (channels) {
+    let id = '';
+    this.lastIds.forEach((value, channel) => {
+      if (channels.indexOf(channel) >= 0) id = value;
+    });
+    return id;
+  };
 
   /** Herald answered something other than a stream. */
   function RefusedError(status, retryAfter) {
@@ -586,6 +575,13 @@
     this.resetBlock();
     this.onBlock(block);
   };
+
+  /** The channels of several sets (or arrays) together, sorted, each once. */
+  function unionOf(sets) {
+    const union = new Set();
+    sets.forEach((channels) => channels.forEach((channel) => union.add(channel)));
+    return Array.from(union).sort();
+  }
 
   function sameList(a, b) {
     return a.length === b.length && a.every((value, i) => value === b[i]);

@@ -1,10 +1,12 @@
 """Fixtures of the browser suite: real pages in headless Chromium, served through the real `herald`
 binary ($HERALD_BIN, default .build/release/herald) by the real legacy app (examples/legacy-app).
 
-- `start_stack(**events)`: starts the legacy app and Herald in front of it, with a proxy.conf whose
-  [events] section is `events` (e.g. retry="500ms"); returns a `stack.Stack` (`.herald.url`,
-  `.herald.publish(...)`, `.herald.subscribers(channel)`, ...). Teardown stops both by PID and
-  fails the test if Herald did not exit 0 on SIGTERM.
+- `start_stack(sections=None, upstream=None, **events)`: starts the legacy app (or uses the
+  `upstream` URL given, e.g. a `page_server`'s origin) and Herald in front of it, with a proxy.conf
+  whose [events] section is `events` (e.g. retry="500ms") plus `sections` (e.g.
+  {"limits": {...}}); returns a `stack.Stack` (`.herald.url`, `.herald.publish(...)`,
+  `.herald.subscribers(channel)`, `.restart_herald()`, ...). Teardown stops both by PID and fails
+  the test if a Herald did not exit 0 on SIGTERM.
 - `browser`: a `chrome.Browser` (headless Chromium), quit before the stack stops.
 - `page_server`: a page on another origin (`.origin`, `.html`), for the cross-origin tests.
 - Every test runs under a SIGALRM bound on top of each wait's own deadline, so nothing hangs.
@@ -40,8 +42,8 @@ def _test_bound():
 def start_stack(tmp_path, request):
     started = []
 
-    def start(**events):
-        running = stack.Stack(tmp_path, events)
+    def start(sections=None, upstream=None, **events):
+        running = stack.Stack(tmp_path, events, sections, upstream)
         started.append(running)
         return running.start()
 

@@ -201,14 +201,16 @@ class Herald:
             raise StackError("DELETE /channels/%s answered %s: %r" % (channel, status, body))
 
 
-def herald_config(upstream_url, publish_port, events):
-    return {
+def herald_config(upstream_url, publish_port, events, sections=None):
+    config = {
         "server": {"listen": "127.0.0.1:0", "threads": 2, "shutdown_grace": "2s"},
         "upstream": {"url": upstream_url, "timeout": "5s", "connect_timeout": "1s"},
         "events": dict(events),
         "publish": {"listen": "127.0.0.1:%d" % publish_port},
         "log": {"access": "combined"},
     }
+    config.update(sections or {})
+    return config
 
 
 class Stack:
@@ -217,19 +219,24 @@ class Stack:
 
     ATTEMPTS = 3  # a picked port can be taken by someone else before Herald binds it
 
-    def __init__(self, workdir, events):
+    def __init__(self, workdir, events, sections=None, upstream=None):
         self.workdir = Path(workdir)
         self.events = events
+        self.sections = sections  # other sections of proxy.conf, e.g. {"limits": {...}}
+        self.upstream = upstream  # the URL of an upstream the test runs, instead of the legacy app
         self.app = None
         self.herald = None
+        self.problems = []  # of Heralds stopped before the end (restart_herald)
 
     def start(self):
         events_path = self.events.get("path", "/events")
         reset_event = self.events.get("reset_event", "herald-reset")
         for attempt in range(1, self.ATTEMPTS + 1):
             publish_port = free_port()
-            self.app = LegacyApp(self.workdir, "http://127.0.0.1:%d" % publish_port, events_path, reset_event).start()
-            self.herald = Herald(self.workdir, herald_config(self.app.url, publish_port, self.events))
+            if self.upstream is None:
+                self.app = LegacyApp(self.workdir, "http://127.0.0.1:%d" % publish_port, events_path, reset_event).start()
+            upstream = self.upstream or self.app.url
+            self.herald = Herald(self.workdir, herald_config(upstream, publish_port, self.events, self.sections))
             try:
                 self.herald.start()
                 return self
@@ -238,9 +245,22 @@ class Stack:
                 if attempt == self.ATTEMPTS or "in use" not in tail(self.herald.stderr_path):
                     raise
 
+    def restart_herald(self):
+        """Stops Herald (SIGTERM, as an operator's restart does) and starts a new one with the same
+        config on the same public and publish ports; its files go to a directory of its own."""
+        old = self.herald
+        code = old.stop()
+        if code != 0:
+            self.problems.append("herald (pid %d) ended with %s after SIGTERM" % (old.proc.pid, code))
+        config = dict(old.config, server=dict(old.config["server"], listen="127.0.0.1:%d" % old.public_port))
+        workdir = self.workdir / ("herald-restart-%d" % (len(list(self.workdir.glob("herald-restart-*"))) + 1))
+        workdir.mkdir()
+        self.herald = Herald(workdir, config).start()
+        return self.herald
+
     def stop(self):
         """Stops Herald, then the app; returns the problems (a non-zero exit) as strings."""
-        problems = []
+        problems = list(self.problems)
         for name, part in (("herald", self.herald), ("legacy app", self.app)):
             if part is None or part.proc is None:
                 continue
@@ -258,17 +278,20 @@ class Stack:
 
 
 class PageServer:
-    """Serves one HTML page at / on its own loopback port: a site on another origin. It binds at
-    once, so its origin is known (for events.allow_origins) before its page is written."""
+    """Serves one HTML page at / (`html`), and any in `pages` (path -> HTML), on its own loopback
+    port: a site on another origin, or an upstream for Herald. It binds at once, so its origin is
+    known (for events.allow_origins) before its page is written."""
 
     def __init__(self):
         self.html = ""
+        self.pages = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                page = owner.html.encode()
-                self.send_response(200 if self.path == "/" else 404)
+                found = self.path == "/" or self.path in owner.pages
+                page = (owner.html if self.path == "/" else owner.pages.get(self.path, "not found")).encode()
+                self.send_response(200 if found else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
                 self.end_headers()

@@ -106,28 +106,6 @@ def test_the_shared_stream_resumes_after_delete_with_last_event_id_and_nothing_t
     assert stack.herald.metric("herald_subscribers") == 1
 
 
-def test_without_shared_worker_each_channel_gets_its_own_event_source(start_stack, browser):
-    stack = start_stack()
-    # As in a browser without SharedWorker: removed before any script of the page runs.
-    browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                                   {"source": "delete window.SharedWorker;"})
-    browser.open(stack.herald.url + "/tabs")
-    wait_for(lambda: stream_state(browser)[0] == "open", message="client.js reporting its stream open")
-    assert stream_state(browser)[2] == "event-source"
-    wait_for(lambda: stack.herald.subscribers("orders") == 1 and stack.herald.subscribers("news") == 1,
-             message="one EventSource on orders and one on news")
-    assert stack.herald.metric("herald_subscribers") == 2
-
-    stack.herald.publish("orders", json.dumps({"id": 44, "status": "shipped"}), event="order-updated")
-    m1 = stack.herald.publish("orders", "m1")
-    n1 = stack.herald.publish("news", "n1")
-    wait_for(lambda: texts(browser, "log") == ["m1"] and texts(browser, "news") == ["n1"],
-             message="m1 in the orders log and n1 in the news log")
-    assert browser.texts("#order-44-status") == ["shipped"]
-    assert entries(browser, "log") == [["m1", m1["id"]]]
-    assert entries(browser, "news") == [["n1", n1["id"]]]
-
-
 def test_a_channel_added_and_removed_reopens_the_one_stream_without_a_reset(start_stack, browser):
     stack = start_stack()
     open_tabs(browser, stack.herald.url + "/tabs", 1)

@@ -1,7 +1,8 @@
 """client.js's worker against a scripted stream: the parts of the SSE parsing rules and of the
 reconnect policy that Herald's own output never exercises (CR and CRLF line ends split across
 reads, a BOM, comments, `data` with no colon, an id holding NUL, an event cut off by the end of the
-stream, 503 and 404 answers).
+stream, 503 and 404 answers, a reset with an empty id), in the shared worker and, without one, in
+the page (the same reader).
 
 The page, client.js (with the config line Herald prepends) and the stream are all served by one
 small server here, so the worker reads exactly the bytes written below, in separate TCP writes.
@@ -10,6 +11,8 @@ small server here, so the worker reads exactly the bytes written below, in separ
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from stack import REPO, wait_for
 
@@ -105,13 +108,25 @@ class ScriptedServer:
         self.thread.join(5)
 
 
-def test_the_worker_parses_the_stream_resumes_with_its_last_id_and_stops_on_a_4xx(browser):
+TRANSPORTS = ["shared-worker", "page"]
+
+
+def open_page(browser, url, transport):
+    """The scripted page, with client.js's worker or (SharedWorker removed first) without it."""
+    if transport == "page":
+        browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                       {"source": "delete window.SharedWorker;"})
+    browser.open(url)
+    assert browser.run("return HeraldEvents.transport;") == transport
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_the_stream_is_parsed_resumed_with_its_last_id_and_stopped_by_a_4xx(browser, transport):
     server = ScriptedServer()
     try:
-        browser.open(server.url + "/")
-        assert browser.run("return HeraldEvents.transport;") == "shared-worker"
+        open_page(browser, server.url + "/", transport)
         wait_for(lambda: browser.run("return window.errors;") == [["a", 404]], timeout=20,
-                 message="the worker giving up on a 404, after the two streams and the 503")
+                 message="client.js giving up on a 404, after the two streams and the 503")
         got = browser.run("return window.got;")
     finally:
         server.stop()
@@ -156,3 +171,31 @@ def test_the_worker_reopens_a_stream_silent_for_three_heartbeats(browser):
     assert [last_id for _, last_id, _ in server.requests[:2]] == [None, "1"]
     silence = server.requests[1][2] - server.requests[0][2]
     assert 0.8 <= silence < 5, "reopened after %.2f s of silence (3 heartbeats of 0.3 s, checked each heartbeat)" % silence
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_reset_with_an_empty_id_clears_the_last_event_id(browser, transport):
+    """Herald's reset after a restart with an empty history carries `id:` with no value: per the
+    WHATWG rules the last event id becomes empty, so the next connect sends no Last-Event-ID (the
+    stale id would earn another reset), and the stream goes on with live events."""
+    reset_then_live = [
+        (200, [b"retry: 100\n\nid: old-7\nevent: a\nchannel: a\ndata: before\n\n"]),
+        (200, [b"event: herald-reset\nid:\ndata: \n\n"]),  # the new Herald, history empty
+        (200, [b"id: new-1\nevent: a\nchannel: a\ndata: live\n\n"]),
+        (404, [b"gone"]),
+    ]
+    server = ScriptedServer(reset_then_live)
+    try:
+        open_page(browser, server.url + "/", transport)
+        wait_for(lambda: browser.run("return window.errors;") == [["a", 404]], timeout=20,
+                 message="client.js stopping on the 404 after the three streams")
+        got = browser.run("return window.got;")
+    finally:
+        server.stop()
+    assert got == [
+        ["a", "message", "before", "old-7"],
+        ["a", "herald-reset", "", ""],
+        ["b", "herald-reset", "", ""],
+        ["a", "message", "live", "new-1"],
+    ]
+    assert [last_id for _, last_id, _ in server.requests] == [None, "old-7", None, "new-1"]
