@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The C boundary: a module map and an umbrella header, nothing else.
@@ -33,12 +34,14 @@ let package = Package(
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
         // proxy.conf -> validated settings.
-        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout"]),
+        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
+        // Pure publish-side rules: webhook signatures (Standard Webhooks, GitHub), who may use which route.
+        .target(name: "Publishing", dependencies: ["EventStream", "Fanout", .product(name: "Crypto", package: "swift-crypto")]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],
     swiftLanguageModes: [.v6]
