@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The C boundary: a module map and an umbrella header, nothing else.
@@ -30,8 +31,9 @@ let package = Package(
         .target(name: "EventStream"),
         // Channels, subscribers, bounded queues, replay history. No IO.
         .target(name: "Fanout", dependencies: ["EventStream"]),
-        // Webhooks in their senders' own formats: route templates over headers and JSON bodies. No IO.
-        .target(name: "Publishing", dependencies: ["EventStream", "Fanout"]),
+        // The publish listener's pure rules: webhook signatures (Standard Webhooks, GitHub), who may
+        // use which route, and webhooks in their senders' own formats (route templates). No IO.
+        .target(name: "Publishing", dependencies: ["EventStream", "Fanout", .product(name: "Crypto", package: "swift-crypto")]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
         // proxy.conf -> validated settings.

@@ -72,6 +72,12 @@ public final class Hub: Sendable {
         var sequence: UInt64 = 0
         var subscribers = 0
         var subscribersPerIP: [String: Int] = [:]
+
+        /// True when `channel`'s history holds the publisher's `id`. Herald assigns ids to
+        /// publishes without one (empty here), and those are never duplicates.
+        func isDuplicate(_ id: String, on channel: String) -> Bool {
+            !id.isEmpty && channels[channel]?.history.sequence(ofID: id) != nil
+        }
     }
 
     private let state = Mutex(State())
@@ -87,41 +93,52 @@ public final class Hub: Sendable {
 
     // MARK: Publishing
 
-    /// Records `event` on every channel in `channels` and returns what to deliver, one per channel.
-    /// An empty `event.id` gets one assigned. One publish is one sequence number, whatever the
-    /// number of channels, so a stream on several of them gets it once.
-    public func publish(_ event: ServerSentEvent, to channels: [String], at now: ContinuousClock.Instant) -> [PublishedEvent] {
+    /// Records `event` on every channel in `channels` and says what it did there, one outcome per
+    /// channel. An empty `event.id` gets one assigned. A channel whose history already holds the
+    /// publisher's id gets a duplicate: checked under the lock, so two identical publishes at once
+    /// cannot both land. One publish is one sequence number, whatever the number of channels, so
+    /// a stream on several of them gets it once.
+    public func publish(_ event: ServerSentEvent, to channels: [String], at now: ContinuousClock.Instant) -> [PublishOutcome] {
         state.withLock { state in
+            let isNew = channels.map { !state.isDuplicate(event.id, on: $0) }
+            let newChannels = zip(channels, isNew).filter(\.1).map(\.0)
+            guard !newChannels.isEmpty else { return channels.map { .duplicate(channel: $0, id: event.id) } }
             state.sequence += 1
             let sequence = state.sequence
             var event = event
             if event.id.isEmpty { event.id = idPrefix + String(sequence) }
-            var published: [PublishedEvent] = []
-            published.reserveCapacity(channels.count)
+            var outcomes: [PublishOutcome] = []
+            outcomes.reserveCapacity(channels.count)
             var first: PublishedEvent?
-            for name in channels {
+            for (name, isNew) in zip(channels, isNew) {
+                guard isNew else {
+                    outcomes.append(.duplicate(channel: name, id: event.id))
+                    continue
+                }
                 let item = PublishedEvent(sequence: sequence, channel: name, event: event, publishedAt: now,
-                                          sharing: first, publishedTo: channels)
+                                          sharing: first, publishedTo: newChannels)
                 first = first ?? item
                 state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
                     .history.append(item)
-                published.append(item)
+                outcomes.append(.stored(item))
             }
-            return published
+            return outcomes
         }
     }
 
     /// Records an item of Pushpin's format (raw http-stream `content`) on `channel`; an empty `id`
-    /// gets one assigned, as for events. It shares the history and the order of Herald's events.
-    public func publish(rawContent content: [UInt8], id: String, to channel: String, at now: ContinuousClock.Instant) -> PublishedEvent {
+    /// gets one assigned, as for events, and an id the channel holds is a duplicate. It shares the
+    /// history and the order of Herald's events.
+    public func publish(rawContent content: [UInt8], id: String, to channel: String, at now: ContinuousClock.Instant) -> PublishOutcome {
         state.withLock { state in
+            if state.isDuplicate(id, on: channel) { return .duplicate(channel: channel, id: id) }
             state.sequence += 1
             let sequence = state.sequence
             let item = PublishedEvent(sequence: sequence, channel: channel, id: id.isEmpty ? idPrefix + String(sequence) : id,
                                       rawContent: content, publishedAt: now)
             state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
                 .history.append(item)
-            return item
+            return .stored(item)
         }
     }
 

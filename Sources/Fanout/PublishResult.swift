@@ -1,4 +1,6 @@
-/// What a publish answers for each event it made: `{"channel":…,"id":…,"subscribers":…}`.
+/// What a publish answers for each event it made: `{"channel":…,"id":…,"subscribers":…}`, with
+/// `"duplicate":true` added when the channel already held the id (nothing stored or delivered).
+/// A new event's answer keeps its shape, so publishers that compare it whole are not broken.
 ///
 /// Written by hand rather than with JSONSerialization, which cost about 175,000 instructions a
 /// publish (bridging to NSDictionary, sorting keys with a locale): more than the rest of the
@@ -6,13 +8,16 @@
 public struct PublishResult: Sendable, Equatable {
     public var channel: String
     public var id: String
-    /// Subscribers of the channel when it was published.
+    /// Subscribers of the channel when it was published (for a duplicate: when it was refused).
     public var subscribers: Int
+    /// The channel's history already held this id: neither stored nor delivered again.
+    public var duplicate: Bool
 
-    public init(channel: String, id: String, subscribers: Int) {
+    public init(channel: String, id: String, subscribers: Int, duplicate: Bool = false) {
         self.channel = channel
         self.id = id
         self.subscribers = subscribers
+        self.duplicate = duplicate
     }
 
     /// The JSON object, keys in sorted order as in Herald's other answers.
@@ -37,6 +42,7 @@ public struct PublishResult: Sendable, Equatable {
     private func append(to bytes: inout [UInt8]) {
         bytes += #"{"channel":"#.utf8
         Self.appendString(channel, to: &bytes)
+        if duplicate { bytes += #","duplicate":true"#.utf8 }
         bytes += #","id":"#.utf8
         Self.appendString(id, to: &bytes)
         bytes += #","subscribers":"#.utf8

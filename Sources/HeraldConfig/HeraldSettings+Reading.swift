@@ -60,6 +60,11 @@ extension HeraldSettings {
         reader.read("publish", "token", into: &publish.token, .token)
         reader.read("publish", "max_body_bytes", into: &publish.maxBodyBytes, .byteCount(in: (1 << 10)...(64 << 20)))
         reader.readTables("publish", "routes", into: &publish.routes, PublishRoute.read)
+        reader.read("publish", "signing_secrets", into: &publish.signingSecrets, .signingSecrets)
+        reader.read("publish", "signing_secrets_file", into: &publish.signingSecretsFile, .signingSecretsFile)
+        reader.read("publish", "require_signature", into: &publish.requireSignature, .boolean)
+        // Below a second, clock skew alone refuses honest senders; past an hour a captured request stays replayable too long.
+        reader.read("publish", "signature_tolerance", into: &publish.signatureTolerance, .duration(in: .seconds(1)...Self.hour))
 
         reader.read("limits", "max_subscribers", into: &limits.maxSubscribers, .integer(in: 1...10_000_000))
         reader.read("limits", "max_subscribers_per_ip", into: &limits.maxSubscribersPerIP, .integer(in: 1...10_000_000))

@@ -11,10 +11,16 @@ extension HeraldSettings {
     /// The rules no single key can check. Run after parsing and again after flags override keys.
     func crossKeyProblems() -> [CrossKeyProblem] {
         var problems: [CrossKeyProblem] = []
-        if publish.token.isEmpty && !publish.listen.isLoopback {
+        if publish.token.isEmpty && !publish.listen.isLoopback && !publish.requireSignature {
             problems.append(CrossKeyProblem(
-                keys: ["publish.token", "publish.listen"],
-                message: "[publish] token: expected a token when publish.listen (\(publish.listen)) is not loopback"))
+                keys: ["publish.token", "publish.listen", "publish.require_signature"],
+                message: "[publish] token: expected a token (or require_signature = true) when publish.listen "
+                    + "(\(publish.listen)) is not loopback"))
+        }
+        if publish.requireSignature && publish.allSigningSecrets.isEmpty {
+            problems.append(CrossKeyProblem(
+                keys: ["publish.require_signature", "publish.signing_secrets", "publish.signing_secrets_file"],
+                message: "[publish] require_signature: expected a secret in signing_secrets or signing_secrets_file, got true"))
         }
         if publish.listen.overlaps(server.listen) {
             problems.append(CrossKeyProblem(

@@ -10,7 +10,7 @@ import Testing
 
     @discardableResult
     private func publish(_ hub: Hub, _ data: String, to channels: [String], id: String = "") -> [PublishedEvent] {
-        hub.publish(ServerSentEvent(id: id, data: data), to: channels, at: .now)
+        hub.publish(ServerSentEvent(id: id, data: data), to: channels, at: .now).compactMap(\.event)
     }
 
     @Test func assignedIdsIncreaseAndCarryTheInstance() {
@@ -169,10 +169,10 @@ import Testing
         Hub(limits: HubLimits(historySize: 100, historyTTL: .seconds(60), maxSubscribers: 10, maxSubscribersPerIP: 5), instance: "t")
     }
 
-    @Test func aPushpinItemSharesTheOrderAndHistoryOfEventsAndKeepsItsBytes() {
+    @Test func aPushpinItemSharesTheOrderAndHistoryOfEventsAndKeepsItsBytes() throws {
         let hub = hub()
-        let event = hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0]
-        let item = hub.publish(rawContent: Array("raw\n".utf8), id: "", to: "c", at: .now)
+        let event = try #require(hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0].event)
+        let item = try #require(hub.publish(rawContent: Array("raw\n".utf8), id: "", to: "c", at: .now).event)
         #expect(item.sequence == event.sequence + 1)
         #expect(item.id == "t-2")
         #expect(item.isRawContent && !event.isRawContent)
@@ -196,11 +196,83 @@ import Testing
         #expect(hub.replay(resumingAfter: [("a", nil), ("b", "unknown")]).cursor == nil)
     }
 
-    @Test func aBatchKnowsWhenItHoldsPushpinItems() {
+    @Test func aBatchKnowsWhenItHoldsPushpinItems() throws {
         let hub = hub()
-        let event = hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0]
+        let event = try #require(hub.publish(ServerSentEvent(id: "", data: "e"), to: ["c"], at: .now)[0].event)
         #expect(!EventBatch(channel: "c", events: [event]).containsRawContent)
-        let item = hub.publish(rawContent: [1], id: "", to: "c", at: .now)
+        let item = try #require(hub.publish(rawContent: [1], id: "", to: "c", at: .now).event)
         #expect(EventBatch(channel: "c", events: [event, item]).containsRawContent)
+    }
+}
+
+@Suite struct HubDuplicateTests {
+    private func hub(historySize: Int = 100) -> Hub {
+        Hub(limits: HubLimits(historySize: historySize, historyTTL: .seconds(60)), instance: "t")
+    }
+
+    private func publish(_ hub: Hub, _ data: String, to channels: [String], id: String) -> [PublishOutcome] {
+        hub.publish(ServerSentEvent(id: id, data: data), to: channels, at: .now)
+    }
+
+    @Test func aRepeatedIdIsADuplicateNeitherStoredNorGivenASequence() throws {
+        let hub = hub()
+        let first = try #require(publish(hub, "once", to: ["c"], id: "msg-1")[0].event)
+        let again = publish(hub, "retry", to: ["c"], id: "msg-1")
+        #expect(again.map(\.isDuplicate) == [true])
+        #expect(again[0].channel == "c" && again[0].id == "msg-1")
+        #expect(hub.stats(channel: "c")?.eventsHeld == 1)
+        // Nothing new to replay after the first: the retry was not stored.
+        #expect(hub.replay(channels: ["c"], after: "msg-1").events.isEmpty)
+        let next = try #require(publish(hub, "new", to: ["c"], id: "msg-2")[0].event)
+        #expect(next.sequence == first.sequence + 1)
+    }
+
+    @Test func assignedIdsAreNeverDuplicates() {
+        let hub = hub()
+        for _ in 0..<3 { #expect(publish(hub, "same", to: ["c"], id: "").map(\.isDuplicate) == [false]) }
+        #expect(hub.stats(channel: "c")?.eventsHeld == 3)
+    }
+
+    @Test func eachChannelOfAPublishIsJudgedOnItsOwn() throws {
+        let hub = hub()
+        _ = publish(hub, "on a", to: ["a"], id: "x")
+        let outcomes = publish(hub, "on a and b", to: ["a", "b"], id: "x")
+        #expect(outcomes.map(\.channel) == ["a", "b"])
+        #expect(outcomes.map(\.isDuplicate) == [true, false])
+        let stored = try #require(outcomes[1].event)
+        // The stored copy names only the channel it went to, not the one that refused it.
+        #expect(stored.bytes(forStreamOn: ["a", "b"]) === stored.bytesNamingChannel)
+        #expect(hub.stats(channel: "a")?.eventsHeld == 1)
+        #expect(hub.stats(channel: "b")?.eventsHeld == 1)
+        #expect(publish(hub, "again", to: ["a", "b"], id: "x").map(\.isDuplicate) == [true, true])
+    }
+
+    @Test func anIdTheHistoryNoLongerHoldsIsNewAgain() {
+        let hub = hub(historySize: 1)
+        _ = publish(hub, "1", to: ["c"], id: "old")
+        _ = publish(hub, "2", to: ["c"], id: "newer")
+        #expect(publish(hub, "3", to: ["c"], id: "old").map(\.isDuplicate) == [false])
+    }
+
+    @Test func aPushpinItemWithAHeldIdIsADuplicateToo() {
+        let hub = hub()
+        _ = publish(hub, "event", to: ["c"], id: "p1")
+        #expect(hub.publish(rawContent: [1], id: "p1", to: "c", at: .now).isDuplicate)
+        #expect(!hub.publish(rawContent: [1], id: "p2", to: "c", at: .now).isDuplicate)
+        #expect(hub.publish(rawContent: [1], id: "p2", to: "c", at: .now).isDuplicate)
+        #expect(!hub.publish(rawContent: [1], id: "", to: "c", at: .now).isDuplicate)
+        #expect(hub.stats(channel: "c")?.eventsHeld == 3)
+    }
+
+    @Test func concurrentIdenticalPublishesLandOnce() async {
+        let hub = hub()
+        let stored = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { hub.publish(ServerSentEvent(id: "race", data: "d"), to: ["c"], at: .now).filter { !$0.isDuplicate }.count }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(stored == 1)
+        #expect(hub.stats(channel: "c")?.eventsHeld == 1)
     }
 }

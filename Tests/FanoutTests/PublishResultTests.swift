@@ -12,6 +12,13 @@ import Testing
         #expect(String(decoding: result.json, as: UTF8.self) == #"{"channel":"orders","id":"k2x-17","subscribers":3}"#)
     }
 
+    @Test func aDuplicateSaysSoInSortedPlaceAndANewEventKeepsItsShape() {
+        let duplicate = PublishResult(channel: "orders", id: "msg-1", subscribers: 2, duplicate: true)
+        #expect(String(decoding: duplicate.json, as: UTF8.self) == #"{"channel":"orders","duplicate":true,"id":"msg-1","subscribers":2}"#)
+        let new = PublishResult(channel: "orders", id: "msg-2", subscribers: 2)
+        #expect(!String(decoding: new.json, as: UTF8.self).contains("duplicate"))
+    }
+
     @Test func anArrayOfThem() throws {
         let results = [PublishResult(channel: "a", id: "1", subscribers: 0), PublishResult(channel: "b", id: "2", subscribers: 12)]
         let value = try #require(try decoded(PublishResult.json(results)) as? [[String: Any]])

@@ -4,7 +4,7 @@ import Testing
 @Suite struct CrossKeyProblemTests {
     @Test func anEmptyTokenOnANonLoopbackPublishListenerIsRefused() {
         #expect(ConfigLoader.problems(in: "[publish]\nlisten = \"0.0.0.0:8081\"\n")
-            == ["proxy.conf: [publish] token: expected a token when publish.listen (0.0.0.0:8081) is not loopback"])
+            == ["proxy.conf: [publish] token: expected a token (or require_signature = true) when publish.listen (0.0.0.0:8081) is not loopback"])
     }
 
     @Test(arguments: ["127.0.0.1:8081", "127.0.0.2:9000", "localhost:8081", "[::1]:8081"])
@@ -42,7 +42,7 @@ import Testing
         let toml = "[server]\nlisten = \"nope\"\n[publish]\nlisten = \"0.0.0.0:8080\"\n"
         #expect(ConfigLoader.problems(in: toml) == [
             #"proxy.conf: [server] listen: expected "host:port", got "nope""#,
-            "proxy.conf: [publish] token: expected a token when publish.listen (0.0.0.0:8080) is not loopback",
+            "proxy.conf: [publish] token: expected a token (or require_signature = true) when publish.listen (0.0.0.0:8080) is not loopback",
         ])
     }
 }

@@ -31,7 +31,7 @@ import Testing
 
     @Test func aFlagThatBreaksTheTokenRuleIsNamedInTheProblem() {
         #expect(throws: ConfigError(problems: [
-            "--publish-listen: [publish] token: expected a token when publish.listen (0.0.0.0:8081) is not loopback",
+            "--publish-listen: [publish] token: expected a token (or require_signature = true) when publish.listen (0.0.0.0:8081) is not loopback",
         ])) {
             try HeraldSettings().applying(SettingsOverrides(publishListen: "0.0.0.0:8081"))
         }
@@ -40,7 +40,7 @@ import Testing
     @Test func aRefusedFlagAndARuleAnotherFlagBreaksAreReportedTogether() {
         #expect(throws: ConfigError(problems: [
             #"--listen: expected "host:port", got "bad""#,
-            "--publish-listen: [publish] token: expected a token when publish.listen (0.0.0.0:8080) is not loopback",
+            "--publish-listen: [publish] token: expected a token (or require_signature = true) when publish.listen (0.0.0.0:8080) is not loopback",
         ])) {
             // The overlap with server.listen's default (0.0.0.0:8080) is not reported: --listen was refused.
             try HeraldSettings().applying(SettingsOverrides(listen: "bad", publishListen: "0.0.0.0:8080"))

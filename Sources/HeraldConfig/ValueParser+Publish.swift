@@ -1,0 +1,64 @@
+import Foundation
+import Publishing
+
+/// `publish.signing_secrets_file`: where the secrets were read from, and what they are.
+public struct SigningSecretsFile: Sendable, Equatable {
+    /// As written in proxy.conf (relative to the working directory); empty: no file.
+    public var path = ""
+    public var secrets: [SigningSecret] = []
+
+    public init(path: String = "", secrets: [SigningSecret] = []) {
+        self.path = path
+        self.secrets = secrets
+    }
+}
+
+extension ValueParser where Value == [SigningSecret] {
+    /// An array of secrets: `whsec_<base64>` or text as typed. Messages name a bad entry by its
+    /// position and never repeat it: it is a secret.
+    static var signingSecrets: Self {
+        let expected = "an array of secrets such as [\"whsec_…\"]"
+        return Self { value throws(ConfigValueError) in
+            guard let array = value.array else { throw ConfigValueError(expected: expected, got: ConfigValueError.describing(value)) }
+            var secrets: [SigningSecret] = []
+            for (index, element) in array.enumerated() {
+                guard let text = element.string else {
+                    throw ConfigValueError(expected: "a string at entry \(index + 1)", got: ConfigValueError.describing(element))
+                }
+                do throws(SigningSecret.Problem) {
+                    secrets.append(try SigningSecret(parsing: text))
+                } catch {
+                    throw ConfigValueError(expected: "whsec_<base64> or a secret as typed at entry \(index + 1)", got: error.description)
+                }
+            }
+            return secrets
+        }
+    }
+}
+
+extension ValueParser where Value == SigningSecretsFile {
+    /// A path to a file of secrets, one a line (blank lines and `#` comments skipped). The file is
+    /// read here, once, when proxy.conf is loaded, so `--check` reports its problems too.
+    static var signingSecretsFile: Self {
+        .string(expected: "a path to a file of secrets") { path throws(ConfigValueError) in
+            guard !path.isEmpty else { return SigningSecretsFile() }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigValueError(expected: "a readable file of secrets", got: ConfigValueError.quoted(path) + " (cannot be read)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ConfigValueError(expected: "a UTF-8 file of secrets", got: ConfigValueError.quoted(path))
+            }
+            let secrets: [SigningSecret]
+            do throws(SigningSecret.LineProblem) {
+                secrets = try SigningSecret.parseLines(text)
+            } catch {
+                throw ConfigValueError(expected: "whsec_<base64> or a secret as typed on each line",
+                                       got: "\(error.problem) on line \(error.line) of \(ConfigValueError.quoted(path))")
+            }
+            guard !secrets.isEmpty else {
+                throw ConfigValueError(expected: "a file holding at least one secret", got: ConfigValueError.quoted(path) + " (none)")
+            }
+            return SigningSecretsFile(path: path, secrets: secrets)
+        }
+    }
+}
