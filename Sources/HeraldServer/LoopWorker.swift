@@ -124,6 +124,20 @@ final class LoopWorker: @unchecked Sendable {
         EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
     }
 
+    /// A HEAD on an events route was answered: the connection goes back to forwarding, and the
+    /// requests it holds already (pipelined) or brings next are served. Closed instead when the
+    /// client asked for that or sent a body (which nothing read).
+    func resumeForwarding(_ downstream: Connection, after request: HTTPRequestHead) {
+        guard request.wantsKeepAlive, !isDraining, (try? request.bodyFraming()) == RequestBodyFraming.none else {
+            downstream.closeWhenFlushed()
+            return
+        }
+        // The connection is still counted open (a stream's or a proxy's close un-counts it once).
+        nextConnectionID += 1
+        let connection = ProxyConnection(downstream: downstream, worker: self, id: nextConnectionID)
+        if !downstream.isClosed { connections[ObjectIdentifier(connection)] = connection }
+    }
+
     /// A forwarded response asked to hold its client (GRIP): the connection leaves `proxy`.
     func holdGripStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead,
                         response: HTTPResponseHead, body: [UInt8], instruction: GripInstruction) {
