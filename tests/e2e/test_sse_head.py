@@ -42,7 +42,6 @@ def test_a_request_pipelined_behind_a_head_is_forwarded(herald, upstream):
 def test_a_keep_alive_request_after_a_head_is_forwarded(herald, upstream):
     with herald.connect() as conn:
         assert_stream_head(conn.request("HEAD", "/events?channel=a&channel=b"))
-        assert not conn.closed_within(0.3), "the connection closed after the HEAD"
         response = conn.request("GET", "/echo/kept")
         assert response.status == 200 and response.json()["target"] == "/echo/kept", response
 
