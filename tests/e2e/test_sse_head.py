@@ -39,6 +39,18 @@ def test_a_request_pipelined_behind_a_head_is_forwarded(herald, upstream):
     assert [r["target"] for r in upstream.records_since(mark)] == ["/echo/after-head", "/echo/and-then"]
 
 
+def test_a_long_run_of_pipelined_heads_is_answered_in_full(herald, upstream):
+    """Each HEAD gives the connection back before the next is read: a run of them does not nest."""
+    count = 5000
+    with herald.connect() as conn:
+        conn.send(head_request(herald.public_port, "/events/run") * count
+                  + get_request(herald.public_port, "/echo/after-the-run"))  # one send
+        for _ in range(count):
+            assert conn.read_response("HEAD", timeout=10).status == 200
+        response = conn.read_response(timeout=10)
+        assert response.status == 200 and response.json()["target"] == "/echo/after-the-run", response
+
+
 def test_a_keep_alive_request_after_a_head_is_forwarded(herald, upstream):
     with herald.connect() as conn:
         assert_stream_head(conn.request("HEAD", "/events?channel=a&channel=b"))
