@@ -1,5 +1,8 @@
-// Design note: everything made here is whole lines, and an event ends with the blank line that makes
-// a browser dispatch it. A WHATWG EventSource parser turns `encode`'s output back into exactly the
+// Design note: everything made here is whole lines, and only an event ends with a blank line (the
+// one that makes a browser dispatch it). Comments, `retry:` and padding end no block: many
+// non-browser clients dispatch an (empty) event at any blank line once they have seen a `retry` or
+// an `id`, and a WHATWG parser reads these lines as part of the next event's block, where they
+// change nothing (a comment is ignored; `retry` takes effect when its line is read). A WHATWG EventSource parser turns `encode`'s output back into exactly the
 // event — id and type as given, data with each line break as LF — because:
 // - a field is written `name: value` and the parser removes only the one space after the colon, so a
 //   value's own leading spaces and colons survive;
@@ -58,27 +61,27 @@ public enum EventEncoder {
         return out
     }
 
-    /// A comment: ":" + text per line + "\n", then "\n" (text "" → ":\n\n"). Browsers ignore it;
-    /// intermediaries see traffic, so it serves as a heartbeat.
+    /// A comment: ":" + text + "\n" per line of text, and no blank line (text "" → ":\n"). Browsers
+    /// ignore it; intermediaries see traffic, so it serves as a heartbeat.
     public static func comment(_ text: String) -> [UInt8] {
         let text = Array(text.utf8)
         var out: [UInt8] = []
         let lines = measureLines(text)
-        out.reserveCapacity(lines.count * 2 + lines.bytes + 1)
+        out.reserveCapacity(lines.count * 2 + lines.bytes)
         forEachLine(in: text) { line in
             out.append(UInt8(ascii: ":"))
             out.append(contentsOf: line)
             out.append(UInt8(ascii: "\n"))
         }
-        out.append(UInt8(ascii: "\n"))
         return out
     }
 
-    /// "retry: <ms>\n\n": sets the browser's reconnection delay without dispatching an event.
+    /// "retry: <ms>\n", and no blank line: sets the browser's reconnection delay as the line is
+    /// read, and belongs to the block of the next event, which it does not otherwise change.
     /// A negative delay gives no bytes (browsers would ignore it anyway).
     public static func retry(milliseconds: Int) -> [UInt8] {
         guard milliseconds >= 0 else { return [] }
-        return Array("retry: \(milliseconds)\n\n".utf8)
+        return Array("retry: \(milliseconds)\n".utf8)
     }
 
     /// A comment line of exactly `count` bytes including its ":" and "\n" (":" then spaces) — initial

@@ -5,9 +5,9 @@ import EventStream
 public struct SubscribeRequest: Sendable, Equatable {
     /// Distinct channels, in the order asked.
     public var channels: [String]
-    public var lastEventID: String?
+    public var lastEventID: LastEventID?
 
-    public init(channels: [String], lastEventID: String?) {
+    public init(channels: [String], lastEventID: LastEventID?) {
         self.channels = channels
         self.lastEventID = lastEventID
     }

@@ -4,7 +4,9 @@
 // What the client gets, in order: the app's status (or Grip-Status) and fields, without the
 // Grip-* fields, hop-by-hop fields and Content-Length (the stream ends when the connection
 // closes); the app's initial body; the items Herald's history holds after each channel's
-// `prev-id`; then what is published, byte for byte.
+// `prev-id`; then what is published, byte for byte. When idle for `events.heartbeat`: the
+// Grip-Keep-Alive content, else a `:` comment line if the response is `text/event-stream`, else
+// nothing.
 
 import Fanout
 import HTTP1
@@ -28,8 +30,11 @@ extension EventStreamConnection {
             head.status = status.code
             head.reason = Array(status.reason.utf8)
         }
+        // Without Grip-Keep-Alive, an event stream gets Herald's own heartbeat; a body of any
+        // other format, nothing (no bytes are safe in it).
+        let keepAlive = instruction.keepAlive ?? (GripInstruction.isEventStream(response.fields) ? heartbeat : nil)
         let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
-                                           kind: .grip(keepAlive: instruction.keepAlive), authorization: nil)
+                                           kind: .grip(keepAlive: keepAlive), authorization: nil)
         downstream.write(worker.rewriter.downstreamResponseBytes(head, framing: .untilClose, keepAlive: false,
                                                                  clientVersion: request.version))
         downstream.write(body)

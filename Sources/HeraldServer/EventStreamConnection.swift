@@ -30,7 +30,8 @@ final class EventStreamConnection: ConnectionDelegate {
         /// Herald's own event stream: SSE events with ids; Pushpin-format items are skipped.
         case serverSentEvents
         /// Held through GRIP: every item's bytes as they are (Pushpin's http-stream content, and
-        /// Herald's events in their SSE encoding); `keepAlive` on idle heartbeats.
+        /// Herald's events in their SSE encoding); `keepAlive` on idle heartbeats (Grip-Keep-Alive,
+        /// or `heartbeat` for a `text/event-stream` response, or nil: nothing).
         case grip(keepAlive: [UInt8]?)
     }
 
@@ -66,8 +67,9 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// Opens a stream for a subscribe request, after an auth request when one is needed, or
     /// answers an error and closes. `request` is a GET or HEAD (`EventsGate` answered the
-    /// others); `extraFields` go into the response head and every refusal (CORS, so a
-    /// cross-origin page can read why it failed).
+    /// others; a HEAD passes the same checks, gets the head alone and keeps its connection);
+    /// `extraFields` go into the response head and every refusal (CORS, so a cross-origin page
+    /// can read why it failed).
     static func open(downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField], worker: LoopWorker) {
         let settings = worker.settings
         let subscribe: SubscribeRequest
@@ -97,13 +99,20 @@ final class EventStreamConnection: ConnectionDelegate {
               extraFields: extraFields, authorization: nil, worker: worker)
     }
 
-    /// Admits a stream on `channels` (the limits may refuse it) and starts it.
-    static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: String?,
+    /// Admits a stream on `channels` (the limits may refuse it) and starts it; answers a HEAD.
+    static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: LastEventID?,
                       extraFields: [HTTPField], authorization: StreamAuthorization?, worker: LoopWorker) {
         let address = downstream.peerHost
         if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
+            return
+        }
+        if request.method == "HEAD" {
+            // The head a GET would get, and no stream: the connection goes back to forwarding.
+            worker.hub.release(address: address, channels: channels)
+            worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: true, channels: channels)
+            worker.resumeForwarding(downstream, after: request)
             return
         }
         let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
@@ -136,24 +145,18 @@ final class EventStreamConnection: ConnectionDelegate {
         downstream.closeWhenFlushed()
     }
 
-    private func start(request: HTTPRequestHead, lastEventID: String?, extraFields: [HTTPField]) {
+    private func start(request: HTTPRequestHead, lastEventID: LastEventID?, extraFields: [HTTPField]) {
         let events = worker.settings.events
-        let headOnly = request.method == "HEAD"
-        worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: headOnly, channels: channels)
-        if headOnly {
-            downstream.closeWhenFlushed()
-            return
-        }
+        worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels)
 
-        let plan = worker.hub.replay(channels: channels, after: lastEventID)
+        let plan = worker.hub.replay(channels: channels, after: lastEventID?.lookupID)
         if plan.reset, let lastEventID {
-            let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID], options: [.withoutEscapingSlashes])) ?? Data()
+            let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID.shown], options: [.withoutEscapingSlashes])) ?? Data()
+            // The id the stream continues from replaces the client's stale one, so its next
+            // reconnect resumes there instead of earning another reset; with none held, the empty
+            // `id: ` clears it (the browser then sends no Last-Event-ID).
             let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent, data: String(decoding: data, as: UTF8.self))
-            var bytes = EventEncoder.encode(reset)
-            // No id held: drop the empty `id: ` line, which would clear the browser's last event
-            // id; keeping it means a later reconnect is told of the gap again.
-            if plan.resetID == nil { bytes.removeFirst("id: \n".utf8.count) }
-            downstream.write(bytes)
+            downstream.write(EventEncoder.encode(reset))
         }
         worker.register(self)
         registered = true
@@ -354,7 +357,8 @@ final class EventStreamConnection: ConnectionDelegate {
         wroteSinceTick = false
     }
 
-    private static let heartbeat = EventEncoder.comment("")
+    /// A comment line, ending no block: it dispatches nothing in any client.
+    static let heartbeat = EventEncoder.comment("")
 
     func close() {
         downstream.close()

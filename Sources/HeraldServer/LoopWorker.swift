@@ -46,6 +46,9 @@ final class LoopWorker: @unchecked Sendable {
     private var reauthorizer: Reauthorizer?
     private var listener: Listener?
     private var connections: [ObjectIdentifier: ProxyConnection] = [:]
+    /// Connections a HEAD on an events route gives back to forwarding, on the loop's next turn.
+    private var resuming: [Connection] = []
+    private lazy var resumeTimer = LoopTimer(loop: loop) { [unowned self] in self.resumePending() }
     private var nextConnectionID: UInt64
     /// Client connections open on this loop (forwarding or streaming).
     private var openConnections = 0
@@ -122,6 +125,36 @@ final class LoopWorker: @unchecked Sendable {
     func openEventStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead, extraFields: [HTTPField]) {
         connections[ObjectIdentifier(proxy)] = nil
         EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
+    }
+
+    /// A HEAD on an events route was answered: the connection goes back to forwarding on the
+    /// loop's next turn, and the requests it holds already (pipelined) or brings next are served.
+    /// Closed instead when the client asked for that or sent a body (which nothing read).
+    func resumeForwarding(_ downstream: Connection, after request: HTTPRequestHead) {
+        guard request.wantsKeepAlive, !isDraining, (try? request.bodyFraming()) == RequestBodyFraming.none else {
+            downstream.closeWhenFlushed()
+            return
+        }
+        // Not at once: a pipelined HEAD behind it would be served inside this call, and a run of
+        // them would nest one call chain per request (a stack overflow). Meanwhile its delegate
+        // (the proxy that routed it, or the auth request) leaves the input alone.
+        resuming.append(downstream)
+        if resuming.count == 1 { resumeTimer.schedule(after: .zero) }
+    }
+
+    private func resumePending() {
+        let pending = resuming
+        resuming = []
+        for downstream in pending where !downstream.isClosed {
+            guard !isDraining else {
+                downstream.closeWhenFlushed()
+                continue
+            }
+            // The connection is still counted open (a stream's or a proxy's close un-counts it once).
+            nextConnectionID += 1
+            let connection = ProxyConnection(downstream: downstream, worker: self, id: nextConnectionID)
+            if !downstream.isClosed { connections[ObjectIdentifier(connection)] = connection }
+        }
     }
 
     /// A forwarded response asked to hold its client (GRIP): the connection leaves `proxy`.
@@ -251,6 +284,8 @@ final class LoopWorker: @unchecked Sendable {
         for stream in streams.all { stream.close() }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in Array(connections.values) { connection.close() }
+        for downstream in resuming { downstream.close() }
+        resuming = []
         pool.closeAll()
         accessLog.flush()
     }

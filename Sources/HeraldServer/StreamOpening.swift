@@ -5,7 +5,9 @@ import LibeventIO
 
 /// The bytes every event stream opens with, built once per loop from the settings: the head's
 /// fixed part, and what follows the head (the padding and `retry:`). Opening a stream copies them
-/// into its output and builds nothing; a subscribe storm opens thousands in a second.
+/// into its output and builds nothing; a subscribe storm opens thousands in a second. None of
+/// the lines after the head is blank: they end no block, so they dispatch nothing in any client
+/// (they belong to the first event's block, which they do not change).
 struct StreamOpening {
     /// `HTTP/1.1 200 OK` and the fields of every stream's head, up to (not with) the blank line.
     private let head: [UInt8]
@@ -48,5 +50,5 @@ struct StreamOpening {
 
     private static let lineEnd: [UInt8] = Array("\r\n".utf8)
     private static let commentStart: [UInt8] = Array(":herald: ".utf8)
-    private static let commentEnd: [UInt8] = Array("\n\n".utf8)
+    private static let commentEnd: [UInt8] = Array("\n".utf8)
 }

@@ -118,9 +118,10 @@ final class SubscribeAuthorization: ConnectionDelegate {
 
     // MARK: ConnectionDelegate (until a stream takes the connection over)
 
-    /// A subscriber has nothing to say: what it sends meanwhile is dropped.
+    /// A subscriber has nothing to say: what it sends meanwhile is dropped. After a HEAD it is
+    /// kept for the connection's next request (bounded by the input's high watermark).
     func connectionDidRead(_ connection: Connection) {
-        connection.drainInput(connection.inputCount)
+        if request.method != "HEAD" { connection.drainInput(connection.inputCount) }
     }
 
     func connectionDidDrain(_ connection: Connection) {}

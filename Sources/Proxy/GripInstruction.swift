@@ -5,7 +5,8 @@
 //
 // Honoured: Grip-Hold (`stream`), Grip-Channel (names, and `prev-id` as a resume point),
 // Grip-Keep-Alive (its content and `format`: raw, cstring, base64; written on Herald's own
-// heartbeat, so `timeout` and `mode` are not), Grip-Status. Every other Grip-* field (Grip-Timeout,
+// heartbeat, so `timeout` and `mode` are not; without it, a `text/event-stream` response gets
+// Herald's `:` comment line), Grip-Status. Every other Grip-* field (Grip-Timeout,
 // Grip-Link, Grip-Set-Meta, Grip-Expose-Headers, …) is removed and otherwise ignored.
 
 import Fanout
@@ -52,6 +53,15 @@ public struct GripInstruction: Sendable, Equatable {
     /// Removes every GRIP field.
     public static func removeGripFields(_ fields: inout HTTPFields) {
         fields.removeAll(where: isGripField)
+    }
+
+    /// True when a held response is an event stream (its `Content-Type` is `text/event-stream`, in
+    /// any case, with or without parameters): a comment line between its items is then harmless,
+    /// and serves as its heartbeat when the app gave no `Grip-Keep-Alive`.
+    public static func isEventStream(_ fields: HTTPFields) -> Bool {
+        guard let type = fields.firstString("content-type") else { return false }
+        let mediaType = type.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return mediaType.trimmingASCIIWhitespace().lowercased() == "text/event-stream"
     }
 
     /// The instruction in `fields`, nil when there is no `Grip-Hold`. Throws a 502 (the app's

@@ -82,8 +82,8 @@ import Testing
 
     // MARK: - Comments, retry and padding
 
-    @Test(arguments: [("", ":\n\n"), ("hb", ":hb\n\n"), (" ping", ": ping\n\n"), ("a\nb\r\nc\r", ":a\n:b\n:c\n:\n\n")])
-    func aCommentIsOneColonLinePerLineThenABlankLine(text: String, wire: String) {
+    @Test(arguments: [("", ":\n"), ("hb", ":hb\n"), (" ping", ": ping\n"), ("a\nb\r\nc\r", ":a\n:b\n:c\n:\n")])
+    func aCommentIsOneColonLinePerLineAndNoBlankLine(text: String, wire: String) {
         #expect(EventEncoder.comment(text) == bytes(wire))
     }
 
@@ -95,9 +95,9 @@ import Testing
         #expect(parser.reconnectionTime == nil)
     }
 
-    @Test func retryIsOneFieldThenABlankLine() {
+    @Test func retryIsOneFieldAndNoBlankLine() {
         let encoded = EventEncoder.retry(milliseconds: 3000)
-        #expect(encoded == bytes("retry: 3000\n\n"))
+        #expect(encoded == bytes("retry: 3000\n"))
         let parser = EventSourceParser.parse(encoded)
         #expect(parser.reconnectionTime == 3000)
         #expect(parser.events.isEmpty)
@@ -123,6 +123,18 @@ import Testing
 
     @Test func zeroPaddingIsNoBytes() {
         #expect(EventEncoder.padding(count: 0) == [])
+    }
+
+    /// Clients that dispatch at every blank line once they saw a `retry` or an `id` would report
+    /// an empty event for each blank line these made.
+    @Test func commentsRetryAndPaddingMakeNoBlankLine() {
+        let made = [EventEncoder.comment(""), EventEncoder.comment("a\n\nb\r\n"), EventEncoder.retry(milliseconds: 0),
+                    EventEncoder.retry(milliseconds: 3000), EventEncoder.padding(count: 2), EventEncoder.padding(count: 2048)]
+        for bytes in made {
+            #expect(bytes.last == UInt8(ascii: "\n"))
+            #expect(bytes.first != UInt8(ascii: "\n"))
+            #expect(!bytes.indices.dropFirst().contains { bytes[$0] == UInt8(ascii: "\n") && bytes[$0 - 1] == UInt8(ascii: "\n") })
+        }
     }
 
     @Test func theOpeningOfAStreamDisturbsNoEventAfterIt() {

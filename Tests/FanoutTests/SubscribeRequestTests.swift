@@ -36,8 +36,8 @@ import Testing
     }
 
     @Test func theHeaderWinsOverTheQueryForTheLastEventID() throws {
-        #expect(try parse("/events/a?lastEventId=q").lastEventID == "q")
-        #expect(try parse("/events/a?lastEventId=q", header: "h").lastEventID == "h")
+        #expect(try parse("/events/a?lastEventId=q").lastEventID == .id("q"))
+        #expect(try parse("/events/a?lastEventId=q", header: "h").lastEventID == .id("h"))
     }
 
     @Test func badChannelsAndTooManyAreRefused() {

@@ -15,6 +15,16 @@ import Testing
         #expect(try parse([("Content-Type", "text/plain"), ("Grip-Channel", "a")]) == nil)
     }
 
+    @Test(arguments: [("text/event-stream", true), ("Text/Event-Stream; charset=utf-8", true), (" text/event-stream ;x=1", true),
+                      ("text/plain", false), ("text/event-streams", false), ("application/json", false), ("", false)])
+    func anEventStreamIsKnownByItsMediaType(contentType: String, isEventStream: Bool) {
+        #expect(GripInstruction.isEventStream(fields([("Content-Type", contentType)])) == isEventStream)
+    }
+
+    @Test func aResponseWithoutContentTypeIsNoEventStream() {
+        #expect(!GripInstruction.isEventStream(fields([("Grip-Hold", "stream")])))
+    }
+
     @Test func holdStreamOnTheChannelsWithTheirPrevIDs() throws {
         let instruction = try #require(try parse([
             ("Grip-Hold", "Stream"), ("Grip-Channel", "a, b; prev-id=7; filter=skip-self"), ("grip-channel", "c;prev-id=\"x y\", a"),

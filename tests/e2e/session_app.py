@@ -174,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("Grip-Keep-Alive", r":\n\n; format=cstring; timeout=20"))
         if "status" in params:
             headers.append(("Grip-Status", params["status"]))
-        self.reply(200, ": welcome to %s\n\n" % channel, "text/event-stream", headers)
+        self.reply(200, ": welcome to %s\n\n" % channel, params.get("type", "text/event-stream"), headers)
 
     # ------------------------------------------------------------------------------- control
 

@@ -9,6 +9,10 @@ The app is tests/e2e/session_app.py (`GET /stream/<channel>` answers with GRIP i
 
 import base64
 import json
+import re
+import urllib.parse
+
+import pytest
 
 import httpwire
 import sse
@@ -115,6 +119,30 @@ def test_grip_keep_alive_is_written_to_an_idle_held_stream(start_herald, session
         assert held.read_until(WELCOME % b"quiet" + b":\n\n", timeout=5).startswith(WELCOME % b"quiet")
     finally:
         held.close()
+
+
+@pytest.mark.parametrize("content_type", ["text/event-stream", "Text/Event-Stream; charset=utf-8"])
+def test_an_idle_held_event_stream_gets_the_heartbeat_comment_and_another_type_nothing(start_herald, session_app,
+                                                                                       content_type):
+    """Without Grip-Keep-Alive, a held `text/event-stream` gets Herald's own heartbeat (one comment
+    line, ending no block); nothing Herald could write is safe in a body of another format."""
+    herald = start(start_herald, session_app, heartbeat="1s")
+    held = Held(herald, "/stream/calm?type=" + urllib.parse.quote(content_type))
+    plain = Held(herald, "/stream/plainheld?type=text/plain")
+    try:
+        assert held.response.header("content-type") == content_type, held.response
+        assert plain.read_until(WELCOME % b"plainheld") == WELCOME % b"plainheld"
+        heartbeats = WELCOME % b"calm" + b":\n" * 3
+        assert held.read_until(heartbeats, timeout=6) == heartbeats
+        with sse.Publisher(herald.publish_port) as pub:
+            pushpin_publish(pub, [item("calm", "data: after\n\n", id="c1"), item("plainheld", "next\n", id="t1")])
+            body = held.read_until(b"data: after\n\n")
+            # the plain stream, open as long, had two ticks of its loop's heartbeat and got nothing
+            assert plain.read_until(b"next\n") == WELCOME % b"plainheld" + b"next\n"
+        assert re.fullmatch(rb": welcome to calm\n\n(?::\n)+data: after\n\n", body), body
+    finally:
+        held.close()
+        plain.close()
 
 
 def test_grip_status_replaces_the_status(start_herald, session_app):

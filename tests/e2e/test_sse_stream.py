@@ -18,8 +18,8 @@ import sse
 from conftest import wait_for
 from sse import assert_next_is
 
-RETRY_BLOCK = re.compile(rb"retry: (\d+)\n\n")
-COMMENT_BLOCK = re.compile(rb"(?::[^\r\n]*\n)+\n")
+# The opening lines and heartbeats end no block (DESIGN §1.1): no blank line follows them.
+COMMENT_LINES = re.compile(rb"(?::[^\r\n]*\n)+")
 
 
 def read_raw_until(stream, pattern, timeout=3.0):
@@ -61,8 +61,8 @@ def test_stream_head_and_first_bytes_are_retry_then_a_comment(herald):
     with sse.SSEStream(herald.public_port, "/events/first") as stream:
         assert_event_stream_head(stream.open(timeout=3))
         # no event is published: these bytes must come by themselves, at once
-        retry = read_raw_until(stream, re.compile(rb"retry: 3000\n\n" + COMMENT_BLOCK.pattern), timeout=2)
-        assert retry.group(0).startswith(b"retry: 3000\n\n:"), bytes(stream.raw)
+        retry = read_raw_until(stream, re.compile(rb"retry: 3000\n" + COMMENT_LINES.pattern), timeout=2)
+        assert retry.group(0) == b"retry: 3000\n:herald: first\n", bytes(stream.raw)
         assert stream.parser.reconnection_time == 3000
         assert not [i for i in stream.items if isinstance(i, sse.Event)]
 
@@ -71,7 +71,7 @@ def test_retry_comes_from_events_retry(start_herald):
     herald = start_herald(events={"retry": "2500ms"})
     with sse.SSEStream(herald.public_port, "/events/first") as stream:
         assert_event_stream_head(stream.open(timeout=3))
-        read_raw_until(stream, re.compile(rb"retry: 2500\n\n" + COMMENT_BLOCK.pattern), timeout=2)
+        read_raw_until(stream, re.compile(rb"retry: 2500\n" + COMMENT_LINES.pattern), timeout=2)
 
 
 def test_padding_comes_first_as_one_comment_of_padding_bytes(start_herald):
@@ -79,7 +79,7 @@ def test_padding_comes_first_as_one_comment_of_padding_bytes(start_herald):
     herald = start_herald(events={"padding_bytes": padding})
     with sse.SSEStream(herald.public_port, "/events/padded") as stream:
         assert_event_stream_head(stream.open(timeout=3))
-        pattern = re.compile(rb"(:[^\r\n]*\n)\n?retry: 3000\n\n" + COMMENT_BLOCK.pattern)
+        pattern = re.compile(rb"(:[^\r\n]*\n)retry: 3000\n" + COMMENT_LINES.pattern)
         match = read_raw_until(stream, pattern, timeout=2)
         line = match.group(1)
         # "a comment line of exactly that many bytes": counted with its LF, or without it
@@ -93,8 +93,9 @@ def test_stream_writes_its_events_without_chunked_framing(herald):
             assert stream.response.stream.mode == "close"
             result = pub.publish("raw", "hello", event="greeting")
             event = assert_next_is(stream, "hello", type="greeting", id=result["id"])
+            # the opening's retry line ends no block of its own: it is in the first event's block
             assert sorted(event.raw.split(b"\n")[:-2]) == sorted(
-                [b"id: " + result["id"].encode(), b"event: greeting", b"data: hello"]), event.raw
+                [b"retry: 3000", b"id: " + result["id"].encode(), b"event: greeting", b"data: hello"]), event.raw
             assert event.raw.endswith(b"\n\n")
 
 
@@ -263,16 +264,10 @@ def test_heartbeat_comments_keep_an_idle_stream_alive(start_herald):
         stream.next_comment(timeout=3)
         elapsed = time.monotonic() - first
         assert elapsed >= 0.5, "two heartbeats %.2fs apart at 1s intervals" % elapsed
-        read_raw_until_blank(stream)
         tail = bytes(stream.raw[start:])
-        assert re.fullmatch(rb"(?:(?::[^\r\n]*\n)+\n)+", tail), "heartbeats are comment blocks: %r" % tail
+        tail = tail[:tail.rindex(b"\n") + 1]
+        assert COMMENT_LINES.fullmatch(tail), "heartbeats are comment lines and no blank line: %r" % tail
         assert not [i for i in stream.items if isinstance(i, sse.Event)]
-
-
-def read_raw_until_blank(stream, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not stream.raw.endswith(b"\n\n"):
-        stream._pump(deadline)
 
 
 # -------------------------------------------------------------------------- HTTP/1.0 and HEAD
