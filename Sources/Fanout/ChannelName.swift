@@ -1,3 +1,5 @@
+import EventStream
+
 /// Channel names: 1–200 bytes of `A–Z a–z 0–9 - _ . : @ /` (DESIGN §1.1), so a name is safe in a
 /// path, a log line, a metric label and a Redis key without escaping.
 ///
@@ -26,7 +28,7 @@ public enum ChannelName {
             raw.formIndex(after: &index)
             if byte == percent {
                 let digits = raw[index...].prefix(2)
-                guard digits.count == 2, let high = digits.first.flatMap(hexValue), let low = digits.last.flatMap(hexValue) else {
+                guard digits.count == 2, let high = digits.first.flatMap(QueryString.hexValue), let low = digits.last.flatMap(QueryString.hexValue) else {
                     let escape = "%" + String(decoding: digits, as: UTF8.self)
                     throw refusal(spelling, "malformed percent-escape \"\(escape)\" (expected % and two hex digits)")
                 }
@@ -94,14 +96,5 @@ public enum ChannelName {
     private static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

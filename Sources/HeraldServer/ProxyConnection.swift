@@ -110,6 +110,11 @@ final class ProxyConnection: ConnectionDelegate {
     /// Idle timer between requests, then header timer once a head has started.
     private let headTimer: DeadlineTimer
     private var headStarted = false
+    /// `readRequestHead` is on the stack: a head awaited meanwhile (a request answered at once,
+    /// with the next one pipelined behind it) is read by its loop, not by a nested call, so a run
+    /// of pipelined requests never grows the stack.
+    private var readingHeads = false
+    private var headAwaited = false
     /// Fires when the upstream has not sent a response head within `upstream.timeout`.
     private var upstreamTimer: DeadlineTimer?
     private var readingPausedDownstream = false
@@ -125,6 +130,11 @@ final class ProxyConnection: ConnectionDelegate {
         downstream.setOutputLowWatermark(Watermarks.low)
         downstream.setInputHighWatermark(worker.limits.maxHeadBytes + 16 * 1024)
         awaitHead()
+    }
+
+    private var isAwaitingHead: Bool {
+        if case .awaitingHead = state { return !downstream.isClosed }
+        return false
     }
 
     /// True when closing it loses nothing: no exchange under way and no request begun.
@@ -159,20 +169,29 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func readRequestHead() {
-        do {
-            guard let head = try downstream.readRequestHead(limits: worker.limits, reusing: &worker.headBuffers) else {
-                // Only a head that arrives in pieces needs the header timer: most come whole.
-                if !headStarted {
-                    headStarted = true
-                    headTimer.arm(after: worker.settings.server.headerTimeout)
-                }
-                return
-            }
-            headTimer.disarm()
-            route(head)
-        } catch {
-            fail(ProxyError(error), request: nil)
+        guard !readingHeads else {
+            headAwaited = true
+            return
         }
+        readingHeads = true
+        defer { readingHeads = false }
+        repeat {
+            headAwaited = false
+            do {
+                guard let head = try downstream.readRequestHead(limits: worker.limits, reusing: &worker.headBuffers) else {
+                    // Only a head that arrives in pieces needs the header timer: most come whole.
+                    if !headStarted {
+                        headStarted = true
+                        headTimer.arm(after: worker.settings.server.headerTimeout)
+                    }
+                    return
+                }
+                headTimer.disarm()
+                route(head)
+            } catch {
+                fail(ProxyError(error), request: nil)
+            }
+        } while headAwaited && isAwaitingHead
     }
 
     // MARK: Phase: route and rewrite

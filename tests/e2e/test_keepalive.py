@@ -141,3 +141,18 @@ def test_a_pooled_upstream_connection_the_app_closed_while_idle_is_not_used_for_
 
 def open_ids(upstream):
     return set(upstream.connections()["open_ids"])
+
+
+def test_a_long_run_of_pipelined_requests_answered_by_herald_itself_is_served_in_full(herald, upstream):
+    """A request Herald answers at once (an events preflight) with the next pipelined behind it:
+    each is read by one loop, not by a call nested in the last one's, so a run of them cannot
+    grow the stack until the process dies."""
+    count = 20000
+    preflight = b"OPTIONS /events/run HTTP/1.1\r\nHost: x\r\n\r\n"
+    after = ("GET /echo/after-the-run HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % herald.public_port).encode()
+    with herald.connect() as conn:
+        conn.send(preflight * count + after)  # one send
+        for _ in range(count):
+            assert conn.read_response("OPTIONS", timeout=10).status == 204
+        response = conn.read_response(timeout=10)
+        assert response.status == 200 and response.json()["target"] == "/echo/after-the-run", response
