@@ -13,8 +13,10 @@ public struct ChannelHistory: Sendable {
     public let ttl: Duration
     /// The sequence of the newest event dropped (evicted or expired); 0 while none was.
     public private(set) var droppedThrough: UInt64 = 0
-    /// Each held id and the sequence of its newest event: a resume and a duplicate check look an
-    /// id up in one step instead of a pass over the history. Bounded with `events`.
+    /// Each held publisher's id and the sequence of its newest event: a resume and a duplicate
+    /// check look an id up in one step instead of a pass over the history. Bounded with `events`.
+    /// Ids Herald assigned are not in it: they name their sequence, and hashing them would cost
+    /// every publish without an id more than the rest of its recording.
     private var sequencesByID: [String: UInt64] = [:]
 
     public init(capacity: Int, ttl: Duration) {
@@ -33,7 +35,8 @@ public struct ChannelHistory: Sendable {
         return self[events.count - 1]
     }
 
-    public mutating func append(_ event: PublishedEvent) {
+    /// Adds the newest event; `indexingID` false for an id Herald assigned (found by its sequence).
+    public mutating func append(_ event: PublishedEvent, indexingID: Bool = true) {
         guard capacity > 0 else {
             droppedThrough = event.sequence
             return
@@ -45,13 +48,13 @@ public struct ChannelHistory: Sendable {
             events[head] = event
             head = (head + 1) % capacity
         }
-        sequencesByID[event.id] = event.sequence
+        if indexingID { sequencesByID[event.id] = event.sequence }
     }
 
     /// Notes that `event` left the history.
     private mutating func forget(_ event: PublishedEvent) {
         droppedThrough = event.sequence
-        if sequencesByID[event.id] == event.sequence { sequencesByID[event.id] = nil }
+        if !sequencesByID.isEmpty, sequencesByID[event.id] == event.sequence { sequencesByID[event.id] = nil }
     }
 
     /// Drops events older than the TTL.
@@ -73,8 +76,14 @@ public struct ChannelHistory: Sendable {
     }
 
     /// The sequence of the newest event with this id (ids may repeat; the latest one counts).
-    public func sequence(ofID id: String) -> UInt64? {
-        sequencesByID[id]
+    /// `assigned`: the sequence `id` names when it has the form of an id Herald assigns, to find
+    /// such an event, which the index does not hold.
+    public func sequence(ofID id: String, assigned: UInt64? = nil) -> UInt64? {
+        if let sequence = sequencesByID[id] { return sequence }
+        guard let assigned else { return nil }
+        let offset = firstOffset(after: assigned - 1)
+        guard offset < events.count, self[offset].sequence == assigned, self[offset].id == id else { return nil }
+        return assigned
     }
 
     /// Events published after `sequence`, oldest first.

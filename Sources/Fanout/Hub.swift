@@ -73,22 +73,35 @@ public final class Hub: Sendable {
         var subscribers = 0
         var subscribersPerIP: [String: Int] = [:]
 
+        /// Herald's ids are `<instance>-<sequence>`: the instance part (its start time, base 36)
+        /// keeps an id from before a restart from matching a new event with the same sequence.
+        let idPrefix: String
+
+        /// The sequence of the newest event with `id` on `channel`, if its history holds one.
+        func sequence(ofID id: String, on channel: String) -> UInt64? {
+            channels[channel]?.history.sequence(ofID: id, assigned: assignedSequence(id))
+        }
+
+        /// The sequence an id of the form Herald assigns names, if it has that form.
+        func assignedSequence(_ id: String) -> UInt64? {
+            guard id.utf8.starts(with: idPrefix.utf8), let sequence = UInt64(Substring(id.utf8.dropFirst(idPrefix.utf8.count))),
+                  sequence > 0 else { return nil }
+            return sequence
+        }
+
         /// True when `channel`'s history holds the publisher's `id`. Herald assigns ids to
         /// publishes without one (empty here), and those are never duplicates.
         func isDuplicate(_ id: String, on channel: String) -> Bool {
-            !id.isEmpty && channels[channel]?.history.sequence(ofID: id) != nil
+            !id.isEmpty && sequence(ofID: id, on: channel) != nil
         }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     public let limits: HubLimits
-    /// Herald's ids are `<instance>-<sequence>`: the instance part (its start time, base 36) keeps
-    /// an id from before a restart from matching a new event with the same sequence.
-    private let idPrefix: String
 
     public init(limits: HubLimits, instance: String) {
         self.limits = limits
-        idPrefix = instance + "-"
+        state = Mutex(State(idPrefix: instance + "-"))
     }
 
     // MARK: Publishing
@@ -100,13 +113,16 @@ public final class Hub: Sendable {
     /// a stream on several of them gets it once.
     public func publish(_ event: ServerSentEvent, to channels: [String], at now: ContinuousClock.Instant) -> [PublishOutcome] {
         state.withLock { state in
-            let isNew = channels.map { !state.isDuplicate(event.id, on: $0) }
-            let newChannels = zip(channels, isNew).filter(\.1).map(\.0)
+            // Ids Herald assigns are never duplicates: a publish without one is new everywhere.
+            let assigning = event.id.isEmpty
+            let isNew = assigning ? [Bool](repeating: true, count: channels.count)
+                : channels.map { !state.isDuplicate(event.id, on: $0) }
+            let newChannels = assigning ? channels : zip(channels, isNew).filter(\.1).map(\.0)
             guard !newChannels.isEmpty else { return channels.map { .duplicate(channel: $0, id: event.id) } }
             state.sequence += 1
             let sequence = state.sequence
             var event = event
-            if event.id.isEmpty { event.id = idPrefix + String(sequence) }
+            if assigning { event.id = state.idPrefix + String(sequence) }
             var outcomes: [PublishOutcome] = []
             outcomes.reserveCapacity(channels.count)
             var first: PublishedEvent?
@@ -119,7 +135,7 @@ public final class Hub: Sendable {
                                           sharing: first, publishedTo: newChannels)
                 first = first ?? item
                 state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
-                    .history.append(item)
+                    .history.append(item, indexingID: !assigning)
                 outcomes.append(.stored(item))
             }
             return outcomes
@@ -134,10 +150,10 @@ public final class Hub: Sendable {
             if state.isDuplicate(id, on: channel) { return .duplicate(channel: channel, id: id) }
             state.sequence += 1
             let sequence = state.sequence
-            let item = PublishedEvent(sequence: sequence, channel: channel, id: id.isEmpty ? idPrefix + String(sequence) : id,
+            let item = PublishedEvent(sequence: sequence, channel: channel, id: id.isEmpty ? state.idPrefix + String(sequence) : id,
                                       rawContent: content, publishedAt: now)
             state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
-                .history.append(item)
+                .history.append(item, indexingID: !id.isEmpty)
             return .stored(item)
         }
     }
@@ -182,9 +198,8 @@ public final class Hub: Sendable {
             guard let lastEventID else {
                 return ReplayPlan(reset: false, resetID: nil, cursor: nil, coveredThrough: now)
             }
-            let histories = channels.compactMap { state.channels[$0]?.history }
-            guard let seen = histories.lazy.compactMap({ $0.sequence(ofID: lastEventID) }).max() else {
-                let newest = histories.compactMap(\.newest).max { $0.sequence < $1.sequence }
+            guard let seen = channels.compactMap({ state.sequence(ofID: lastEventID, on: $0) }).max() else {
+                let newest = channels.compactMap { state.channels[$0]?.history.newest }.max { $0.sequence < $1.sequence }
                 return ReplayPlan(reset: true, resetID: newest?.id, cursor: nil, coveredThrough: now)
             }
             let starts = channels.map { ReplayCursor.Start(channel: $0, after: seen) }
@@ -201,7 +216,7 @@ public final class Hub: Sendable {
             let now = state.sequence
             var resumes = false
             let starts = ids.map { channel, id in
-                let seen = id.flatMap { state.channels[channel]?.history.sequence(ofID: $0) }
+                let seen = id.flatMap { state.sequence(ofID: $0, on: channel) }
                 resumes = resumes || seen != nil
                 return ReplayCursor.Start(channel: channel, after: seen ?? now)
             }

@@ -78,7 +78,7 @@ final class PublishAPI: Sendable {
         // A signed webhook's message id names the events that name none, so a redelivery is a duplicate.
         var webhookID: String?
         if case .valid(let id)? = signature { webhookID = id }
-        if head.method == "POST", let route = routes[path] {
+        if !routes.isEmpty, head.method == "POST", let route = routes[path] {
             return publish(route, head: head, body: body, webhookID: webhookID)
         }
         switch (head.method, path) {

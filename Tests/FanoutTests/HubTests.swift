@@ -111,6 +111,23 @@ import Testing
         guard case .lost = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("not lost"); return }
     }
 
+    @Test func anIdHeraldAssignedIsFoundByTheSequenceItNames() {
+        let hub = hub(historySize: 3)
+        for number in 1...5 { publish(hub, "\(number)", to: ["a"]) }  // t-1 … t-5; t-3 … t-5 held
+        #expect(hub.replay(channels: ["a"], after: "t-4").cursor != nil)
+        #expect(hub.replay(channels: ["a"], after: "t-2").reset)  // evicted
+        for unheld in ["t-0", "t-", "t-+4", "t-99", "u-4", "t-18446744073709551616"] {
+            #expect(hub.replay(channels: ["a"], after: unheld).reset, "\(unheld)")
+        }
+        // A publisher's own id of that form is its own event's, the newest with it
+        publish(hub, "mine", to: ["a"], id: "t-5")
+        var cursor = hub.replay(channels: ["a"], after: "t-5").cursor!
+        guard case .caughtUp = hub.nextPage(&cursor, maxBytes: .max) else {
+            Issue.record("resumed before the publisher's t-5")
+            return
+        }
+    }
+
     @Test func anUnknownOrEvictedIdAsksForAReset() {
         let hub = hub(historySize: 2)
         publish(hub, "1", to: ["a"], id: "old")
