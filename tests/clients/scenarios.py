@@ -77,9 +77,10 @@ class Hub:
             time.sleep(0.05)
 
     def heartbeats(self, count):
-        """Returns once a stream of its own has received `count` heartbeats (bare `:` lines). All
-        streams of a loop get them on one timer, so the client's stream, idle meanwhile, has had
-        at least `count` - 2 of them (one tick may fall before, one be skipped after an event)."""
+        """Returns once a stream of its own has received `count` heartbeats (the comments after the
+        opening `:herald:` one; the watcher's channel gets no events). Every loop ticks at the same
+        period, so meanwhile the client's stream, idle, has had at least `count` - 2 heartbeats
+        (its loop's first tick may come before, and one is skipped after it was written to)."""
         with socket.create_connection(("127.0.0.1", self.public_port), timeout=HTTP_TIMEOUT_S) as sock:
             sock.sendall(b"GET /events/heartbeat-watch HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             deadline = time.monotonic() + HEARTBEAT_TIMEOUT_S
@@ -91,8 +92,8 @@ class Hub:
                 chunk = sock.recv(4096)
                 assert chunk, "Herald closed the heartbeat watcher's stream"
                 received += chunk
-                body = received.partition(b"\r\n\r\n")[2]
-                seen = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n").count(b":")
+                lines = received.partition(b"\r\n\r\n")[2].replace(b"\r", b"\n").split(b"\n")
+                seen = sum(1 for line in lines if line.startswith(b":") and not line.startswith(b":herald:"))
 
 
 def scenario(**events):
