@@ -63,7 +63,7 @@ def test_chromium_reports_exactly_the_published_events(start_stack, browser, sce
     stack = start_stack(**scenario.events)
     browser.open(stack.herald.url + "/healthz")  # any page of Herald's origin will do
     hub = scenarios.Hub(stack.herald.public_port, stack.herald.publish_port)
-    client = PageClient(browser, scenarios.TIMEOUT_S.get(scenario.__name__, scenarios.DEFAULT_TIMEOUT_S))
+    client = PageClient(browser, scenario.timeout_s)
     expected = scenario(hub, client)
     events, end = client.finish()
     assert (events, end) == (expected, "stop"), "Chromium reported, in %s:\n  %s\nexpected:\n  %s" % (

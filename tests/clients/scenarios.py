@@ -9,7 +9,7 @@ with `start(target, last_event_id=None, types=())`: `target` is the stream's pat
 that cannot send headers), and `types` the event types a listener must be added for (clients that,
 like a page, hear only the types they listen to); and `alive()`, which raises once the client has
 given up (so a wait for its subscription fails at once). Each scenario's `events` holds the
-[events] settings its Herald needs.
+[events] settings its Herald needs, and `timeout_s` how long its client may take.
 """
 
 import json
@@ -87,7 +87,8 @@ class Hub:
             received, seen = b"", 0
             while seen < count:
                 remaining = deadline - time.monotonic()
-                assert remaining > 0, "%d heartbeats not seen within %ss (%d)" % (count, HEARTBEAT_TIMEOUT_S, seen)
+                assert remaining > 0, "%d heartbeats not seen within %ss (%d)" % (
+                    count, HEARTBEAT_TIMEOUT_S, seen)
                 sock.settimeout(remaining)
                 chunk = sock.recv(4096)
                 assert chunk, "Herald closed the heartbeat watcher's stream"
@@ -96,15 +97,17 @@ class Hub:
                 seen = sum(1 for line in lines if line.startswith(b":") and not line.startswith(b":herald:"))
 
 
-def scenario(**events):
-    """Marks a function as a scenario whose Herald needs the given [events] settings."""
+def scenario(timeout_s=10, **events):
+    """Marks a function as a scenario whose Herald needs the given [events] settings, and in which
+    a client may take up to `timeout_s` seconds."""
     def mark(function):
         function.events = events
+        function.timeout_s = timeout_s
         return function
     return mark
 
 
-@scenario(heartbeat="%ds" % HEARTBEAT_S)
+@scenario(timeout_s=30, heartbeat="%ds" % HEARTBEAT_S)
 def heartbeats(hub, client):
     """Events with several idle heartbeats after each: the heartbeats are not events."""
     client.start("/events/beat")
@@ -224,12 +227,11 @@ def reset_data(last_event_id):
 
 ALL = [heartbeats, multi_line_data, utf8, id_less_publish, event_type, several_channels, resume,
        reset, reset_without_history]
-TIMEOUT_S = {"heartbeats": 30}  # how long a client may take for a scenario (default below)
-DEFAULT_TIMEOUT_S = 10
 
 
 def with_last_event_id_query(target, last_event_id):
     """`target` with `lastEventId=` added to its query, for clients that cannot send the header."""
     if last_event_id is None:
         return target
-    return target + ("&" if "?" in target else "?") + "lastEventId=" + urllib.parse.quote(last_event_id, safe="")
+    separator = "&" if "?" in target else "?"
+    return target + separator + "lastEventId=" + urllib.parse.quote(last_event_id, safe="")

@@ -82,7 +82,7 @@ class Driver:
 def test_client_reports_exactly_the_published_events(start_herald, client, scenario):
     herald = start_herald(events=scenario.events)
     hub = scenarios.Hub(herald.public_port, herald.publish_port)
-    driver = Driver(client, herald.public_port, scenarios.TIMEOUT_S.get(scenario.__name__, scenarios.DEFAULT_TIMEOUT_S))
+    driver = Driver(client, herald.public_port, scenario.timeout_s)
     try:
         expected = scenario(hub, driver)
         events, end, output = driver.finish()
