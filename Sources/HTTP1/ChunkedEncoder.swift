@@ -19,6 +19,11 @@ public enum ChunkedEncoder {
         }
     }
 
+    /// `data` as one chunk: its size line, the data, CRLF (nothing for no data).
+    public static func framed(_ data: [UInt8]) -> [UInt8] {
+        data.isEmpty ? [] : header(size: data.count) + data + dataTerminator
+    }
+
     /// "\r\n" after a chunk's data.
     public static let dataTerminator: [UInt8] = [HTTPByte.cr, HTTPByte.lf]
 

@@ -41,6 +41,12 @@ final class EventStreamConnection: ConnectionDelegate {
     private let address: String
     let isMultiChannel: Bool
     let kind: Kind
+    /// The body is framed in chunks (HTTP/1.1): every write is one chunk, the shared bytes' own
+    /// framing (`EventBytes.chunk`), and a stream ended on purpose ends with the last chunk, so a
+    /// client tells that end from a cut and reads each event as it comes (clients over Python's
+    /// `requests` wait for a full block of a body framed by the connection's end). Otherwise
+    /// (HTTP/1.0, GRIP bodies) the body ends with the connection.
+    let chunked: Bool
     /// The auth request that opened the stream, asked again by re-authorization (nil: no auth
     /// request was made, for public channels, GRIP streams or `events.authorize = "none"`).
     let authorization: StreamAuthorization?
@@ -111,23 +117,26 @@ final class EventStreamConnection: ConnectionDelegate {
         if request.method == "HEAD" {
             // The head a GET would get, and no stream: the connection goes back to forwarding.
             worker.hub.release(address: address, channels: channels)
-            worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: true, channels: channels)
+            worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: true, channels: channels,
+                                       chunked: request.version == .http11)
             worker.resumeForwarding(downstream, after: request)
             return
         }
         let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
-                                           kind: .serverSentEvents, authorization: authorization)
+                                           kind: .serverSentEvents, chunked: request.version == .http11,
+                                           authorization: authorization)
         stream.admitted = true
         stream.start(request: request, lastEventID: lastEventID, extraFields: extraFields)
     }
 
     init(downstream: Connection, worker: LoopWorker, channels: [String], address: String, kind: Kind,
-         authorization: StreamAuthorization?) {
+         chunked: Bool = false, authorization: StreamAuthorization?) {
         self.downstream = downstream
         self.worker = worker
         self.channels = channels
         self.address = address
         self.kind = kind
+        self.chunked = chunked
         self.authorization = authorization
         isMultiChannel = channels.count > 1
         downstream.attach(self)
@@ -147,7 +156,7 @@ final class EventStreamConnection: ConnectionDelegate {
 
     private func start(request: HTTPRequestHead, lastEventID: LastEventID?, extraFields: [HTTPField]) {
         let events = worker.settings.events
-        worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels)
+        worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels, chunked: chunked)
 
         let plan = worker.hub.replay(channels: channels, after: lastEventID?.lookupID)
         if plan.reset, let lastEventID {
@@ -156,7 +165,7 @@ final class EventStreamConnection: ConnectionDelegate {
             // reconnect resumes there instead of earning another reset; with none held, the empty
             // `id: ` clears it (the browser then sends no Last-Event-ID).
             let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent, data: String(decoding: data, as: UTF8.self))
-            downstream.write(EventEncoder.encode(reset))
+            write(EventEncoder.encode(reset))
         }
         worker.register(self)
         registered = true
@@ -246,7 +255,7 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Queues `bytes` for the end of the turn's flush (whose drain brings the next page).
     private func queueReference(_ bytes: EventBytes, events: Int) {
         wroteSinceTick = true
-        downstream.write(retaining: bytes, bytes: bytes.buffer)
+        downstream.write(retaining: bytes, bytes: chunked ? bytes.chunk : bytes.buffer)
         unsentEvents += events
         unsentReferences += 1
     }
@@ -309,7 +318,7 @@ final class EventStreamConnection: ConnectionDelegate {
         wroteSinceTick = true
         // A visit is a stream's one write in a turn: it goes to the socket at once when nothing
         // waits before it, and only what the socket does not take is left unsent.
-        if downstream.writeNow(retaining: bytes, bytes: bytes.buffer) { return true }
+        if downstream.writeNow(retaining: bytes, bytes: chunked ? bytes.chunk : bytes.buffer) { return true }
         unsentEvents += events
         unsentReferences += 1
         return false
@@ -349,7 +358,7 @@ final class EventStreamConnection: ConnectionDelegate {
         }
         if !wroteSinceTick && !finishing {
             switch kind {
-            case .serverSentEvents: downstream.write(EventStreamConnection.heartbeat)
+            case .serverSentEvents: downstream.write(chunked ? Self.chunkedHeartbeat : Self.heartbeat)
             case .grip(let keepAlive?): downstream.write(keepAlive)
             case .grip(nil): break  // nothing Herald could write is safe in a body of the app's own format
             }
@@ -359,6 +368,12 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// A comment line, ending no block: it dispatches nothing in any client.
     static let heartbeat = EventEncoder.comment("")
+    private static let chunkedHeartbeat = ChunkedEncoder.framed(heartbeat)
+
+    /// Writes bytes of the stream's own (not shared), framed as the stream is.
+    private func write(_ bytes: [UInt8]) {
+        downstream.write(chunked ? ChunkedEncoder.framed(bytes) : bytes)
+    }
 
     func close() {
         downstream.close()
@@ -371,6 +386,7 @@ final class EventStreamConnection: ConnectionDelegate {
         guard !finishing else { return }
         finishing = true
         downstream.setTimeouts(read: nil, write: Self.finishTimeout)
+        if chunked { downstream.write(ChunkedEncoder.lastChunk) }
         downstream.closeWhenFlushed()
     }
 

@@ -5,14 +5,17 @@ import LibeventIO
 
 /// The bytes every event stream opens with, built once per loop from the settings: the head's
 /// fixed part, and what follows the head (the padding and `retry:`). Opening a stream copies them
-/// into its output and builds nothing; a subscribe storm opens thousands in a second. None of
+/// into its output and builds only its comment line; a subscribe storm opens thousands in a
+/// second. None of
 /// the lines after the head is blank: they end no block, so they dispatch nothing in any client
 /// (they belong to the first event's block, which they do not change).
 struct StreamOpening {
-    /// `HTTP/1.1 200 OK` and the fields of every stream's head, up to (not with) the blank line.
+    /// `HTTP/1.1 200 OK` and the fields of every stream's head, up to (not with) the blank line;
+    /// for an HTTP/1.1 client with `Transfer-Encoding: chunked` among them.
     private let head: [UInt8]
-    /// The blank line that ends the head, the padding and `retry:`.
-    private let afterHead: [UInt8]
+    private let chunkedHead: [UInt8]
+    /// The padding and `retry:`.
+    private let opening: [UInt8]
 
     init(events: EventsSettings) {
         var head = HTTPResponseHead(status: 200, reason: "OK")
@@ -23,29 +26,29 @@ struct StreamOpening {
         var bytes = head.serialized()
         bytes.removeLast(2)
         self.head = bytes
-        afterHead = Self.lineEnd + EventEncoder.padding(count: events.paddingBytes)
-            + EventEncoder.retry(milliseconds: events.retryMilliseconds)
+        head.fields.append("Transfer-Encoding", "chunked")
+        bytes = head.serialized()
+        bytes.removeLast(2)
+        chunkedHead = bytes
+        opening = EventEncoder.padding(count: events.paddingBytes) + EventEncoder.retry(milliseconds: events.retryMilliseconds)
     }
 
     /// Writes the head, with `extraFields` (CORS) among its fields, then (unless `headOnly`, for
-    /// HEAD) the padding, `retry:` and a comment naming the channels.
-    func write(to connection: Connection, extraFields: [HTTPField], headOnly: Bool, channels: [String]) {
-        connection.write(head)
+    /// HEAD) the padding, `retry:` and a comment naming the channels, as one chunk when `chunked`.
+    func write(to connection: Connection, extraFields: [HTTPField], headOnly: Bool, channels: [String], chunked: Bool) {
+        connection.write(chunked ? chunkedHead : head)
         if !extraFields.isEmpty {
             var lines = HeadBuilder(capacity: 256)
             for field in extraFields { lines.field(field.nameBytes, field.bytes) }
             connection.write(lines.bytes)
         }
-        if headOnly {
-            connection.write(Self.lineEnd)
-            return
-        }
-        connection.write(afterHead)
+        connection.write(Self.lineEnd)
+        if headOnly { return }
         // One comment line: channel names hold no line break.
-        var comment = Self.commentStart
-        comment += channels.count == 1 ? channels[0].utf8 : "\(channels.count) channels".utf8
-        comment += Self.commentEnd
-        connection.write(comment)
+        var body = opening + Self.commentStart
+        body += channels.count == 1 ? channels[0].utf8 : "\(channels.count) channels".utf8
+        body += Self.commentEnd
+        connection.write(chunked ? ChunkedEncoder.framed(body) : body)
     }
 
     private static let lineEnd: [UInt8] = Array("\r\n".utf8)

@@ -272,7 +272,8 @@ class SSEStream:
         self.parser = SSEParser()
         self.items = []         # every parsed item, in order
         self.queue = []         # parsed items not yet taken by next_item()
-        self.raw = bytearray()  # the body bytes as received
+        self.raw = bytearray()  # the body bytes as received (without the chunked framing)
+        self.cut = False        # the connection closed inside a chunked body (not a clean end)
         self.response = None
         self.conn.send(subscribe_request(target, port, headers, method, version))
 
@@ -293,10 +294,15 @@ class SSEStream:
         return self.response
 
     def _pump(self, deadline):
-        """Reads once more from the socket; False at end of stream."""
-        data = self.response.stream.read_some(max(0.001, deadline - time.monotonic()))
+        """Reads once more from the socket; False at end of stream: the last chunk, or the
+        connection closed (`self.cut` tells a chunked stream cut short from one ended)."""
+        try:
+            data = self.response.stream.read_some(max(0.001, deadline - time.monotonic()))
+        except httpwire.ConnectionClosed:
+            self.cut = True
+            data = b""
         if not data:
-            if self.response.stream.done:
+            if self.response.stream.done or self.cut:
                 items = self.parser.finish()
                 self.items += items
                 self.queue += items

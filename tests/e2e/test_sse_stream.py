@@ -51,7 +51,10 @@ def assert_event_stream_head(response, http10=False):
     if not http10:
         assert response.tokens("connection") == {"keep-alive"}, response
     assert response.values("content-length") == [], "an event stream has no Content-Length: %r" % response
-    assert response.values("transfer-encoding") == [], "the stream is close-delimited, not chunked: %r" % response
+    # HTTP/1.1: in chunks, so a client reads each event as it comes and tells an end from a cut;
+    # HTTP/1.0 knows no chunks: the body ends with the connection
+    expected = [] if http10 else ["chunked"]
+    assert response.values("transfer-encoding") == expected, "transfer coding: %r" % response
 
 
 # --------------------------------------------------------------------------- head, first bytes
@@ -87,10 +90,28 @@ def test_padding_comes_first_as_one_comment_of_padding_bytes(start_herald):
         assert stream.parser.reconnection_time == 3000
 
 
-def test_stream_writes_its_events_without_chunked_framing(herald):
+def test_a_stream_ended_on_purpose_ends_with_the_last_chunk_and_a_cut_one_without(start_herald):
+    herald = start_herald(events={"max_buffered_bytes": "64KiB"})
+    with sse.Publisher(herald.publish_port) as pub:
+        with sse.subscribe(herald.public_port, "ending") as stream:
+            pub.publish("ending", "last words")
+            pub.delete("ending")
+            assert [e.data for e in stream.wait_closed(timeout=5)] == ["last words"]
+            assert stream.response.stream.done and not stream.cut, "DELETE /channels ends the body cleanly"
+        stuck = sse.SSEStream(herald.public_port, "/events/ending", rcvbuf=4096)
+        with stuck:
+            assert stuck.open().status == 200
+            for n in range(200):  # 3.2 MiB at most; cut after about 200 KiB
+                if pub.publish("ending", "%04d" % n + "x" * 16380)["subscribers"] == 0:
+                    break
+            stuck.wait_closed(timeout=10)
+            assert stuck.cut and not stuck.response.stream.done, "a slow subscriber's stream is cut, not ended"
+
+
+def test_stream_writes_its_events_in_chunks(herald):
     with sse.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, "raw") as stream:
-            assert stream.response.stream.mode == "close"
+            assert stream.response.stream.mode == "chunked"
             result = pub.publish("raw", "hello", event="greeting")
             event = assert_next_is(stream, "hello", type="greeting", id=result["id"])
             # the opening's retry line ends no block of its own: it is in the first event's block
