@@ -25,15 +25,6 @@ public enum LastEventID: Sendable, Equatable {
             ?? .unusable(shown: QueryString.values("lastEventId", in: query[...]).first ?? "")
     }
 
-    /// The id to look up in the histories. An unusable value is looked up as "\0", which no history
-    /// holds (every event id is free of NUL), so it ends in a reset as an id no longer held does.
-    public var lookupID: String {
-        switch self {
-        case .id(let id): id
-        case .unusable: "\0"
-        }
-    }
-
     /// What the client sent, for the reset's data.
     public var shown: String {
         switch self {

@@ -192,13 +192,14 @@ public final class Hub: Sendable {
     }
 
     /// What a stream on `channels` replays, given the id the client last saw (nil: a new client).
-    public func replay(channels: [String], after lastEventID: String?) -> ReplayPlan {
+    /// A value that names no event (`.unusable`) is reset like an id the history no longer holds.
+    public func replay(channels: [String], after lastEventID: LastEventID?) -> ReplayPlan {
         state.withLock { state in
             let now = state.sequence
             guard let lastEventID else {
                 return ReplayPlan(reset: false, resetID: nil, cursor: nil, coveredThrough: now)
             }
-            guard let seen = channels.compactMap({ state.sequence(ofID: lastEventID, on: $0) }).max() else {
+            guard case .id(let id) = lastEventID, let seen = channels.compactMap({ state.sequence(ofID: id, on: $0) }).max() else {
                 let newest = channels.compactMap { state.channels[$0]?.history.newest }.max { $0.sequence < $1.sequence }
                 return ReplayPlan(reset: true, resetID: newest?.id, cursor: nil, coveredThrough: now)
             }

@@ -55,12 +55,21 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Events up to this sequence were written, replayed, or predate the stream. `.max` while a
     /// replay is under way, so the hand-off skips every live event.
     private(set) var coveredThrough: UInt64 = 0
-    /// The replay still to send, read from the history page by page; nil once caught up.
-    private var replay: ReplayCursor?
-    /// A drain came since the last heartbeat tick, and the output's size at that tick: whether a
-    /// replay made progress in an interval.
-    private var drainedSinceTick = false
-    private var outputAtTick = Int.max
+    /// The replay still to send, read from the history page by page; nil once caught up. In an
+    /// object of its own, made only while replaying: an idle stream carries one reference.
+    private var replay: Replay?
+
+    private final class Replay {
+        var cursor: ReplayCursor
+        /// A drain came since the last heartbeat tick, and the output's size at that tick:
+        /// whether the socket took anything in an interval.
+        var drainedSinceTick = false
+        var outputAtTick = Int.max
+
+        init(_ cursor: ReplayCursor) {
+            self.cursor = cursor
+        }
+    }
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
     private var wroteSinceTick = true
     /// Events queued since the output was last empty: dropped if the stream closes now.
@@ -158,7 +167,7 @@ final class EventStreamConnection: ConnectionDelegate {
         let events = worker.settings.events
         worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels, chunked: chunked)
 
-        let plan = worker.hub.replay(channels: channels, after: lastEventID?.lookupID)
+        let plan = worker.hub.replay(channels: channels, after: lastEventID)
         if plan.reset, let lastEventID {
             let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID.shown], options: [.withoutEscapingSlashes])) ?? Data()
             // The id the stream continues from replaces the client's stale one, so its next
@@ -190,7 +199,7 @@ final class EventStreamConnection: ConnectionDelegate {
             return
         }
         coveredThrough = .max
-        replay = cursor
+        replay = Replay(cursor)
         continueReplay()
     }
 
@@ -198,20 +207,19 @@ final class EventStreamConnection: ConnectionDelegate {
     /// the next ones), or the replay caught up (the stream goes live), or lost events (cut: the
     /// client's reconnect gets a reset).
     private func continueReplay() {
-        guard var cursor = replay else { return }
-        defer { if replay != nil { replay = cursor } }
+        guard let replay else { return }
         while true {
             let room = worker.maxBufferedBytes - unsentBytes
             guard room > 0 else { return }
-            switch worker.hub.nextPage(&cursor, maxBytes: min(room, Self.replayPageBytes)) {
+            switch worker.hub.nextPage(&replay.cursor, maxBytes: min(room, Self.replayPageBytes)) {
             case .events(let events):
                 queueReplayed(events)
             case .caughtUp(let sequence):
-                replay = nil
+                self.replay = nil
                 coveredThrough = sequence
                 return
             case .lost:
-                replay = nil
+                self.replay = nil
                 cut("replay lost events to the history's bounds", unsent: unsentBytes)
                 return
             }
@@ -348,13 +356,13 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick;
     /// a replay that the socket took nothing of since the last tick is cut.
     func heartbeatTick() {
-        if replay != nil {
+        if let replay {
             let left = downstream.outputCount
-            if !drainedSinceTick && left > 0 && left >= outputAtTick {
+            if !replay.drainedSinceTick && left > 0 && left >= replay.outputAtTick {
                 return cut("stalled replay cut", unsent: unsentBytes)
             }
-            drainedSinceTick = false
-            outputAtTick = left
+            replay.drainedSinceTick = false
+            replay.outputAtTick = left
         }
         if !wroteSinceTick && !finishing {
             switch kind {
@@ -450,8 +458,8 @@ final class EventStreamConnection: ConnectionDelegate {
     func connectionDidDrain(_ connection: Connection) {
         unsentEvents = 0
         unsentReferences = 0
-        if replay != nil {
-            drainedSinceTick = true
+        if let replay {
+            replay.drainedSinceTick = true
             continueReplay()
         }
     }

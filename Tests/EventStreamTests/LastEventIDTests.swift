@@ -53,9 +53,8 @@ import Testing
         #expect(LastEventID.from(header: nil, query: query) == .unusable(shown: shown))
     }
 
-    @Test func anUnusableValueIsLookedUpAsNoIdCanBe() {
-        #expect(LastEventID.unusable(shown: "x").lookupID == "\0")
-        #expect(LastEventID.id("x").lookupID == "x")
+    @Test func theResetShowsWhatTheClientSent() {
+        #expect(LastEventID.unusable(shown: "x").shown == "x")
         #expect(LastEventID.id("x").shown == "x")
     }
 

@@ -43,7 +43,7 @@ import Testing
         publish(hub, "2", to: ["b"])
         publish(hub, "3", to: ["a", "b"])
         publish(hub, "4", to: ["c"])
-        let plan = hub.replay(channels: ["a", "b"], after: "one")
+        let plan = hub.replay(channels: ["a", "b"], after: .id("one"))
         #expect(!plan.reset)
         #expect(pages(hub, plan).flatMap { $0.map(\.sequence) } == [2, 3])
     }
@@ -80,7 +80,7 @@ import Testing
         publish(hub, "y", to: ["c"])
         #expect(sizes.count == 1)
         let size = sizes.first!
-        let plan = hub.replay(channels: ["a", "b"], after: "start")
+        let plan = hub.replay(channels: ["a", "b"], after: .id("start"))
         let read = pages(hub, plan, maxBytes: 2 * size, caughtUp: 12)
         #expect(read.map { $0.map(\.sequence) } == [[2, 3], [4, 5], [6, 7], [8, 9], [10]])
     }
@@ -88,7 +88,7 @@ import Testing
     @Test func aPageSeesWhatWasPublishedSinceTheReplayBegan() {
         let hub = hub()
         publish(hub, "1", to: ["a"], id: "start")
-        let plan = hub.replay(channels: ["a"], after: "start")
+        let plan = hub.replay(channels: ["a"], after: .id("start"))
         var cursor = plan.cursor!
         publish(hub, "2", to: ["a"])
         guard case .events(let events) = hub.nextPage(&cursor, maxBytes: .max) else { Issue.record("no page"); return }
@@ -100,7 +100,7 @@ import Testing
         let hub = hub(historySize: 3)
         publish(hub, "1", to: ["a"], id: "start")
         publish(hub, "2", to: ["a"])
-        let plan = hub.replay(channels: ["a"], after: "start")
+        let plan = hub.replay(channels: ["a"], after: .id("start"))
         var cursor = plan.cursor!
         guard case .events = hub.nextPage(&cursor, maxBytes: 1) else { Issue.record("no page"); return }
         for number in 3...5 { publish(hub, "\(number)", to: ["a"]) }  // evicts 1 and 2: both sent
@@ -114,14 +114,14 @@ import Testing
     @Test func anIdHeraldAssignedIsFoundByTheSequenceItNames() {
         let hub = hub(historySize: 3)
         for number in 1...5 { publish(hub, "\(number)", to: ["a"]) }  // t-1 … t-5; t-3 … t-5 held
-        #expect(hub.replay(channels: ["a"], after: "t-4").cursor != nil)
-        #expect(hub.replay(channels: ["a"], after: "t-2").reset)  // evicted
+        #expect(hub.replay(channels: ["a"], after: .id("t-4")).cursor != nil)
+        #expect(hub.replay(channels: ["a"], after: .id("t-2")).reset)  // evicted
         for unheld in ["t-0", "t-", "t-+4", "t-99", "u-4", "t-18446744073709551616"] {
-            #expect(hub.replay(channels: ["a"], after: unheld).reset, "\(unheld)")
+            #expect(hub.replay(channels: ["a"], after: .id(unheld)).reset, "\(unheld)")
         }
         // A publisher's own id of that form is its own event's, the newest with it
         publish(hub, "mine", to: ["a"], id: "t-5")
-        var cursor = hub.replay(channels: ["a"], after: "t-5").cursor!
+        var cursor = hub.replay(channels: ["a"], after: .id("t-5")).cursor!
         guard case .caughtUp = hub.nextPage(&cursor, maxBytes: .max) else {
             Issue.record("resumed before the publisher's t-5")
             return
@@ -133,10 +133,17 @@ import Testing
         publish(hub, "1", to: ["a"], id: "old")
         publish(hub, "2", to: ["a"])
         publish(hub, "3", to: ["a"], id: "newest")
-        let plan = hub.replay(channels: ["a"], after: "old")
+        let plan = hub.replay(channels: ["a"], after: .id("old"))
         #expect(plan.reset)
         #expect(plan.resetID == "newest")
         #expect(plan.cursor == nil)
+    }
+
+    @Test func aValueThatNamesNoEventAsksForAReset() {
+        let hub = hub()
+        publish(hub, "1", to: ["a"], id: "held")
+        let plan = hub.replay(channels: ["a"], after: .unusable(shown: "%ZZ"))
+        #expect(plan.reset && plan.resetID == "held" && plan.cursor == nil)
     }
 
     @Test func aNewSubscriberReplaysNothingAndSkipsWhatWasAlreadyPublished() {
@@ -239,7 +246,7 @@ import Testing
         #expect(again[0].channel == "c" && again[0].id == "msg-1")
         #expect(hub.stats(channel: "c")?.eventsHeld == 1)
         // Nothing new to replay after the first: the retry was not stored.
-        var cursor = try #require(hub.replay(channels: ["c"], after: "msg-1").cursor)
+        var cursor = try #require(hub.replay(channels: ["c"], after: .id("msg-1")).cursor)
         guard case .caughtUp = hub.nextPage(&cursor, maxBytes: .max) else {
             Issue.record("the duplicate was stored")
             return
