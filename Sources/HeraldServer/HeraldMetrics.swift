@@ -12,6 +12,10 @@ final class HeraldMetrics: Sendable {
     let slowSubscribersDisconnected: CoreMetrics.Counter
     /// Events queued for a stream and discarded unsent when it closed (the client replays them).
     let eventsDropped: CoreMetrics.Counter
+    /// Publishes to a channel whose history held their id: answered duplicate, not stored.
+    let duplicatePublishes: CoreMetrics.Counter
+    /// Publishes refused for a missing, wrong or expired webhook signature (401).
+    let signaturesRefused: CoreMetrics.Counter
     /// From a publish arriving to its bytes being queued on every subscriber of a loop (taken
     /// when the sweep that had it from its start ends).
     let publishToWrite: CoreMetrics.Timer
@@ -41,6 +45,8 @@ final class HeraldMetrics: Sendable {
         eventsDelivered = Counter(label: "herald_events_delivered_total", factory: factory)
         slowSubscribersDisconnected = Counter(label: "herald_slow_subscribers_disconnected_total", factory: factory)
         eventsDropped = Counter(label: "herald_events_dropped_total", factory: factory)
+        duplicatePublishes = Counter(label: "herald_duplicate_publishes_total", factory: factory)
+        signaturesRefused = Counter(label: "herald_webhook_signatures_refused_total", factory: factory)
         publishToWrite = Timer(label: "herald_publish_to_write_seconds", factory: factory)
         authRequestCounters = Dictionary(uniqueKeysWithValues: AuthorizationResult.allCases.map { result in
             (result, Counter(label: "herald_auth_requests_total", dimensions: [("result", result.rawValue)], factory: factory))

@@ -71,7 +71,9 @@ final class PublishAPI: Sendable {
         switch PublishAuthorization.verdict(route: route, signature: signature, requireSignature: requireSignature,
                                             bearer: bearer(head), listenerIsLoopback: listenerIsLoopback) {
         case .allowed: break
-        case .signatureRefused(let reason): return .json(401, ["error": reason])
+        case .signatureRefused(let reason):
+            metrics.signaturesRefused.increment()
+            return .json(401, ["error": reason])
         case .bearerRefused: return .text(401, "missing or wrong bearer token", extra: [("WWW-Authenticate", "Bearer")])
         case .tokenNeeded: return .text(403, "this route needs a bearer token (publish.token): the publish listener is not loopback")
         }
@@ -180,6 +182,7 @@ final class PublishAPI: Sendable {
     }
 
     private func result(of outcome: PublishOutcome) -> PublishResult {
+        if outcome.isDuplicate { metrics.duplicatePublishes.increment() }
         let subscribers = hub.stats(channel: outcome.channel)?.subscribers ?? 0
         return PublishResult(channel: outcome.channel, id: outcome.id, subscribers: subscribers, duplicate: outcome.isDuplicate)
     }

@@ -10,6 +10,7 @@ from sse import assert_next_is
 
 def test_a_repeated_id_is_answered_duplicate_and_delivered_once(herald):
     with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "orders") as stream:
+        duplicates_before = sse.metric(pub.metrics()[0], "herald_duplicate_publishes_total")
         first = pub.publish("orders", "paid", id="order-42-paid")
         assert first == {"channel": "orders", "id": "order-42-paid", "subscribers": 1}, first
         again = pub.publish("orders", "paid (retry)", id="order-42-paid")
@@ -23,6 +24,7 @@ def test_a_repeated_id_is_answered_duplicate_and_delivered_once(herald):
         assert_next_is(stream, "no id", id=assigned[1]["id"])
         assert_next_is(stream, "marker", id="marker")
         assert pub.channel("orders")["events_held"] == 4
+        assert sse.metric(pub.metrics()[0], "herald_duplicate_publishes_total") == duplicates_before + 1
 
 
 def test_json_duplicates_are_judged_per_item(herald):

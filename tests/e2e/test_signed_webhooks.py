@@ -89,6 +89,8 @@ def test_a_wrong_signature_is_refused_and_publishes_nothing(start_herald):
         pub.publish("wrong", "marker", token=TOKEN)
         assert_next_is(stream, "marker")
         assert pub.request("GET", "/channels/wrong", token=TOKEN).json()["events_held"] == 1
+        metrics = sse.parse_metrics(pub.request("GET", "/metrics", token=TOKEN).text)
+        assert sse.metric(metrics, "herald_webhook_signatures_refused_total") == 5
 
 
 def test_an_expired_or_future_timestamp_is_refused(start_herald):
