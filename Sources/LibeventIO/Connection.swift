@@ -31,6 +31,11 @@
 // loopback the handshake is over by then, so the send that the socket takes ends the connect, with
 // no wait for the write event (an epoll round and a getsockopt fewer per connect); a socket still
 // connecting refuses it (EAGAIN) and the write event reports the connect as before.
+//
+// Closing: `closeWhenFlushed` stops reading and closes once the output is written. With a linger
+// (`Connection+Linger.swift`) it then shuts the write side instead, and reads and discards input,
+// with no callback, until the peer closes, goes quiet or the linger's deadline passes; so a client
+// still sending is not reset before it has read the answer.
 
 internal import CLibevent
 #if canImport(Glibc)
@@ -124,6 +129,11 @@ public final class Connection {
     private var delegate: (any ConnectionDelegate)?
     /// Set once by `closeWhenFlushed()`: the connection closes as soon as its output is empty.
     private var closingWhenFlushed = false
+    /// Set with `closingWhenFlushed` when the close lingers.
+    private var linger: Linger?
+    /// While lingering (the output written, the write side shut): when it ends at the latest, in
+    /// `MonotonicClock` nanoseconds. Reads then only discard, and the owner hears nothing more.
+    private var lingerEnd: UInt64?
     /// Output staged for this turn's flush in a block of the loop's (`stagingBlockSize` bytes).
     /// Invariant: staged bytes only while the output buffer is empty and a flush is pending
     /// (staging starts only on an empty output, asks for a flush, and anything that does not fit
@@ -242,13 +252,49 @@ public final class Connection {
         Unmanaged.passUnretained(self).release()
     }
 
-    /// Stops reading and closes once every queued byte was written (or the write fails).
-    public func closeWhenFlushed() {
-        guard !closed else { return }
+    /// Stops reading and closes once every queued byte was written (or the write fails). With
+    /// `linger`, the close then lingers (see the top): for an answer the peer may still be
+    /// sending to, which it would otherwise lose to a reset.
+    public func closeWhenFlushed(lingering linger: Linger? = nil) {
+        guard !closed, lingerEnd == nil else { return }
         closingWhenFlushed = true
+        if let linger { self.linger = linger }
         lowWatermark = 0
         updateReading()
-        if outputCount == 0 { close() }
+        if outputCount == 0 { flushedWhileClosing() }
+    }
+
+    /// Every queued byte was written after `closeWhenFlushed`: closes, or begins the linger. A
+    /// peer that already closed its side, or a socket that cannot be shut, has nothing to linger for.
+    private func flushedWhileClosing() {
+        guard let linger, !inputEnded, !connecting,
+              (try? LibeventError.check(shutdown(fd, Int32(SHUT_WR)), "shutdown")) != nil else {
+            return close()
+        }
+        lingerEnd = MonotonicClock.coarseNanoseconds() + MonotonicClock.nanoseconds(linger.atMost)
+        // Nothing reads the input any more (what is in the scratch is dropped after the callback).
+        evbuffer_drain(input, evbuffer_get_length(input))
+        readArmed = true
+        lingerUntilNextRead()
+    }
+
+    /// Sets the read event's timeout to the linger's quiet time, or to what is left of it when less;
+    /// closes when the linger is over.
+    private func lingerUntilNextRead() {
+        guard let linger, let lingerEnd, let readEvent else { return }
+        let now = MonotonicClock.coarseNanoseconds()
+        guard now < lingerEnd else { return close() }
+        let wait = min(MonotonicClock.nanoseconds(linger.quiet), lingerEnd - now)
+        add(readEvent, timeout: timeval(.nanoseconds(Int64(wait))))
+    }
+
+    /// The socket is readable while lingering: the kernel discards what came (no copy); the peer's
+    /// close, an error, a quiet spell (the timeout) or the deadline closes.
+    private func lingeringRead(_ what: Int16) {
+        if what & Int16(EV_TIMEOUT) != 0 { return close() }
+        let read = recv(fd, nil, Self.lingerReadBytes, Int32(MSG_TRUNC))
+        if read == 0 || (read < 0 && errno != EAGAIN && errno != EINTR) { return close() }
+        lingerUntilNextRead()
     }
 
     // MARK: Reading
@@ -337,7 +383,7 @@ public final class Connection {
 
     /// Arms or disarms the read event to match what reading waits for.
     private func updateReading() {
-        guard !closed, let readEvent else { return }
+        guard !closed, lingerEnd == nil, let readEvent else { return }
         let wanted = readingWanted && !connecting && !inputEnded && !closingWhenFlushed
             && (highWatermark == 0 || bufferedInput < highWatermark)
         if wanted == readArmed { return }
@@ -347,6 +393,7 @@ public final class Connection {
 
     /// The socket is readable (or the read timeout passed): one read into reserved space.
     fileprivate func readable(_ what: Int16) {
+        if lingerEnd != nil { return lingeringRead(what) }
         if what & Int16(EV_TIMEOUT) != 0 {
             end(.timeout)
             return
@@ -394,7 +441,7 @@ public final class Connection {
             scratchInput = nil
             scratchCount = 0
         }
-        guard !closed, let scratchInput, scratchCount > 0 else { return }
+        guard !closed, lingerEnd == nil, let scratchInput, scratchCount > 0 else { return }
         if evbuffer_add(input, scratchInput, scratchCount) != 0 { inputFailed(.error(ENOMEM)) }
     }
 
@@ -693,7 +740,8 @@ public final class Connection {
 
     /// Read and write inactivity timeouts (nil = none); firing ends the connection with `.timeout`.
     public func setTimeouts(read: Duration?, write: Duration?) {
-        guard !closed else { return }
+        // A linger keeps its own bounds.
+        guard !closed, lingerEnd == nil else { return }
         readTimeout = read.map(timeval.init)
         writeTimeout = write.map(timeval.init)
         if readArmed, let readEvent { add(readEvent, timeout: readTimeout, replacing: true) }
@@ -728,7 +776,7 @@ public final class Connection {
 
     private func drained() {
         if closingWhenFlushed {
-            if outputCount == 0 { close() }
+            if outputCount == 0 { flushedWhileClosing() }
             return
         }
         delegate?.connectionDidDrain(self)
