@@ -160,7 +160,7 @@ final class EventStreamConnection: ConnectionDelegate {
 
     static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
         downstream.write(error.response(extraFields: extra))
-        downstream.closeWhenFlushed()
+        downstream.closeWhenFlushed(lingering: .afterAnswer)
     }
 
     private func start(request: HTTPRequestHead, lastEventID: LastEventID?, extraFields: [HTTPField]) {

@@ -131,8 +131,10 @@ final class LoopWorker: @unchecked Sendable {
     /// loop's next turn, and the requests it holds already (pipelined) or brings next are served.
     /// Closed instead when the client asked for that or sent a body (which nothing read).
     func resumeForwarding(_ downstream: Connection, after request: HTTPRequestHead) {
-        guard request.wantsKeepAlive, !isDraining, (try? request.bodyFraming()) == RequestBodyFraming.none else {
-            downstream.closeWhenFlushed()
+        let sentBody = (try? request.bodyFraming()) != RequestBodyFraming.none
+        guard request.wantsKeepAlive, !isDraining, !sentBody else {
+            // A body, which nothing reads, may still be arriving.
+            downstream.closeWhenFlushed(lingering: sentBody ? .afterAnswer : nil)
             return
         }
         // Not at once: a pipelined HEAD behind it would be served inside this call, and a run of

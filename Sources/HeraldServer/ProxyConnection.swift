@@ -555,7 +555,8 @@ final class ProxyConnection: ConnectionDelegate {
             awaitHead()
         } else {
             state = .closing
-            downstream.closeWhenFlushed()
+            // A client still sending the body (the app answered early) must not lose the answer to a reset.
+            downstream.closeWhenFlushed(lingering: requestComplete ? nil : .afterAnswer)
         }
     }
 
@@ -575,7 +576,9 @@ final class ProxyConnection: ConnectionDelegate {
             awaitHead()
         } else {
             state = .closing
-            downstream.closeWhenFlushed()
+            // A body, which nothing reads, may still be arriving.
+            let sentBody = (try? request.bodyFraming()) != RequestBodyFraming.none
+            downstream.closeWhenFlushed(lingering: sentBody ? .afterAnswer : nil)
         }
     }
 
@@ -608,7 +611,8 @@ final class ProxyConnection: ConnectionDelegate {
         }
         state = .closing
         downstream.write(error.response(extraFields: extraFields.map { ($0.name, $0.valueString) }))
-        downstream.closeWhenFlushed()
+        // The client may still be sending (the rest of an oversize head, a body): it must get the answer, not a reset.
+        downstream.closeWhenFlushed(lingering: .afterAnswer)
     }
 
     /// Ends an exchange whose response has begun: nothing can be said any more, so both sides

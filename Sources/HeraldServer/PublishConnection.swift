@@ -52,7 +52,8 @@ final class PublishConnection: ConnectionDelegate {
             }
         } catch {
             connection.write(ProxyError(error).response())
-            connection.closeWhenFlushed()
+            // The publisher may still be sending (an oversize body): it must get the answer, not a reset.
+            connection.closeWhenFlushed(lingering: .afterAnswer)
         }
     }
 

@@ -92,7 +92,7 @@ final class SubscribeAuthorization: ConnectionDelegate {
                 let bytes = RelayedResponse.bytes(head, body: body, extraFields: extraFields, requestMethod: request.method)
                 record(status: head.status, bytes: bytes.count)
                 downstream.write(bytes)
-                downstream.closeWhenFlushed()
+                downstream.closeWhenFlushed(lingering: .afterAnswer)
             case .unusable(let error):
                 worker.metrics.authRequests(.failed).increment()
                 refuse(error)
@@ -108,7 +108,7 @@ final class SubscribeAuthorization: ConnectionDelegate {
         let bytes = error.response(extraFields: extraFields.map { ($0.name, $0.valueString) })
         record(status: error.status, bytes: bytes.count)
         downstream.write(bytes)
-        downstream.closeWhenFlushed()
+        downstream.closeWhenFlushed(lingering: .afterAnswer)
     }
 
     private func record(status: Int, bytes: Int) {
