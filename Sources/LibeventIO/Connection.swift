@@ -272,8 +272,10 @@ public final class Connection {
             return close()
         }
         lingerEnd = MonotonicClock.coarseNanoseconds() + MonotonicClock.nanoseconds(linger.atMost)
-        // Nothing reads the input any more (what is in the scratch is dropped after the callback).
+        // Nothing reads the input any more.
         evbuffer_drain(input, evbuffer_get_length(input))
+        scratchInput = nil
+        scratchCount = 0
         readArmed = true
         lingerUntilNextRead()
     }
