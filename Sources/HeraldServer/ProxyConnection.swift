@@ -75,6 +75,11 @@ final class ProxyConnection: ConnectionDelegate {
     /// inside it: a page's first bytes, not a download. Larger is a 502.
     static let maxGripBodyBytes = 64 * 1024
 
+    /// At most this much of the body read with a response head is checked before the head is
+    /// sent: a read's worth (a connection reads at most 64 KiB at once), what usually came with the
+    /// head in one piece, so looking at it seldom copies; the rest is checked as it is pumped.
+    static let maxFramingCheckBytes = 64 * 1024
+
     /// The connection's phase; the comment above each case lists the events it accepts.
     enum State {
         /// Waiting for a request head.
@@ -390,6 +395,8 @@ final class ProxyConnection: ConnectionDelegate {
             GripInstruction.removeGripFields(&head.fields)
         }
         guard let framing = responseFraming(exchange, head) else { return }
+        let body = BodyReader(response: framing, limits: worker.limits)
+        guard framingHoldsBeforeHead(exchange, body) else { return }
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
@@ -400,8 +407,27 @@ final class ProxyConnection: ConnectionDelegate {
         var written = consume rewritten
         written.recycle(into: &worker.headBuffers)
         let encoding: BodyEncoding = downstreamFraming == .chunked ? .chunked : .identity
-        exchange.response = .body(BodyReader(response: framing, limits: worker.limits), encoding)
+        exchange.response = .body(body, encoding)
         streamResponseBody(exchange)
+    }
+
+    /// Checks the chunked framing that came with the head while nothing of the response has been
+    /// sent: bad framing there is a 502 (and the upstream closed), not a head followed by a cut;
+    /// false then. Framing that arrives later is checked as it is pumped (an abort). A body
+    /// without framing is not looked at.
+    private func framingHoldsBeforeHead(_ exchange: Exchange, _ body: BodyReader) -> Bool {
+        guard body.readsFraming else { return true }
+        let upstream = exchange.upstream
+        do throws(HTTPParseError) {
+            try upstream.withInput(upTo: Self.maxFramingCheckBytes) { bytes throws(HTTPParseError) in
+                try body.checkFraming(of: bytes)
+            }
+            return true
+        } catch {
+            upstream.close()
+            fail(ProxyError(.upstream, status: 502, "invalid response body from upstream: \(error.reason)"), request: exchange.request)
+            return false
+        }
     }
 
     private func switchProtocols(_ exchange: Exchange, _ head: HTTPResponseHead) {

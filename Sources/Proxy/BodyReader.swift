@@ -91,6 +91,29 @@ public struct BodyReader: Sendable {
         }
     }
 
+    /// Walks a copy of this reader over `received`, the body's bytes at hand from the reader's
+    /// position on, moving nothing: throws what `next` would throw on reaching bad framing in them.
+    /// So a response can still be refused whole before any byte of it is sent on. Bytes that end
+    /// mid-line are not judged (the framing may complete later); a body without framing never throws.
+    public func checkFraming(of received: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        guard readsFraming else { return }
+        var walker = self
+        var offset = 0
+        while offset < received.count {
+            let rest = UnsafeRawBufferPointer(rebasing: received[offset...])
+            switch try walker.next(rest) {
+            case .needMore, .finished:
+                return
+            case .drop(let count):
+                offset += count
+            case .data(let limit):
+                let count = Int(min(UInt64(rest.count), limit))
+                try walker.consumed(count)
+                offset += count
+            }
+        }
+    }
+
     /// Reports that `count` data bytes were moved on.
     public mutating func consumed(_ count: Int) throws(HTTPParseError) {
         dataCount += UInt64(count)

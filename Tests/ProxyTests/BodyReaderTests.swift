@@ -72,4 +72,50 @@ import Testing
         try body.consumed(3)
         #expect(try body.next(UnsafeRawBufferPointer(start: nil, count: 0)) == .finished(drop: 0))
     }
+
+    // MARK: checkFraming: refusing a response before any of it is sent on
+
+    private func check(_ reader: BodyReader, _ text: String) throws {
+        try Array(text.utf8).withUnsafeBytes { bytes in try reader.checkFraming(of: bytes) }
+    }
+
+    @Test func aBadChunkSizeAfterAGoodChunkIsFound() {
+        let reader = BodyReader(response: .chunked, limits: HTTPLimits())
+        #expect(throws: HTTPParseError.self) { try check(reader, "5\r\nhello\r\nzz\r\nbad\r\n") }
+        #expect(throws: HTTPParseError.self) { try check(reader, "zz\r\n") }
+    }
+
+    @Test func chunkDataNotFollowedByCRLFIsFound() {
+        let reader = BodyReader(response: .chunked, limits: HTTPLimits())
+        #expect(throws: HTTPParseError.self) { try check(reader, "5\r\nhelloX\r\n0\r\n\r\n") }
+    }
+
+    @Test func aSizeLineLongerThanTheLimitIsFoundBeforeItEnds() {
+        let reader = BodyReader(response: .chunked, limits: HTTPLimits(maxChunkLineBytes: 8))
+        #expect(throws: HTTPParseError.self) { try check(reader, "5;name=" + String(repeating: "v", count: 20)) }
+    }
+
+    @Test func goodFramingCutAnywhereIsNotJudged() throws {
+        let body = Array("5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nX-T: 1\r\n\r\n".utf8)
+        var reader = BodyReader(response: .chunked, limits: HTTPLimits())
+        for end in 0...body.count {
+            try check(reader, String(decoding: body[..<end], as: UTF8.self))
+        }
+        // The walk moved a copy: the reader still reads the body from its start.
+        let result = try run(&reader, body)
+        #expect(String(decoding: result.data, as: UTF8.self) == "hello world")
+        #expect(result.finished)
+    }
+
+    @Test func aCheckFromAReaderInsideAChunkStartsThere() throws {
+        var reader = BodyReader(response: .chunked, limits: HTTPLimits())
+        _ = try run(&reader, Array("5\r\nhel".utf8))
+        try check(reader, "lo\r\n0\r\n\r\n")
+        #expect(throws: HTTPParseError.self) { try check(reader, "loX\r\n") }
+    }
+
+    @Test func aBodyWithoutFramingIsNeverJudged() throws {
+        try check(BodyReader(response: .contentLength(3), limits: HTTPLimits()), "zz\r\n")
+        try check(BodyReader(response: .untilClose, limits: HTTPLimits()), "zz\r\n")
+    }
 }

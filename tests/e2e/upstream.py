@@ -19,6 +19,9 @@ Endpoints (by path):
   /silent             reads the request, never answers (until the peer closes, at most 120 s)
   /drop               reads the request, closes without answering
   /truncate           200 with Content-Length 1000, sends 10 bytes and closes
+  /bad-chunk          200 chunked: a good chunk, then a bad chunk size line, in the head's own send
+                      (or ?later=1: the bad line ~200 ms after the rest); then holds the connection
+                      until the peer closes it (at most BAD_CHUNK_HOLD_S)
   /status/<code>      that status; 204 and 304 without body (304 carries a Content-Length, which
                       RFC 9110 allows); custom and repeated response headers
   /head               Content-Length 1234 (or ?chunked=1), body only for non-HEAD
@@ -46,6 +49,7 @@ from httpwire import HeaderLookup  # noqa: E402
 MAX_HEAD_BYTES = 1 << 20          # far above Herald's limits: the upstream must see whatever Herald sends
 IDLE_TIMEOUT_S = 300              # a pooled connection from Herald may sit idle for a whole test
 SILENT_HOLD_S = 120               # /silent holds the connection at most this long
+BAD_CHUNK_HOLD_S = 20             # /bad-chunk waits at most this long for Herald to close
 ACK_TIMEOUT_S = 20                # /sse and /interim give up waiting for an ack after this long
 ECHO_BODY_LIMIT = 64 * 1024       # /echo returns the body itself (base64) only below this size
 RECV_SIZE = 256 * 1024
@@ -455,6 +459,32 @@ def handle_truncate(req):
     return True
 
 
+def handle_bad_chunk(req):
+    req.drain()
+    head = response_head(200, [("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")])
+    bad = b"zz\r\nnot a chunk\r\n"
+    if req.query.get("later") == "1":
+        req.conn.send(head + chunk(b"good chunk\n"))
+        time.sleep(0.2)
+        req.conn.send(bad)
+    else:
+        req.conn.send(head + chunk(b"good chunk\n") + bad)
+    # Held open, so that only Herald closing it (not pooling it) ends it; the record says when.
+    deadline = time.monotonic() + BAD_CHUNK_HOLD_S
+    req.conn.sock.settimeout(1)
+    while time.monotonic() < deadline:
+        try:
+            if not req.conn.sock.recv(RECV_SIZE):
+                LOG.update(req.record, error="bad-chunk: closed by the peer")
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            LOG.update(req.record, error="bad-chunk: closed by the peer")
+            break
+    return True
+
+
 def handle_status(req):
     req.drain()
     try:
@@ -513,6 +543,7 @@ ROUTES = [
     ("/silent", handle_silent),
     ("/drop", handle_drop),
     ("/truncate", handle_truncate),
+    ("/bad-chunk", handle_bad_chunk),
     ("/status/", handle_status),
     ("/head", handle_head),
     ("/interim", handle_interim),
