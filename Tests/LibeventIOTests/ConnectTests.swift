@@ -48,19 +48,6 @@ private struct Sink {
     }
 }
 
-/// Runs `loop` until something stops it or `limit` passes; false when the limit ended it.
-private func run(_ loop: EventLoop, limit: Duration = .seconds(10)) -> Bool {
-    var timedOut = false
-    let timer = LoopTimer(loop: loop) {
-        timedOut = true
-        loop.stop()
-    }
-    timer.schedule(after: limit)
-    loop.run()
-    timer.cancel()
-    return !timedOut
-}
-
 /// A loopback port nothing listens on: bound for a moment to learn a free one, then closed.
 private func closedPort() throws -> SocketAddress {
     let loop = try EventLoop()

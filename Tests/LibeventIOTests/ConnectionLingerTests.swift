@@ -91,19 +91,6 @@ private final class Peer {
     }
 }
 
-/// Runs `loop` until something stops it or `limit` passes; false when the limit ended it.
-private func run(_ loop: EventLoop, limit: Duration = .seconds(10)) -> Bool {
-    var timedOut = false
-    let timer = LoopTimer(loop: loop) {
-        timedOut = true
-        loop.stop()
-    }
-    timer.schedule(after: limit)
-    loop.run()
-    timer.cancel()
-    return !timedOut
-}
-
 /// An answer larger than one read of the peer's, so it arrives in several.
 private let answer = Array("HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n".utf8)
     + (0..<(48 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
