@@ -24,6 +24,12 @@ extension HTTPRequestHead {
         return .none
     }
 
+    /// The request has a body, or framing that cannot be trusted: answered without reading it, its
+    /// connection cannot take another request, and the client may still be sending.
+    public var mayHaveBody: Bool {
+        (try? bodyFraming()) != RequestBodyFraming.none
+    }
+
     /// HTTP/1.1: true unless Connection lists `close`; HTTP/1.0: only if Connection lists
     /// `keep-alive` (and not `close`).
     public var wantsKeepAlive: Bool {

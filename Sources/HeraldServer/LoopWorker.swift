@@ -127,14 +127,19 @@ final class LoopWorker: @unchecked Sendable {
         EventStreamConnection.open(downstream: downstream, request: request, extraFields: extraFields, worker: self)
     }
 
+    /// A request Herald answered itself (client.js, a preflight, a HEAD of an events route) keeps
+    /// its connection when the client wants that and sent no body (which nothing read).
+    func keepsAlive(afterAnswering request: HTTPRequestHead) -> Bool {
+        request.wantsKeepAlive && !isDraining && !request.mayHaveBody
+    }
+
     /// A HEAD on an events route was answered: the connection goes back to forwarding on the
     /// loop's next turn, and the requests it holds already (pipelined) or brings next are served.
     /// Closed instead when the client asked for that or sent a body (which nothing read).
     func resumeForwarding(_ downstream: Connection, after request: HTTPRequestHead) {
-        let sentBody = (try? request.bodyFraming()) != RequestBodyFraming.none
-        guard request.wantsKeepAlive, !isDraining, !sentBody else {
+        guard keepsAlive(afterAnswering: request) else {
             // A body, which nothing reads, may still be arriving.
-            downstream.closeWhenFlushed(lingering: sentBody ? .afterAnswer : nil)
+            downstream.closeWhenFlushed(lingering: request.mayHaveBody ? .afterAnswer : nil)
             return
         }
         // Not at once: a pipelined HEAD behind it would be served inside this call, and a run of

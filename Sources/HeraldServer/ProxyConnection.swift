@@ -213,11 +213,11 @@ final class ProxyConnection: ConnectionDelegate {
                 state = .closing
                 worker.openEventStream(from: self, downstream: downstream, request: request, extraFields: fields)
             case .clientScript:
-                let keepAlive = keepsAliveAfterLocalAnswer(request)
+                let keepAlive = worker.keepsAlive(afterAnswering: request)
                 let (status, bytes) = worker.clientScript.response(to: request, keepAlive: keepAlive)
                 answerLocally(request, status: status, bytes: bytes, keepAlive: keepAlive)
             case .options(let fields):
-                let keepAlive = keepsAliveAfterLocalAnswer(request)
+                let keepAlive = worker.keepsAlive(afterAnswering: request)
                 var head = HTTPResponseHead(status: 204, reason: "No Content")
                 head.fields = HTTPFields(fields)
                 if !keepAlive { head.fields.append("Connection", "close") }
@@ -588,12 +588,6 @@ final class ProxyConnection: ConnectionDelegate {
 
     // MARK: Answered by Herald (client.js, OPTIONS)
 
-    /// A request Herald answers itself keeps the connection when the client wants that and sent
-    /// no body (which would have to be read and thrown away first).
-    private func keepsAliveAfterLocalAnswer(_ request: HTTPRequestHead) -> Bool {
-        request.wantsKeepAlive && !worker.isDraining && (try? request.bodyFraming()) == RequestBodyFraming.none
-    }
-
     private func answerLocally(_ request: HTTPRequestHead, status: Int, bytes: [UInt8], keepAlive: Bool) {
         worker.recordAccess(AccessLog.Entry(client: downstream.peerHost, request: request, status: status,
                                             bytesSent: UInt64(bytes.count), duration: .zero))
@@ -603,8 +597,7 @@ final class ProxyConnection: ConnectionDelegate {
         } else {
             state = .closing
             // A body, which nothing reads, may still be arriving.
-            let sentBody = (try? request.bodyFraming()) != RequestBodyFraming.none
-            downstream.closeWhenFlushed(lingering: sentBody ? .afterAnswer : nil)
+            downstream.closeWhenFlushed(lingering: request.mayHaveBody ? .afterAnswer : nil)
         }
     }
 
