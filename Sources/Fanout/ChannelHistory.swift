@@ -86,14 +86,9 @@ public struct ChannelHistory: Sendable {
         return assigned
     }
 
-    /// Events published after `sequence`, oldest first.
-    public func events(after sequence: UInt64) -> [PublishedEvent] {
-        events(after: sequence, upTo: .max)
-    }
-
     /// Events published after `sequence`, oldest first, as many as it takes to reach `maxBytes`
     /// of their bytes (the last one may pass it), or all of them: one page of a replay.
-    public func events(after sequence: UInt64, upTo maxBytes: Int) -> [PublishedEvent] {
+    public func events(after sequence: UInt64, upTo maxBytes: Int = .max) -> [PublishedEvent] {
         var page: [PublishedEvent] = []
         var bytes = 0
         var offset = firstOffset(after: sequence)

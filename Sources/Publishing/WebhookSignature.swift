@@ -10,6 +10,7 @@
 // (swift-crypto's `==` on a MAC), so no timing tells how much of a guess was right.
 
 import Crypto
+import EventStream
 import Foundation
 
 /// The request's signature headers, as received (nil: absent).
@@ -115,13 +116,7 @@ public struct WebhookSignatureVerifier: Sendable {
         bytes.reserveCapacity(text.count / 2)
         var high: UInt8?
         for character in text {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let value = QueryString.hexValue(character) else { return nil }
             if let first = high {
                 bytes.append(first << 4 | value)
                 high = nil
