@@ -5,11 +5,8 @@
 // events as the loop's hand-off delivers them. Events up to `coveredThrough` were replayed (or
 // predate the stream) and are skipped when they arrive live, so none is sent twice.
 //
-// A replay is read from the shared history a page at a time as the socket takes it (a
-// `ReplayCursor`), up to `events.max_buffered_bytes` queued, like a live stream's bound; live
-// events are skipped meanwhile (the cursor reads them from the history in their turn). A replay
-// that sits at the bound for a whole heartbeat interval without the socket taking a byte is cut,
-// whatever its channels do: the client reconnects with its Last-Event-ID when it reads again.
+// A replay is read from the shared history as the socket takes it
+// (EventStreamConnection+Replay.swift).
 //
 // A stream opened after an auth request keeps that request and asks it again when
 // re-authorization comes round (`reauthorize`). A stream held through GRIP
@@ -35,8 +32,8 @@ final class EventStreamConnection: ConnectionDelegate {
         case grip(keepAlive: [UInt8]?)
     }
 
-    private let downstream: Connection
-    private unowned let worker: LoopWorker
+    let downstream: Connection
+    unowned let worker: LoopWorker
     let channels: [String]
     private let address: String
     let isMultiChannel: Bool
@@ -54,28 +51,17 @@ final class EventStreamConnection: ConnectionDelegate {
     private var reauthorization: AuthorizationExchange?
     /// Events up to this sequence were written, replayed, or predate the stream. `.max` while a
     /// replay is under way, so the hand-off skips every live event.
-    private(set) var coveredThrough: UInt64 = 0
+    var coveredThrough: UInt64 = 0
     /// The replay still to send, read from the history page by page; nil once caught up. In an
     /// object of its own, made only while replaying: an idle stream carries one reference.
-    private var replay: Replay?
+    var replay: Replay?
 
-    private final class Replay {
-        var cursor: ReplayCursor
-        /// A drain came since the last heartbeat tick, and the output's size at that tick:
-        /// whether the socket took anything in an interval.
-        var drainedSinceTick = false
-        var outputAtTick = Int.max
-
-        init(_ cursor: ReplayCursor) {
-            self.cursor = cursor
-        }
-    }
     /// Set by every write, cleared by every heartbeat tick: only idle streams get a heartbeat.
-    private var wroteSinceTick = true
+    var wroteSinceTick = true
     /// Events queued since the output was last empty: dropped if the stream closes now.
-    private var unsentEvents = 0
+    var unsentEvents = 0
     /// References (shared buffers) queued since the output was last empty.
-    private var unsentReferences = 0
+    var unsentReferences = 0
     private var admitted = false
     private var registered = false
     private var finishing = false
@@ -190,84 +176,6 @@ final class EventStreamConnection: ConnectionDelegate {
         startReplay(plan)
     }
 
-    // MARK: Replay (on the loop's thread)
-
-    /// Replays what the plan's cursor reads, then goes live; without a cursor, live at once.
-    private func startReplay(_ plan: ReplayPlan) {
-        guard let cursor = plan.cursor else {
-            coveredThrough = plan.coveredThrough
-            return
-        }
-        coveredThrough = .max
-        replay = Replay(cursor)
-        continueReplay()
-    }
-
-    /// Queues pages of the replay until `events.max_buffered_bytes` are unsent (the drain brings
-    /// the next ones), or the replay caught up (the stream goes live), or lost events (cut: the
-    /// client's reconnect gets a reset).
-    private func continueReplay() {
-        guard let replay else { return }
-        while true {
-            let room = worker.maxBufferedBytes - unsentBytes
-            guard room > 0 else { return }
-            switch worker.hub.nextPage(&replay.cursor, maxBytes: min(room, Self.replayPageBytes)) {
-            case .events(let events):
-                queueReplayed(events)
-            case .caughtUp(let sequence):
-                self.replay = nil
-                coveredThrough = sequence
-                return
-            case .lost:
-                self.replay = nil
-                cut("replay lost events to the history's bounds", unsent: unsentBytes)
-                return
-            }
-        }
-    }
-
-    /// A page's bytes, read by the hub's lock held once; small events are copied into one buffer,
-    /// big ones queued by reference (shared with the history and every other stream).
-    static let replayPageBytes = 64 << 10
-    /// Events at least this big go by reference: a copy would cost more than the chain libevent
-    /// gives a reference (`referenceCost`).
-    static let replayReferenceBytes = 16 << 10
-
-    /// Queues one page in the stream's form, in order: small events joined, big ones by reference.
-    private func queueReplayed(_ events: [PublishedEvent]) {
-        var run: [EventBytes] = []
-        func queueRun() {
-            guard !run.isEmpty else { return }
-            queueReference(run.count == 1 ? run[0] : EventBytes(concatenating: run), events: run.count)
-            run.removeAll()
-        }
-        for event in events {
-            let bytes: EventBytes
-            switch kind {
-            case .serverSentEvents:
-                guard !event.isRawContent else { continue }
-                bytes = event.bytes(forStreamOn: channels)
-            case .grip:
-                bytes = event.bytes
-            }
-            if bytes.count >= Self.replayReferenceBytes {
-                queueRun()
-                queueReference(bytes, events: 1)
-            } else {
-                run.append(bytes)
-            }
-        }
-        queueRun()
-    }
-
-    /// Queues `bytes` for the end of the turn's flush (whose drain brings the next page).
-    private func queueReference(_ bytes: EventBytes, events: Int) {
-        wroteSinceTick = true
-        downstream.write(retaining: bytes, bytes: chunked ? bytes.chunk : bytes.buffer)
-        unsentEvents += events
-        unsentReferences += 1
-    }
-
     // MARK: Delivery (on the loop's thread, from the hand-off)
 
     /// True when the stream writes raw (Pushpin-format) items.
@@ -326,7 +234,7 @@ final class EventStreamConnection: ConnectionDelegate {
         wroteSinceTick = true
         // A visit is a stream's one write in a turn: it goes to the socket at once when nothing
         // waits before it, and only what the socket does not take is left unsent.
-        if downstream.writeNow(retaining: bytes, bytes: chunked ? bytes.chunk : bytes.buffer) { return true }
+        if downstream.writeNow(retaining: bytes, bytes: wire(bytes)) { return true }
         unsentEvents += events
         unsentReferences += 1
         return false
@@ -337,7 +245,7 @@ final class EventStreamConnection: ConnectionDelegate {
     static let referenceCost = 1024
 
     /// What the stream holds unsent, as `events.max_buffered_bytes` counts it.
-    private var unsentBytes: Int { downstream.outputCount + unsentReferences * Self.referenceCost }
+    var unsentBytes: Int { downstream.outputCount + unsentReferences * Self.referenceCost }
 
     private func cutIfSlow() {
         let unsent = unsentBytes
@@ -345,7 +253,7 @@ final class EventStreamConnection: ConnectionDelegate {
         cut("slow subscriber cut", unsent: unsent)
     }
 
-    private func cut(_ why: String, unsent: Int) {
+    func cut(_ why: String, unsent: Int) {
         worker.logger.info("\(why)", metadata: [
             "channel": "\(channels.joined(separator: ","))", "unsent": "\(unsent)",
         ])
@@ -356,14 +264,7 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick;
     /// a replay that the socket took nothing of since the last tick is cut.
     func heartbeatTick() {
-        if let replay {
-            let left = downstream.outputCount
-            if !replay.drainedSinceTick && left > 0 && left >= replay.outputAtTick {
-                return cut("stalled replay cut", unsent: unsentBytes)
-            }
-            replay.drainedSinceTick = false
-            replay.outputAtTick = left
-        }
+        if replayStalledSinceLastTick() { return cut("stalled replay cut", unsent: unsentBytes) }
         if !wroteSinceTick && !finishing {
             switch kind {
             case .serverSentEvents: downstream.write(chunked ? Self.chunkedHeartbeat : Self.heartbeat)
@@ -377,6 +278,11 @@ final class EventStreamConnection: ConnectionDelegate {
     /// A comment line, ending no block: it dispatches nothing in any client.
     static let heartbeat = EventEncoder.comment("")
     private static let chunkedHeartbeat = ChunkedEncoder.framed(heartbeat)
+
+    /// Shared bytes as the stream writes them: one chunk, or bare.
+    func wire(_ bytes: EventBytes) -> UnsafeRawBufferPointer {
+        chunked ? bytes.chunk : bytes.buffer
+    }
 
     /// Writes bytes of the stream's own (not shared), framed as the stream is.
     private func write(_ bytes: [UInt8]) {
