@@ -6,6 +6,13 @@
 # SERVER_CPUS=0,1 for the all-cores run, where the load shares the cores). With one worker the
 # machine's floor runs too: benchmarks/floor/floor.c, a minimal C server (a reference, not a peer).
 #
+# Scale-out (issue 18): SYSTEMS may name herald-redis and nchan-redis, two instances each (one worker
+# each, on the first and the second CPU of SERVER_CPUS) on one redis-server, half the subscribers on
+# each, every publish to the first; beside `herald`, one instance without Redis, e.g.
+#   WORKERS=2 SERVER_CPUS=0,1 LOAD_CPUS=0,1 SYSTEMS="herald herald-redis nchan-redis" \
+#       SCENARIOS=fanout-10k-paced benchmarks/compare.sh 1
+# and tables.md then ends with their own table (herald-redis ÷ nchan-redis, herald-redis ÷ herald).
+#
 # Usage: benchmarks/compare.sh [runs]        (default 3; medians are taken over the runs)
 # Environment: SYSTEMS (default "herald nchan pushpin floor", without floor when WORKERS > 1),
 #   SCENARIOS (default all, e.g. "fanout-1k-burst proxy"), WORKERS (1), SERVER_CPUS (0),
@@ -31,7 +38,8 @@ mkdir -p "$out"
 
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v pushpin >/dev/null \
     && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] && command -v cc >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin gcc >/dev/null; }
+    && command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq wrk nginx libnginx-mod-nchan pushpin gcc redis-server redis-tools >/dev/null; }
 swift build -c release --product herald >&2 && swift build -c release --product herald-bench >&2
 export HERALD_BIN=$PWD/.build/release/herald HERALD_BENCH=$PWD/.build/release/herald-bench
 
@@ -78,6 +86,8 @@ print(json.dumps({
     "server_cpu_us_per_delivery": server.get("cpu_us_per_delivery"),
     "load_tool_cpu_us_per_event": s["load_tool_cpu_us_per_event"],
     "publishes_per_second": (s.get("publish") or {}).get("publishes_per_second"),
+    "publish_p50_ms": ((s.get("publish") or {}).get("latency") or {}).get("p50_ms"),
+    "publish_p99_ms": ((s.get("publish") or {}).get("latency") or {}).get("p99_ms"),
 }))
 PY
 }
@@ -129,7 +139,7 @@ for run in $(seq "$runs"); do
             SERVER_PIDS=""
             proxy direct "$run" http://127.0.0.1:18430/
             for system in nginx $systems; do
-                [ "$system" = nchan ] && continue  # Nchan is no reverse proxy
+                case $system in nchan|nchan-redis) continue ;; esac  # Nchan is no reverse proxy
                 case $system in
                     nginx) start_nginx_proxy "$work" "$server_cpus" "$workers" ;;
                     *) start_$system "$work" "$server_cpus" "$workers" ;;
@@ -163,4 +173,7 @@ for run in $(seq "$runs"); do
 done
 
 python3 benchmarks/tables.py "$out/results.jsonl" > "$out/tables.md"
+case " $systems " in
+    *" herald-redis "*|*" nchan-redis "*) python3 benchmarks/scaleout_tables.py "$out/results.jsonl" >> "$out/tables.md" ;;
+esac
 cat "$out/tables.md"

@@ -5,6 +5,8 @@
 #
 # Usage: benchmarks/sse.sh SUBSCRIBE_URL PUBLISH_URL N M RATE|burst
 #   e.g. benchmarks/sse.sh http://127.0.0.1:8080/events/bench http://127.0.0.1:8081/publish/bench 10000 200 50
+#   SUBSCRIBE_URL may list several servers' URLs, comma-separated (instances of one cluster): the
+#   subscribers are split evenly over them, one process or more per URL.
 # Environment (all optional):
 #   HERALD_BENCH         the herald-bench binary (default: built into .build-bench)
 #   OUT                  result directory (default: bench-results/sse-<time>)
@@ -24,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -ne 5 ]; then
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 subscribe_url=$1; publish_url=$2; subscribers=$3; events=$4; rate=$5
@@ -40,7 +42,11 @@ out=${OUT:-bench-results/sse-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 max_per_process=${MAX_PER_PROCESS:-9000}
 sources_per_process=${SOURCES_PER_PROCESS:-4}
+IFS=, read -r -a subscribe_urls <<< "$subscribe_url"
+urls=${#subscribe_urls[@]}
 processes=$(( (subscribers + max_per_process - 1) / max_per_process ))
+# With several URLs, as many processes for each (process p subscribes to URL p mod urls).
+processes=$(( (processes + urls - 1) / urls * urls ))
 connect_total=${CONNECT_CONCURRENCY:-32}
 connect_per_process=$(( (connect_total + processes - 1) / processes ))
 if [ -n "${DURATION_LIMIT:-}" ]; then
@@ -71,7 +77,7 @@ for ((p = 0; p < processes; p++)); do
     sources=$(seq -s, -f "127.0.$((p + 1)).%g" 1 "$sources_per_process")
     extra=()
     [ -n "${SUBSCRIBE_HEADER:-}" ] && extra+=(--header "$SUBSCRIBE_HEADER")
-    "${pin[@]}" "$bench" subscribe --url "$subscribe_url" --connections "$share" --source-addresses "$sources" \
+    "${pin[@]}" "$bench" subscribe --url "${subscribe_urls[p % urls]}" --connections "$share" --source-addresses "$sources" \
         --connect-concurrency "$connect_per_process" --duration-limit "$duration_limit" \
         --quiet-exit "${QUIET_EXIT:-10s}" --expect-events "$events" --label "subscribe-$p" \
         --report "$out/subscribe-$p.json" "${extra[@]}" >"$out/subscribe-$p.out" 2>"$out/subscribe-$p.err" &
