@@ -4,6 +4,9 @@ JavaScript framework, Python's standard library only.
 
     python3 examples/legacy-app/app.py [--port 3000] [--publish-url http://127.0.0.1:8081]
 
+`--publish-url` may list several Herald instances, comma-separated (instances sharing one Redis, see
+examples/cluster): each webhook then goes to the next one in turn.
+
 `/` lists orders (in memory, a few seeded); each row has a form that POSTs a new status to
 `/orders/<id>`, which redirects back (post/redirect/get). On each change the app tells Herald with
 two webhooks to its publish listener:
@@ -21,6 +24,7 @@ webhook is logged and the page says so.
 
 import argparse
 import html
+import itertools
 import json
 import sys
 import threading
@@ -62,15 +66,18 @@ class Orders:
 
 
 class Herald:
-    """Webhooks to Herald's publish listener. A failure is logged and reported, never raised."""
+    """Webhooks to Herald's publish listener (to several in turn, one per webhook, when given a
+    comma-separated list). A failure is logged and reported, never raised."""
 
     def __init__(self, publish_url, token=""):
-        self.publish_url = publish_url.rstrip("/")
+        self.publish_urls = [url.strip().rstrip("/") for url in publish_url.split(",") if url.strip()]
+        self.turns = itertools.count()  # next() is atomic under the GIL: request threads share it
         self.token = token
 
     def publish(self, channel, data, event=None):
         """POST /publish/<channel>[?event=...] with `data` as the body; True when Herald took it."""
-        target = "%s/publish/%s" % (self.publish_url, channel)
+        publish_url = self.publish_urls[next(self.turns) % len(self.publish_urls)]
+        target = "%s/publish/%s" % (publish_url, channel)
         if event:
             target += "?" + urllib.parse.urlencode({"event": event})
         headers = {"Content-Type": "text/plain; charset=utf-8"}
@@ -344,7 +351,8 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000, help="0 picks a free port (printed)")
     parser.add_argument("--publish-url", default="http://127.0.0.1:8081",
-                        help="Herald's publish listener (default %(default)s)")
+                        help="Herald's publish listener (default %(default)s); several, "
+                             "comma-separated, are used in turn")
     parser.add_argument("--publish-token", default="",
                         help="Herald's publish.token, if it has one (sent as a bearer token)")
     parser.add_argument("--events-path", default="/events", help="Herald's events.path")
