@@ -10,8 +10,10 @@
 # Environment: HERALD_BIN (.build/release/herald), HERALD_BENCH (.build/release/herald-bench),
 #   COUNT (20000 publishes of 64 bytes per run), CONCURRENCY (publisher connections, a list:
 #   default "4 16", one request in flight on each), REDIS_CPUS (1), XADD_COUNT (200000),
-#   XADD_PIPELINE (16), SCRIPT_ARGS (optional: `EVALSHA`'s arguments after the SHA, to take the
-#   ceiling of Herald's own publish script too; SCRIPT_FILE is then the Lua file to SCRIPT LOAD).
+#   XADD_PIPELINE (16, also for the script).
+# When the source has Herald's publish script (Sources/Cluster/PublishScript+Source.swift), a second
+# ceiling: redis-benchmark calling it (EVALSHA, pipelined) as Herald does for a publish without id to
+# one channel, with the same 64-byte body, history 1000 and TTL 1 h (Cluster/PublishScript.swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:?RUNS}
@@ -80,6 +82,17 @@ redis_benchmark() {
         | python3 -c 'import csv, sys; rows = [r for r in csv.reader(sys.stdin)]; print(round(float(rows[-1][1])))'
 }
 
+# Herald's publish script, the Lua between #""" and """# in its Swift source (absent before issue 18).
+python3 - Sources/Cluster/PublishScript+Source.swift > "$work/publish.lua" <<'PY' || true
+import sys
+try:
+    text = open(sys.argv[1]).read()
+except OSError:
+    sys.exit()
+start = text.index('#"""\n') + 5
+print(text[start:text.index('\n"""#', start)])
+PY
+
 declare -A rates
 record() { rates[$1]+="$2 "; echo "run $run $1: $2" >&2; }
 for run in $(seq "$runs"); do
@@ -93,10 +106,10 @@ for run in $(seq "$runs"); do
     done
     start_redis
     record "redis-benchmark XADD -P ${XADD_PIPELINE:-16}" "$(redis_benchmark XADD s '*' f v)"
-    if [ -n "${SCRIPT_ARGS:-}" ]; then
-        sha=$(redis-cli -p "$port" SCRIPT LOAD "$(cat "$SCRIPT_FILE")")
-        # shellcheck disable=SC2086
-        record "redis-benchmark EVALSHA (Herald's publish script) -P ${XADD_PIPELINE:-16}" "$(redis_benchmark EVALSHA "$sha" $SCRIPT_ARGS)"
+    if [ -s "$work/publish.lua" ]; then
+        sha=$(redis-cli -p "$port" -x SCRIPT LOAD < "$work/publish.lua")
+        record "redis-benchmark EVALSHA publish script -P ${XADD_PIPELINE:-16}" "$(redis_benchmark EVALSHA "$sha" 4 \
+            herald:seq herald:s:bench herald:m:bench herald:i:bench abcdefgh 1000 3600000 e "" "" "$body" "" "" herald:c:bench)"
     fi
     stop
 done
