@@ -25,6 +25,14 @@ let package = Package(
         ),
         // Safe Swift over libevent; the only importer of CLibevent.
         .target(name: "LibeventIO", dependencies: ["CLibevent"]),
+        // hiredis's RESP reader and command formatter: a module map and an umbrella header.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // A Redis connection (commands, pipelining, pub/sub) on LibeventIO; the only importer of CHiredis.
+        .target(name: "RedisClient", dependencies: ["LibeventIO", "CHiredis"]),
         // Pure HTTP/1.1 framing: heads, bodies, limits. No IO.
         .target(name: "HTTP1"),
         // Pure SSE wire format: event encoding, comments, Last-Event-ID.
@@ -68,6 +76,8 @@ let package = Package(
         ),
         // Real sockets on loopback: connects, writes and listeners.
         .testTarget(name: "LibeventIOTests", dependencies: ["LibeventIO"]),
+        // A real redis-server per test, on a free port or a Unix socket in a temporary directory.
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "LibeventIO"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventStreamTests", dependencies: ["EventStream"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
