@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
