@@ -44,13 +44,16 @@ let package = Package(
         .target(name: "Publishing", dependencies: ["EventStream", "Fanout", .product(name: "Crypto", package: "swift-crypto")]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
+        // Scale-out through Redis, without the connection: keys, Lua scripts, entry and message codecs,
+        // the shard map and the channel tracker (offsets, gaps, epochs) as a state machine. No IO.
+        .target(name: "Cluster", dependencies: ["EventStream"]),
         // proxy.conf -> validated settings.
         .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -83,6 +86,8 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
+        // The Lua scripts run against a real redis-server started per test (over a unix socket).
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "EventStream"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],
