@@ -86,6 +86,7 @@ print(json.dumps({
     "server_cpu_us_per_delivery": server.get("cpu_us_per_delivery"),
     "load_tool_cpu_us_per_event": s["load_tool_cpu_us_per_event"],
     "publishes_per_second": (s.get("publish") or {}).get("publishes_per_second"),
+    "published": (s.get("publish") or {}).get("answered"), "publish_count": (s.get("publish") or {}).get("count"),
     "publish_p50_ms": ((s.get("publish") or {}).get("latency") or {}).get("p50_ms"),
     "publish_p99_ms": ((s.get("publish") or {}).get("latency") or {}).get("p99_ms"),
 }))
