@@ -12,7 +12,8 @@
 - `start_redis(aof=False)` / `redis`: a real redis-server (tests/e2e/redis_server.py) on a free
   loopback port in the test's temporary folder; teardown SIGKILLs it by PID.
 - `start_cluster(servers, count=3, **sections)`: `count` Heralds (named a, b, c, …) whose `[redis]`
-  section names `servers` (one: `url`; several: `urls`, the shards), started by `start_herald`.
+  section names `servers` (one: `url`; several: `urls`, the shards), started by `start_herald`;
+  it returns once every one answers /healthz with 200 (connected to Redis).
 - Every test runs under a SIGALRM bound (90 s; 900 s for @pytest.mark.big) on top of the per-read
   deadlines, so nothing hangs the suite.
 """
@@ -414,10 +415,17 @@ def redis(start_redis):
     return start_redis()
 
 
+CLUSTER_READY_TIMEOUT_S = 10  # each instance connects to Redis (its /healthz answers 200)
+
+
 @pytest.fixture
 def start_cluster(start_herald):
-    """Heralds sharing Redis: start_cluster(servers, count=3, redis={...overrides}, events={...})."""
-    def start(servers, count=3, **sections):
+    """Heralds sharing Redis: start_cluster(servers, count=3, redis={...overrides}, events={...});
+    returns once each one's /healthz answers 200 (connected to Redis), unless ready=False."""
+    def healthy(herald):
+        return httpwire.request(herald.publish_port, "GET", "/healthz", timeout=5.0).status == 200
+
+    def start(servers, count=3, ready=True, **sections):
         servers = servers if isinstance(servers, (list, tuple)) else [servers]
         settings = dict(CLUSTER_REDIS_SETTINGS)
         if len(servers) == 1:
@@ -425,5 +433,9 @@ def start_cluster(start_herald):
         else:
             settings["urls"] = [s.url for s in servers]
         settings.update(sections.pop("redis", {}))
-        return [start_herald(name="abcdefgh"[i], redis=settings, **sections) for i in range(count)]
+        heralds = [start_herald(name="abcdefgh"[i], redis=settings, **sections) for i in range(count)]
+        for herald in heralds if ready else ():
+            wait_for(lambda: healthy(herald), CLUSTER_READY_TIMEOUT_S, interval=0.05,
+                     message="%s: /healthz 200 (connected to Redis)" % herald.config_path.stem)
+        return heralds
     return start
