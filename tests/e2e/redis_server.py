@@ -370,32 +370,34 @@ class Collector:
 
 
 def assert_one_order(collectors, runs, marker, skip=lambda event: False):
-    """Every collector got, before `marker`, the same events (data, ids, order) and exactly the
-    ones `runs` had acknowledged: each once, each run's in its publishing order, with the id its 202
-    named. Events for which skip(event) is true (warm-ups) are left out. Returns the sequence."""
+    """Every collector got, before `marker`, exactly the events `runs` had acknowledged: each once,
+    each run's in its publishing order, with the id its 202 named; and all got them in the same
+    order. Events for which skip(event) is true (warm-ups) are left out. Returns the sequence."""
+    expected = {data: event_id for run in runs for data, event_id, _ in run.acked}
     sequences = []
     for c in collectors:
-        before = c.wait_data(marker, timeout=30.0)
-        sequences.append((c.name, [(e.data, e.id) for e in before if not skip(e)]))
+        sequence = [(e.data, e.id) for e in c.wait_data(marker, timeout=30.0) if not skip(e)]
+        datas = [d for d, _ in sequence]
+        twice = sorted(d for d, n in collections.Counter(datas).items() if n > 1)
+        assert not twice, "%s got %d events twice, e.g. %r" % (c.name, len(twice), twice[:10])
+        missing = sorted(set(expected) - set(datas))
+        assert not missing, "%s: %d acknowledged events never arrived, e.g. %r" % (c.name, len(missing), missing[:10])
+        unexpected = sorted(set(datas) - set(expected))
+        assert not unexpected, "%s got events nobody had acknowledged: %r" % (c.name, unexpected[:10])
+        wrong = [(d, i, expected[d]) for d, i in sequence if i != expected[d]]
+        assert not wrong, "%s: ids differ from the 202s' (data, got, acknowledged): %r" % (c.name, wrong[:5])
+        for run in runs:
+            mine = [d for d, _, _ in run.acked]
+            mine_set = set(mine)
+            got = [d for d in datas if d in mine_set]
+            assert got == mine, "%s got %s's events out of publishing order: first wrong at %d: %r, published %r" % (
+                c.name, run.name, next(i for i, (x, y) in enumerate(zip(got, mine)) if x != y),
+                [x for x, y in zip(got, mine) if x != y][:3], [y for x, y in zip(got, mine) if x != y][:3])
+        sequences.append((c.name, sequence))
     first_name, reference = sequences[0]
     for name, sequence in sequences[1:]:
         if sequence != reference:
-            at = next((i for i, (x, y) in enumerate(zip(sequence, reference)) if x != y),
-                      min(len(sequence), len(reference)))
-            raise AssertionError("%s and %s differ at event %d (of %d and %d): %r vs %r" % (
-                name, first_name, at, len(sequence), len(reference), sequence[at:at + 3], reference[at:at + 3]))
-    datas = [d for d, _ in reference]
-    twice = sorted(d for d, n in collections.Counter(datas).items() if n > 1)
-    assert not twice, "%s got events twice: %r" % (first_name, twice[:10])
-    expected = {data: event_id for run in runs for data, event_id, _ in run.acked}
-    missing = sorted(set(expected) - set(datas))
-    unexpected = sorted(set(datas) - set(expected))
-    assert not missing, "%d acknowledged events never arrived, e.g. %r" % (len(missing), missing[:10])
-    assert not unexpected, "events nobody had acknowledged arrived: %r" % unexpected[:10]
-    wrong = [(d, i, expected[d]) for d, i in reference if i != expected[d]]
-    assert not wrong, "ids differ from the 202s' (data, got, acknowledged): %r" % wrong[:5]
-    for run in runs:
-        mine = set(d for d, _, _ in run.acked)
-        assert [d for d in datas if d in mine] == [d for d, _, _ in run.acked], \
-            "%s's events arrived out of its publishing order" % run.name
+            at = next(i for i, (x, y) in enumerate(zip(sequence, reference)) if x != y)
+            raise AssertionError("%s and %s got the events in different orders, from event %d: %r vs %r" % (
+                name, first_name, at, sequence[at:at + 3], reference[at:at + 3]))
     return reference
