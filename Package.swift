@@ -25,6 +25,14 @@ let package = Package(
         ),
         // Safe Swift over libevent; the only importer of CLibevent.
         .target(name: "LibeventIO", dependencies: ["CLibevent"]),
+        // hiredis's RESP reader and command formatter: a module map and an umbrella header.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // A Redis connection (commands, pipelining, pub/sub) on LibeventIO; the only importer of CHiredis.
+        .target(name: "RedisClient", dependencies: ["LibeventIO", "CHiredis"]),
         // Pure HTTP/1.1 framing: heads, bodies, limits. No IO.
         .target(name: "HTTP1"),
         // Pure SSE wire format: event encoding, comments, Last-Event-ID.
@@ -36,13 +44,16 @@ let package = Package(
         .target(name: "Publishing", dependencies: ["EventStream", "Fanout", .product(name: "Crypto", package: "swift-crypto")]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
+        // Scale-out through Redis, without the connection: keys, Lua scripts, entry and message codecs,
+        // the shard map and the channel tracker (offsets, gaps, epochs) as a state machine. No IO.
+        .target(name: "Cluster", dependencies: ["EventStream"]),
         // proxy.conf -> validated settings.
         .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,11 +79,15 @@ let package = Package(
         ),
         // Real sockets on loopback: connects, writes and listeners.
         .testTarget(name: "LibeventIOTests", dependencies: ["LibeventIO"]),
+        // A real redis-server per test, on a free port or a Unix socket in a temporary directory.
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "LibeventIO"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "EventStreamTests", dependencies: ["EventStream"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "EventStream"]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "HTTP1"]),
+        // The Lua scripts run against a real redis-server started per test (over a unix socket).
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "EventStream"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],

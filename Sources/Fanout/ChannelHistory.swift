@@ -57,6 +57,14 @@ public struct ChannelHistory: Sendable {
         if !sequencesByID.isEmpty, sequencesByID[event.id] == event.sequence { sequencesByID[event.id] = nil }
     }
 
+    /// Drops every event, as if all had left.
+    public mutating func removeAll() {
+        if let newest { droppedThrough = newest.sequence }
+        events.removeAll()
+        sequencesByID.removeAll()
+        head = 0
+    }
+
     /// Drops events older than the TTL.
     public mutating func trim(now: ContinuousClock.Instant) {
         let cutoff = now - ttl
@@ -84,6 +92,24 @@ public struct ChannelHistory: Sendable {
         let offset = firstOffset(after: assigned - 1)
         guard offset < events.count, self[offset].sequence == assigned, self[offset].id == id else { return nil }
         return assigned
+    }
+
+    /// The event of `sequence`, if held.
+    public func event(withSequence sequence: UInt64) -> PublishedEvent? {
+        let offset = firstOffset(after: sequence - 1)
+        return offset < events.count && self[offset].sequence == sequence ? self[offset] : nil
+    }
+
+    /// The sequence of the newest event for which `isAtOrBefore` holds, given that it holds for
+    /// a prefix of the history (oldest first); nil when it holds for none.
+    public func newestSequence(where isAtOrBefore: (PublishedEvent) -> Bool) -> UInt64? {
+        var low = 0
+        var high = events.count
+        while low < high {
+            let middle = (low + high) / 2
+            if isAtOrBefore(self[middle]) { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? self[low - 1].sequence : nil
     }
 
     /// Events published after `sequence`, oldest first, as many as it takes to reach `maxBytes`

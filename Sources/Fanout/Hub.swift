@@ -76,6 +76,9 @@ public final class Hub: Sendable {
         /// Herald's ids are `<instance>-<sequence>`: the instance part (its start time, base 36)
         /// keeps an id from before a restart from matching a new event with the same sequence.
         let idPrefix: String
+        /// The newest event `record` made: the next record of the same publish (another of its
+        /// channels) shares its sequence and bytes.
+        var lastRecorded: (origin: PublishOrigin, event: PublishedEvent)?
 
         /// The sequence of the newest event with `id` on `channel`, if its history holds one.
         func sequence(ofID id: String, on channel: String) -> UInt64? {
@@ -87,6 +90,22 @@ public final class Hub: Sendable {
             guard id.utf8.starts(with: idPrefix.utf8), let sequence = UInt64(Substring(id.utf8.dropFirst(idPrefix.utf8.count))),
                   sequence > 0 else { return nil }
             return sequence
+        }
+
+        /// Where a replay on `channel` starts for a client that saw the event of sequence `seen`
+        /// (on one of `channels`). Here, sequences order every channel alike. In Redis mode they
+        /// are the order events reached this instance, which for a channel it began to follow
+        /// later is not the order they were published in: there the channel starts after its
+        /// newest event published (by the origin's order on one shard, by time across shards) no
+        /// later than the seen one, as on the instance the client came from.
+        func start(on channel: String, after seen: UInt64, of channels: [String]) -> UInt64 {
+            guard channels.count > 1,
+                  let event = channels.lazy.compactMap({ self.channels[$0]?.history.event(withSequence: seen) }).first,
+                  let origin = event.origin, let history = self.channels[channel]?.history else { return seen }
+            return history.newestSequence { other in
+                guard let otherOrigin = other.origin else { return other.sequence <= seen }
+                return otherOrigin.shard == origin.shard ? otherOrigin.g <= origin.g : other.publishedAt <= event.publishedAt
+            } ?? 0
         }
 
         /// True when `channel`'s history holds the publisher's `id`. Herald assigns ids to
@@ -158,6 +177,52 @@ public final class Hub: Sendable {
         }
     }
 
+    // MARK: Recording what another instance published (Redis mode)
+
+    /// Records an event stored in Redis on `channel`, with the id Redis gave it, and returns it to
+    /// be delivered. Its sequence is this instance's next one, in the order the events reach it,
+    /// except that the consecutive records of one publish (`origin`: several of its channels)
+    /// share one sequence and one encoding, so a stream on several of them gets it once.
+    /// `publishedTo` is every channel of the publish, in the publisher's order ([] for one).
+    public func record(_ content: RecordedContent, id: String, on channel: String, publishedTo channels: [String],
+                       origin: PublishOrigin, at publishedAt: ContinuousClock.Instant) -> PublishedEvent {
+        state.withLock { state in
+            let previous = state.lastRecorded.flatMap { $0.origin == origin && $0.event.channel != channel ? $0.event : nil }
+            let sequence: UInt64
+            if let previous {
+                sequence = previous.sequence
+            } else {
+                state.sequence += 1
+                sequence = state.sequence
+            }
+            let item: PublishedEvent
+            switch content {
+            case .event(var event):
+                event.id = id
+                item = PublishedEvent(sequence: sequence, channel: channel, event: event, publishedAt: publishedAt,
+                                      sharing: previous, publishedTo: channels.count > 1 ? channels : nil, origin: origin)
+            case .raw(let bytes):
+                item = PublishedEvent(sequence: sequence, channel: channel, id: id, rawContent: bytes, publishedAt: publishedAt,
+                                      origin: origin)
+            }
+            state.lastRecorded = (origin, item)
+            state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
+                .history.append(item)
+            return item
+        }
+    }
+
+    /// Forgets `channel`'s history (its events' ids name nothing any more: Redis lost them, or
+    /// this instance stopped following the channel); its subscribers stay. A client that resumes
+    /// from one of those ids gets the reset.
+    public func clearHistory(of channel: String) {
+        state.withLock { state in
+            guard var entry = state.channels[channel] else { return }
+            entry.history.removeAll()
+            state.channels[channel] = entry.subscribers > 0 || !entry.history.isEmpty ? entry : nil
+        }
+    }
+
     // MARK: Subscribing
 
     /// Admits a stream from `address` on `channels`, counting it, or says why not.
@@ -203,7 +268,7 @@ public final class Hub: Sendable {
                 let newest = channels.compactMap { state.channels[$0]?.history.newest }.max { $0.sequence < $1.sequence }
                 return ReplayPlan(reset: true, resetID: newest?.id, cursor: nil, coveredThrough: now)
             }
-            let starts = channels.map { ReplayCursor.Start(channel: $0, after: seen) }
+            let starts = channels.map { ReplayCursor.Start(channel: $0, after: state.start(on: $0, after: seen, of: channels)) }
             return ReplayPlan(reset: false, resetID: nil, cursor: ReplayCursor(starts: starts), coveredThrough: now)
         }
     }

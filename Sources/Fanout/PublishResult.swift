@@ -12,12 +12,16 @@ public struct PublishResult: Sendable, Equatable {
     public var subscribers: Int
     /// The channel's history already held this id: neither stored nor delivered again.
     public var duplicate: Bool
+    /// Redis mode: how many Herald instances follow the channel (received the event); nil
+    /// without Redis. `subscribers` counts this instance's streams only.
+    public var instances: Int?
 
-    public init(channel: String, id: String, subscribers: Int, duplicate: Bool = false) {
+    public init(channel: String, id: String, subscribers: Int, duplicate: Bool = false, instances: Int? = nil) {
         self.channel = channel
         self.id = id
         self.subscribers = subscribers
         self.duplicate = duplicate
+        self.instances = instances
     }
 
     /// The JSON object, keys in sorted order as in Herald's other answers.
@@ -45,6 +49,10 @@ public struct PublishResult: Sendable, Equatable {
         if duplicate { bytes += #","duplicate":true"#.utf8 }
         bytes += #","id":"#.utf8
         Self.appendString(id, to: &bytes)
+        if let instances {
+            bytes += #","instances":"#.utf8
+            bytes += String(instances).utf8
+        }
         bytes += #","subscribers":"#.utf8
         bytes += String(subscribers).utf8
         bytes.append(UInt8(ascii: "}"))

@@ -17,6 +17,9 @@ public final class PublishedEvent: Sendable {
     public let bytesNamingChannel: EventBytes
     /// The publish this event came from, when it named several channels (shared by its events).
     private let publish: MultiChannelPublish?
+    /// Redis mode: where the event was published (its shard and place in the shard's order), the
+    /// same on every instance; nil for an event published here without Redis.
+    public let origin: PublishOrigin?
     /// True for an item published in Pushpin's format: `bytes` are its http-stream content, written
     /// as they are to streams held through GRIP and never to Herald's own event streams, whose
     /// every event is an SSE event with an id.
@@ -25,8 +28,9 @@ public final class PublishedEvent: Sendable {
     /// `sharing` is the same publish on another channel: its bytes are reused, not encoded again.
     /// `publishedTo` is every channel of the publish, in the publisher's order.
     public init(sequence: UInt64, channel: String, event: ServerSentEvent, publishedAt: ContinuousClock.Instant,
-                sharing other: PublishedEvent? = nil, publishedTo channels: [String]? = nil) {
+                sharing other: PublishedEvent? = nil, publishedTo channels: [String]? = nil, origin: PublishOrigin? = nil) {
         self.sequence = sequence
+        self.origin = origin
         self.channel = channel
         id = event.id
         self.publishedAt = publishedAt
@@ -43,8 +47,10 @@ public final class PublishedEvent: Sendable {
     }
 
     /// An item of Pushpin's format: `content` goes as it is to GRIP streams (`isRawContent`).
-    public init(sequence: UInt64, channel: String, id: String, rawContent content: [UInt8], publishedAt: ContinuousClock.Instant) {
+    public init(sequence: UInt64, channel: String, id: String, rawContent content: [UInt8], publishedAt: ContinuousClock.Instant,
+                origin: PublishOrigin? = nil) {
         self.sequence = sequence
+        self.origin = origin
         self.channel = channel
         self.id = id
         self.publishedAt = publishedAt

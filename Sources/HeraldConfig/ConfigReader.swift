@@ -73,6 +73,21 @@ struct ConfigReader {
         field = values.compactMap { $0 }
     }
 
+    /// True when the file has a section `[section]`.
+    func hasSection(_ section: String) -> Bool {
+        root[section]?.table != nil
+    }
+
+    /// True when the file has `[section] key`, whether or not its value was accepted.
+    func has(_ section: String, _ key: String) -> Bool {
+        root[section]?.table?[key] != nil
+    }
+
+    /// Records a problem with `[section] key` found by a check across the section's keys.
+    mutating func report(_ section: String, _ key: String, _ error: ConfigValueError) {
+        found.append((section, "\(fileName): [\(section)] \(key): \(error)"))
+    }
+
     /// Problems found so far, as complete messages: section by section in reading order (within
     /// one, refused values before unknown keys), then those outside any known section.
     var problems: [String] {

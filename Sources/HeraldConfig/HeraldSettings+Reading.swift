@@ -72,5 +72,7 @@ extension HeraldSettings {
 
         reader.read("log", "level", into: &log.level, .oneOf)
         reader.read("log", "access", into: &log.access, .oneOf)
+
+        redis = RedisSettings.read(&reader)
     }
 }

@@ -13,6 +13,9 @@ public struct HeraldSettings: Sendable, Equatable {
     public var limits = LimitsSettings()
     /// `[log]`: the diagnostic log level and the access log.
     public var log = LogSettings()
+    /// `[redis]`: the Redis servers that let instances share channels. Nil, the default, when the
+    /// section is absent: one instance needs nothing else.
+    public var redis: RedisSettings?
 
     /// Every setting at its default.
     public init() {}

@@ -36,55 +36,18 @@ public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
         }
         if authority.contains("@") { throw failure(" with no user info") }
 
-        let host: Substring
-        let port: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw failure() }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let afterHost = authority[authority.index(after: close)...]
-            guard afterHost.isEmpty || afterHost.hasPrefix(":") else { throw failure() }
-            port = afterHost.isEmpty ? nil : afterHost.dropFirst()
-            guard IPAddress(String(host))?.isIPv6 == true else {
-                throw failure(" with a valid IPv6 address in brackets")
-            }
-        } else {
-            let colon = authority.lastIndex(of: ":")
-            host = colon.map { authority[..<$0] } ?? authority
-            port = colon.map { authority[authority.index(after: $0)...] }
-            guard Self.isNameOrIPv4(host) else {
-                throw failure(" with host a name, an IPv4 address or a bracketed IPv6 address")
-            }
+        let parsed: URLAuthority
+        do throws(URLAuthority.Problem) {
+            parsed = try URLAuthority(parsing: authority)
+        } catch {
+            throw failure(error.detail)
         }
-        let number: UInt16
-        if let port {
-            guard let parsed = ListenAddress.port(port), parsed > 0 else { throw failure(" with a port from 1 to 65535") }
-            number = parsed
-        } else {
-            number = 80
-        }
-        self.init(host: String(host), port: number)
+        self.init(host: parsed.host, port: parsed.port ?? 80)
     }
 
     /// `host:port`, with brackets around an IPv6 host: what a `Host` header or a log line shows.
-    public var authority: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
+    public var authority: String { URLAuthority.text(host: host, port: port) }
 
     /// `http://host:port`.
     public var description: String { "http://\(authority)" }
-
-    /// A DNS name (labels of letters, digits and inner hyphens, at most 63 bytes each and 253 in
-    /// all) or a dotted-decimal IPv4 address. An all-numeric name that is not a valid IPv4
-    /// address (`"1.2.3"`) is refused: resolvers would read it as a shorthand address.
-    private static func isNameOrIPv4(_ host: Substring) -> Bool {
-        if let address = IPAddress(String(host)) { return !address.isIPv6 }
-        guard (1...253).contains(host.utf8.count) else { return false }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        let labelsAreValid = labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
-        let isNumeric = host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-        return labelsAreValid && !isNumeric
-    }
 }

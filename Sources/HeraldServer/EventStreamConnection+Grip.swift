@@ -38,6 +38,6 @@ extension EventStreamConnection {
         downstream.write(worker.rewriter.downstreamResponseBytes(head, framing: .untilClose, keepAlive: false,
                                                                  clientVersion: request.version))
         downstream.write(body)
-        stream.startHeld(replay: worker.hub.replay(resumingAfter: instruction.channels.map { ($0.name, $0.previousID) }))
+        stream.startHeld { worker.hub.replay(resumingAfter: instruction.channels.map { ($0.name, $0.previousID) }) }
     }
 }

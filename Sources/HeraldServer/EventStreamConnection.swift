@@ -64,6 +64,10 @@ final class EventStreamConnection: ConnectionDelegate {
     var unsentReferences = 0
     private var admitted = false
     private var registered = false
+    /// Redis mode: the stream counts in `ChannelInterest`, and the wait for its channels to be
+    /// followed, while it lasts.
+    private var following = false
+    private var followWaiter: Int?
     private var finishing = false
 
     /// Opens a stream for a subscribe request, after an auth request when one is needed, or
@@ -150,30 +154,51 @@ final class EventStreamConnection: ConnectionDelegate {
     }
 
     private func start(request: HTTPRequestHead, lastEventID: LastEventID?, extraFields: [HTTPField]) {
-        let events = worker.settings.events
         worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels, chunked: chunked)
-
-        let plan = worker.hub.replay(channels: channels, after: lastEventID)
-        if plan.reset, let lastEventID {
-            let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID.shown], options: [.withoutEscapingSlashes])) ?? Data()
-            // The id the stream continues from replaces the client's stale one, so its next
-            // reconnect resumes there instead of earning another reset; with none held, the empty
-            // `id: ` clears it (the browser then sends no Last-Event-ID).
-            let reset = ServerSentEvent(id: plan.resetID ?? "", event: events.resetEvent, data: String(decoding: data, as: UTF8.self))
-            write(EventEncoder.encode(reset))
+        whenFollowed { [self] in
+            let plan = worker.hub.replay(channels: channels, after: lastEventID)
+            if plan.reset, let lastEventID {
+                let data = (try? JSONSerialization.data(withJSONObject: ["lastEventId": lastEventID.shown], options: [.withoutEscapingSlashes])) ?? Data()
+                // The id the stream continues from replaces the client's stale one, so its next
+                // reconnect resumes there instead of earning another reset; with none held, the
+                // empty `id: ` clears it (the browser then sends no Last-Event-ID).
+                let reset = ServerSentEvent(id: plan.resetID ?? "", event: worker.settings.events.resetEvent,
+                                            data: String(decoding: data, as: UTF8.self))
+                write(EventEncoder.encode(reset))
+            }
+            startReplay(plan)
         }
+    }
+
+    /// Registers the stream (heartbeats flow from now on) and runs `begin` (which plans the
+    /// replay) once the engine follows every channel of the stream: at once without Redis or
+    /// when they are followed already, else when Redis has given them (a stream opened while
+    /// Redis is unreachable waits, heartbeating, and is never refused: EventSource gives up on
+    /// an error status). Live events are skipped until then (`coveredThrough` .max).
+    private func whenFollowed(_ begin: @escaping () -> Void) {
         worker.register(self)
         registered = true
-        startReplay(plan)
+        coveredThrough = .max
+        guard let interest = worker.interest else { return begin() }
+        following = true
+        let resume = UncheckedStream(self, begin)
+        let (ready, waiter) = interest.retain(channels, loop: worker.loop) { resume.run() }
+        if ready { return begin() }
+        followWaiter = waiter
+    }
+
+    /// The wait is over: `begin` runs unless the stream closed meanwhile.
+    fileprivate func followed(_ begin: () -> Void) {
+        guard followWaiter != nil, !downstream.isClosed else { return }
+        followWaiter = nil
+        begin()
     }
 
     /// Starts a stream held through GRIP: the replay planned for its `prev-id`s, then live items.
     /// Its head and initial body were written by the caller.
-    func startHeld(replay plan: ReplayPlan) {
+    func startHeld(replay: @escaping () -> ReplayPlan) {
         admitted = true
-        worker.register(self)
-        registered = true
-        startReplay(plan)
+        whenFollowed { [self] in startReplay(replay()) }
     }
 
     // MARK: Delivery (on the loop's thread, from the hand-off)
@@ -387,5 +412,26 @@ final class EventStreamConnection: ConnectionDelegate {
             admitted = false
             worker.hub.release(address: address, channels: channels)
         }
+        if following {
+            following = false
+            worker.interest?.release(channels, waiter: followWaiter)
+            followWaiter = nil
+        }
+    }
+}
+
+/// Carries a waiting stream to its loop's thread, where alone it is touched (`EventLoop.execute`
+/// runs the resume there).
+private final class UncheckedStream: @unchecked Sendable {
+    private let stream: EventStreamConnection
+    private let begin: () -> Void
+
+    init(_ stream: EventStreamConnection, _ begin: @escaping () -> Void) {
+        self.stream = stream
+        self.begin = begin
+    }
+
+    func run() {
+        stream.followed(begin)
     }
 }

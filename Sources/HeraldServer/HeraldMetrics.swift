@@ -33,6 +33,9 @@ final class HeraldMetrics: Sendable {
     private let reauthorizationCounters: [AuthorizationResult: CoreMetrics.Counter]
     private let subscribers: CoreMetrics.Gauge
     private let channels: CoreMetrics.Gauge
+    /// Redis mode: times a shard's connection was lost (or could not be made).
+    let redisDisconnects: CoreMetrics.Counter
+    private let factory: PrometheusMetricsFactory
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -56,6 +59,13 @@ final class HeraldMetrics: Sendable {
         })
         subscribers = Gauge(label: "herald_subscribers", factory: factory)
         channels = Gauge(label: "herald_channels", factory: factory)
+        redisDisconnects = Counter(label: "herald_redis_disconnects_total", factory: factory)
+        self.factory = factory
+    }
+
+    /// Redis mode: 1 while shard `shard` is connected, 0 while not.
+    func setRedisUp(shard: Int, _ up: Bool) {
+        Gauge(label: "herald_redis_up", dimensions: [("shard", String(shard))], factory: factory).record(up ? 1 : 0)
     }
 
     /// Auth requests made before a stream opens, by result.

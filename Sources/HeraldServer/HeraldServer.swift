@@ -53,10 +53,12 @@ public final class HeraldServer {
             maxSubscribers: settings.limits.maxSubscribers, maxSubscribersPerIP: settings.limits.maxSubscribersPerIP),
             instance: String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36))
         let metrics = HeraldMetrics()
+        // Redis mode: streams wait until the engine follows their channels.
+        let interest = settings.redis == nil ? nil : ChannelInterest()
 
         let mainLoop = try EventLoop()
         let mainWorker = LoopWorker(loop: mainLoop, index: 0, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
-                                    hub: hub, metrics: metrics, logger: logger)
+                                    hub: hub, interest: interest, metrics: metrics, logger: logger)
         workers.append(mainWorker)
         // Bind loop 0 first: when port 0 was asked for, the other loops share the port it got.
         let boundPublic = try mainWorker.listen(on: publicAddress)
@@ -65,21 +67,31 @@ public final class HeraldServer {
             workers.append(try startThread(name: "herald-loop-\(index)") {
                 let loop = try EventLoop()
                 let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings,
-                                        upstreamAddress: upstreamAddress, hub: hub, metrics: metrics, logger: logger)
+                                        upstreamAddress: upstreamAddress, hub: hub, interest: interest, metrics: metrics, logger: logger)
                 _ = try worker.listen(on: boundPublic, joining: true)
                 return (worker, loop)
             })
         }
         // Publishing has a loop of its own: a publisher is answered at once, never after a pass
         // over thousands of subscribers, so publishes keep arriving and are delivered in batches.
-        let api = PublishAPI(hub: hub, handOff: LoopHandOff(workers: workers), metrics: metrics, settings: settings.publish)
+        let handOff = LoopHandOff(workers: workers)
         let limits = mainWorker.limits, maxBody = settings.publish.maxBodyBytes, idle = server.idleTimeout
         let publish = try startThread(name: "herald-publish") {
             let loop = try EventLoop()
+            // Without Redis, a publish is recorded here; with it, in Redis first (the engine runs
+            // on this loop, and is what every instance follows).
+            var engine: ClusterEngine?
+            if let redis = settings.redis, let interest {
+                engine = ClusterEngine(loop: loop, settings: redis, events: settings.events, hub: hub, handOff: handOff,
+                                       interest: interest, metrics: metrics, logger: logger)
+            }
+            let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
+            let api = PublishAPI(hub: hub, store: store, handOff: handOff, metrics: metrics, settings: settings.publish)
             let listener = try Listener(loop: loop, address: publishAddress) { connection in
                 _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
             }
-            return (PublishLoop(loop: loop, listener: listener), loop)
+            engine?.start()
+            return (PublishLoop(loop: loop, listener: listener, engine: engine), loop)
         }
         // Expired history goes, and channels left with nothing: memory follows what is in use.
         let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
@@ -93,9 +105,9 @@ public final class HeraldServer {
         }
 
         lifecycle = .running
-        logger.notice("listening public=\(boundPublic) publish=\(publish.listener.address)", metadata: [
-            "upstream": "\(settings.upstream.url)", "loops": "\(workers.count)",
-        ])
+        var metadata: Logger.Metadata = ["upstream": "\(settings.upstream.url)", "loops": "\(workers.count)"]
+        if let redis = settings.redis { metadata["redis"] = "\(redis.urls.map(\.description).joined(separator: ","))" }
+        logger.notice("listening public=\(boundPublic) publish=\(publish.listener.address)", metadata: metadata)
         mainLoop.run()
         for _ in threads { stoppedThreads.wait() }
         lifecycle = .stopped
@@ -189,10 +201,13 @@ private final class PublishLoop: @unchecked Sendable {
     // @unchecked: `listener` is touched only on `loop`'s thread, through `stop()`'s hand-off.
     let loop: EventLoop
     let listener: Listener
+    /// Redis mode's engine, run by this loop.
+    let engine: ClusterEngine?
 
-    init(loop: EventLoop, listener: Listener) {
+    init(loop: EventLoop, listener: Listener, engine: ClusterEngine?) {
         self.loop = loop
         self.listener = listener
+        self.engine = engine
     }
 
     /// Stops accepting publishers; those connected may go on until `stop()`.
@@ -203,6 +218,7 @@ private final class PublishLoop: @unchecked Sendable {
     /// Ends the loop (its open connections go with the process).
     func stop() {
         loop.execute { [self] in
+            engine?.stop()
             listener.close()
             loop.stop()
         }

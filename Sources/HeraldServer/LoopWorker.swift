@@ -22,6 +22,9 @@ final class LoopWorker: @unchecked Sendable {
     let rewriter: HeadRewriter
     let pool: UpstreamPool
     let hub: Hub
+    /// Redis mode: the channels this instance's streams are on, and which the engine follows; a
+    /// stream starts once its channels are followed. nil without Redis.
+    let interest: ChannelInterest?
     let metrics: HeraldMetrics
     /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
     /// the settings).
@@ -61,8 +64,9 @@ final class LoopWorker: @unchecked Sendable {
     private var onDrained: (() -> Void)?
 
     init(loop: EventLoop, index: Int, loopCount: Int, settings: HeraldSettings, upstreamAddress: SocketAddress,
-         hub: Hub, metrics: HeraldMetrics, logger: Logger) {
+         hub: Hub, interest: ChannelInterest?, metrics: HeraldMetrics, logger: Logger) {
         self.loop = loop
+        self.interest = interest
         maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
         self.settings = settings
         maxBufferedBytes = settings.events.maxBufferedBytes

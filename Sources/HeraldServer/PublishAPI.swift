@@ -14,7 +14,7 @@ import Publishing
 /// `PublishAuthorization`'s rule: a signed webhook publishes without the bearer token, everything
 /// else but /healthz needs the token when one is configured.
 final class PublishAPI: Sendable {
-    struct Response {
+    struct Response: Sendable {
         var status: Int
         var contentType = "application/json"
         var body: [UInt8]
@@ -39,6 +39,7 @@ final class PublishAPI: Sendable {
     }
 
     private let hub: Hub
+    private let store: any PublishStore
     private let handOff: LoopHandOff
     private let metrics: HeraldMetrics
     private let token: [UInt8]
@@ -49,8 +50,9 @@ final class PublishAPI: Sendable {
     private let requireSignature: Bool
     private let listenerIsLoopback: Bool
 
-    init(hub: Hub, handOff: LoopHandOff, metrics: HeraldMetrics, settings: PublishSettings) {
+    init(hub: Hub, store: any PublishStore, handOff: LoopHandOff, metrics: HeraldMetrics, settings: PublishSettings) {
         self.hub = hub
+        self.store = store
         self.handOff = handOff
         self.metrics = metrics
         token = Array(settings.token.utf8)
@@ -61,7 +63,14 @@ final class PublishAPI: Sendable {
         listenerIsLoopback = settings.listen.isLoopback
     }
 
-    func respond(to head: HTTPRequestHead, body: [UInt8]) -> Response {
+    /// Answers `head` with `body` through `answer`: at once, or (a publish in Redis mode) once
+    /// the store has answered. Called on the publish loop; `answer` runs there.
+    func respond(to head: HTTPRequestHead, body: [UInt8], answer: @escaping (Response) -> Void) {
+        if let response = respondAtOnce(to: head, body: body, answer: answer) { answer(response) }
+    }
+
+    /// The answer, or nil when a publish went to the store, which calls `answer` itself.
+    private func respondAtOnce(to head: HTTPRequestHead, body: [UInt8], answer: @escaping (Response) -> Void) -> Response? {
         let (pathPart, query) = QueryString.split(target: head.targetString)
         let path = String(pathPart)
         // Every POST is a publish, whatever its path, so each publish route is checked here,
@@ -81,10 +90,11 @@ final class PublishAPI: Sendable {
         var webhookID: String?
         if case .valid(let id)? = signature { webhookID = id }
         if !routes.isEmpty, head.method == "POST", let route = routes[path] {
-            return publish(route, head: head, body: body, webhookID: webhookID)
+            return publish(route, head: head, body: body, webhookID: webhookID, answer: answer)
         }
         switch (head.method, path) {
         case (_, "/healthz"):
+            if let reason = store.unavailableReason { return .text(503, reason) }
             return Response.text(200, "ok")
         case ("GET", "/metrics"):
             let totals = hub.totals
@@ -99,19 +109,24 @@ final class PublishAPI: Sendable {
                 let parsed = try PublishRequest.parseJSON(body)
                 if PushpinPublish.isPushpinFormat(parsed) {
                     do {
-                        return .json(202, publish(named(try PushpinPublish.items(parsed), by: webhookID)))
+                        let items = named(try PushpinPublish.items(parsed), by: webhookID)
+                        store.publish(items) { answer(Self.answer($0, single: false)) }
+                        return nil
                     } catch {
                         return .text(400, error.reason)
                     }
                 }
-                return .json(202, publish(named(try PublishRequest.json(parsed), by: webhookID)))
+                let requests = named(try PublishRequest.json(parsed), by: webhookID)
+                store.publish(requests) { answer(Self.answer($0, single: false)) }
+                return nil
             } catch {
                 return .text(error.status, error.reason)
             }
         case ("POST", _) where path.hasPrefix("/publish/"):
             do {
                 let request = try PublishRequest.raw(channel: String(path.dropFirst("/publish/".count)), query: query, body: body)
-                return .json(202, publish(named([request], by: webhookID))[0])
+                store.publish(named([request], by: webhookID)) { answer(Self.answer($0, single: true)) }
+                return nil
             } catch {
                 return .text(error.status, error.reason)
             }
@@ -138,58 +153,29 @@ final class PublishAPI: Sendable {
         }
     }
 
-    /// Publishes every request (already validated, so all or none), then hands the new events to
-    /// the loops; a channel that already holds a request's id answers a duplicate.
-    private func publish(_ requests: [PublishRequest]) -> [PublishResult] {
-        let now = ContinuousClock.now
-        var results: [PublishResult] = []
-        var delivered: [PublishedEvent] = []
-        var stored = 0
-        for request in requests {
-            let outcomes = hub.publish(request.event, to: request.channels, at: now)
-            for outcome in outcomes {
-                results.append(result(of: outcome))
-                if let event = outcome.event { delivered.append(event) }
-            }
-            if outcomes.contains(where: { !$0.isDuplicate }) { stored += 1 }
-        }
-        finish(stored: stored, delivered)
-        return results
-    }
-
     /// Publishes the event a route makes of a webhook, as `POST /publish/<channel>` would.
-    private func publish(_ route: WebhookRoute, head: HTTPRequestHead, body: [UInt8], webhookID: String?) -> Response {
+    private func publish(_ route: WebhookRoute, head: HTTPRequestHead, body: [UInt8], webhookID: String?,
+                         answer: @escaping (Response) -> Void) -> Response? {
         do {
             let made = try route.event(body: body, headerValues: { head.fields.values($0) })
-            return .json(202, publish(named([PublishRequest(event: made.event, channels: [made.channel])], by: webhookID))[0])
+            store.publish(named([PublishRequest(event: made.event, channels: [made.channel])], by: webhookID)) {
+                answer(Self.answer($0, single: true))
+            }
+            return nil
         } catch {
             return .text(error.status, error.reason)
         }
     }
 
-    /// Publishes items of Pushpin's format (validated, so all or none): raw content for GRIP streams.
-    private func publish(_ items: [PushpinItem]) -> [PublishResult] {
-        let now = ContinuousClock.now
-        var results: [PublishResult] = []
-        var delivered: [PublishedEvent] = []
-        for item in items {
-            let outcome = hub.publish(rawContent: item.content, id: item.id, to: item.channel, at: now)
-            results.append(result(of: outcome))
-            if let event = outcome.event { delivered.append(event) }
+    /// 202 with the results (the one result itself for a single publish), or 503 with
+    /// `Retry-After` when the store could not take it.
+    private static func answer(_ outcome: Result<[PublishResult], StoreUnavailable>, single: Bool) -> Response {
+        switch outcome {
+        case .success(let results):
+            return single && results.count == 1 ? .json(202, results[0]) : .json(202, results)
+        case .failure(let unavailable):
+            return .text(503, unavailable.reason, extra: [("Retry-After", String(unavailable.retryAfterSeconds))])
         }
-        finish(stored: delivered.count, delivered)
-        return results
-    }
-
-    private func result(of outcome: PublishOutcome) -> PublishResult {
-        if outcome.isDuplicate { metrics.duplicatePublishes.increment() }
-        let subscribers = hub.stats(channel: outcome.channel)?.subscribers ?? 0
-        return PublishResult(channel: outcome.channel, id: outcome.id, subscribers: subscribers, duplicate: outcome.isDuplicate)
-    }
-
-    private func finish(stored: Int, _ delivered: [PublishedEvent]) {
-        metrics.eventsPublished.increment(by: stored)
-        if !delivered.isEmpty { handOff.deliver(delivered) }
     }
 
     /// Gives the requests without an id the signed webhook's id (`WebhookEventID`).

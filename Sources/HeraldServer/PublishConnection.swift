@@ -5,10 +5,15 @@ import Proxy
 /// A connection on the publish listener: reads requests (bodies bounded by
 /// `publish.max_body_bytes`), answers each through `PublishAPI`, keeps the connection alive.
 final class PublishConnection: ConnectionDelegate {
-    /// Waiting for a head (`.awaitingHead`), or collecting the body of `head`.
+    /// Waiting for a head (`.awaitingHead`), collecting the body of `head`, or waiting for the
+    /// answer to `head` (Redis mode: the store answers when Redis has); pipelined requests wait
+    /// in the input meanwhile, so answers go out in order.
     private enum State {
         case awaitingHead
         case readingBody(HTTPRequestHead, BodyReader, [UInt8])
+        case awaitingAnswer
+        /// The answer to a request without keep-alive is out: nothing more is read.
+        case finished
     }
 
     private let connection: Connection
@@ -16,6 +21,8 @@ final class PublishConnection: ConnectionDelegate {
     private let limits: HTTPLimits
     private let maxBodyBytes: Int
     private var state = State.awaitingHead
+    /// Inside `connectionDidRead`: an answer given at once lets its loop go on to the next request.
+    private var reading = false
 
     init(connection: Connection, api: PublishAPI, limits: HTTPLimits, maxBodyBytes: Int, idleTimeout: Duration) {
         self.connection = connection
@@ -27,6 +34,8 @@ final class PublishConnection: ConnectionDelegate {
     }
 
     func connectionDidRead(_ connection: Connection) {
+        reading = true
+        defer { reading = false }
         do throws(HTTPParseError) {
             while !connection.isClosed {
                 switch state {
@@ -42,12 +51,10 @@ final class PublishConnection: ConnectionDelegate {
                         state = .readingBody(head, reader, body)
                         return
                     }
-                    state = .awaitingHead
-                    respond(api.respond(to: head, body: body), head: head)
-                    if !head.wantsKeepAlive {
-                        connection.closeWhenFlushed()
-                        return
-                    }
+                    state = .awaitingAnswer
+                    api.respond(to: head, body: body) { [self] response in answered(response, head: head) }
+                case .awaitingAnswer, .finished:
+                    return
                 }
             }
         } catch {
@@ -55,6 +62,19 @@ final class PublishConnection: ConnectionDelegate {
             // The publisher may still be sending (an oversize body): it must get the answer, not a reset.
             connection.closeWhenFlushed(lingering: .afterAnswer)
         }
+    }
+
+    /// Writes the answer to `head` and goes on with the requests read meanwhile.
+    private func answered(_ response: PublishAPI.Response, head: HTTPRequestHead) {
+        guard !connection.isClosed else { return }
+        respond(response, head: head)
+        guard head.wantsKeepAlive else {
+            state = .finished
+            connection.closeWhenFlushed()
+            return
+        }
+        state = .awaitingHead
+        if !reading && connection.inputCount > 0 { connectionDidRead(connection) }
     }
 
     /// Copies body data out of the input (publish bodies are small and bounded); true when complete.

@@ -1,4 +1,5 @@
-// A TCP connection: a socket, an input and an output evbuffer, and a read and a write event.
+// A TCP (or Unix-domain) connection: a socket, an input and an output evbuffer, and a read and a
+// write event.
 //
 // Lifetime: the connection retains itself once when it is created and releases that reference
 // once, in `close()`. So a callback can never see a freed connection, and a connection nobody
@@ -202,7 +203,8 @@ public final class Connection {
                 throw error
             }
         }
-        disableNagle(fd)
+        // Nagle is TCP's: a Unix-domain socket has nothing to disable.
+        if address.family != AF_UNIX { disableNagle(fd) }
         let connection: Connection
         do {
             connection = try Connection(loop: loop, socket: fd)

@@ -3,7 +3,7 @@ internal import CLibevent
 import Glibc
 #endif
 
-/// An IPv4 or IPv6 socket address, resolved once (at start-up, never on a loop's hot path).
+/// An IPv4, IPv6 or Unix-domain socket address, resolved once (at start-up, never on a loop's hot path).
 public struct SocketAddress: Sendable, CustomStringConvertible {
     /// The bytes of a `sockaddr_storage`; only the first `length` count.
     var storage: [UInt8]
@@ -27,6 +27,27 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
         defer { freeaddrinfo(result) }
         return SocketAddress(address, length: first.pointee.ai_addrlen)
+    }
+
+    /// The longest Unix socket path: `sun_path` holds 108 bytes, the last one the terminating NUL.
+    public static let maxUnixPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// A Unix-domain socket at `path` (a file system path; no abstract names). Throws when the path
+    /// is empty, holds a NUL byte or is longer than `maxUnixPathBytes`.
+    public static func unix(path: String) throws(LibeventError) -> SocketAddress {
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, !bytes.contains(0), bytes.count <= maxUnixPathBytes else {
+            throw LibeventError(operation: "unix socket path \"\(path)\" (1 to \(maxUnixPathBytes) bytes, no NUL)", code: 0)
+        }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        // SAFETY: sun_path has room for maxUnixPathBytes + 1 bytes and the path is at most
+        // maxUnixPathBytes long; the byte after it stays 0 from the zeroed address.
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = UInt32(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + 1)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length) }
+        }
     }
 
     /// The address of a socket's local end (`getsockname`), e.g. to learn the port bound for port 0.
@@ -60,9 +81,22 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         withSockaddr { pointer, _ in Int32(pointer.pointee.sa_family) }
     }
 
-    /// The port, in host byte order.
+    /// The path of a Unix-domain address; nil for an IP one.
+    public var unixPath: String? {
+        guard family == AF_UNIX else { return nil }
+        // SAFETY: `length` counts the bytes of the sockaddr_un copied in (sun_path's used part
+        // among them), all inside `storage`.
+        return withSockaddr { pointer, length in
+            let offset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
+            let path = UnsafeRawBufferPointer(start: UnsafeRawPointer(pointer) + offset, count: max(0, Int(length) - offset))
+            return String(decoding: path.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    /// The port, in host byte order (0 for a Unix-domain address).
     public var port: UInt16 {
         withSockaddr { pointer, _ in
+            guard family != AF_UNIX else { return 0 }
             let raw = UnsafeRawPointer(pointer)
             let networkPort = family == AF_INET6
                 ? raw.assumingMemoryBound(to: sockaddr_in6.self).pointee.sin6_port
@@ -71,9 +105,10 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The address without the port: "127.0.0.1" or "::1".
+    /// The address without the port: "127.0.0.1" or "::1" (the path for a Unix-domain address).
     public var host: String {
-        withSockaddr { pointer, _ in Self.host(of: pointer) }
+        if let unixPath { return unixPath }
+        return withSockaddr { pointer, _ in Self.host(of: pointer) }
     }
 
     /// The host of the IPv4 or IPv6 address at `pointer`.
@@ -102,8 +137,9 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
-    /// "127.0.0.1:8080" or "[::1]:8080".
+    /// "127.0.0.1:8080", "[::1]:8080" or "unix:/run/redis.sock".
     public var description: String {
-        family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let unixPath { return "unix:\(unixPath)" }
+        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -51,6 +51,7 @@ import Testing
         #expect(settings.limits.maxChannelsPerConnection == 32)
         #expect(settings.log.level == .info)
         #expect(settings.log.access == .combined)
+        #expect(settings.redis == nil)
     }
 
     @Test func theDefaultsPassTheCrossKeyChecks() {
@@ -61,11 +62,20 @@ import Testing
         #expect(try ConfigLoader.load(path: Self.shippedConfigPath) == HeraldSettings())
     }
 
+    /// The commented-out `[redis]` example at the end of the shipped proxy.conf, uncommented.
+    static func shippedRedisExample() throws -> [String] {
+        let lines = try String(contentsOfFile: Self.shippedConfigPath, encoding: .utf8).split(separator: "\n")
+        guard let start = lines.firstIndex(of: "# [redis]") else { return [] }
+        return lines[start...].prefix { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
+    }
+
     @Test func theShippedProxyConfSpellsOutEveryKnownKey() throws {
-        // Loading it already refuses unknown keys; this checks none is missing.
+        // Loading it already refuses unknown keys; this checks none is missing. [redis] is off by
+        // default, so its keys are spelt out in a commented-out example.
         var section = ""
         var shipped: [String] = []
-        for line in try String(contentsOfFile: Self.shippedConfigPath, encoding: .utf8).split(separator: "\n") {
+        let lines = try String(contentsOfFile: Self.shippedConfigPath, encoding: .utf8).split(separator: "\n").map(String.init)
+        for line in lines + (try Self.shippedRedisExample()) {
             if line.hasPrefix("[") {
                 section = String(line.dropFirst().prefix { $0 != "]" })
             } else if !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") {
@@ -73,6 +83,16 @@ import Testing
             }
         }
         #expect(shipped == HeraldSettings.knownKeys)
+    }
+
+    @Test func theShippedRedisExampleGivesTheDefaultsWithEitherURLOrURLs() throws {
+        let example = try Self.shippedRedisExample()
+        try #require(example.first == "[redis]")
+        let withURL = example.filter { !$0.hasPrefix("urls =") }.joined(separator: "\n")
+        let local = RedisURL(endpoint: .tcp(host: "127.0.0.1", port: 6379))
+        #expect(try ConfigLoader.parse(withURL, fileName: "proxy.conf").redis == RedisSettings(urls: [local]))
+        let withURLs = example.filter { !$0.hasPrefix("url =") }.joined(separator: "\n")
+        #expect(try ConfigLoader.parse(withURLs, fileName: "proxy.conf").redis?.urls.count == 2)
     }
 
     @Test func everyKeyInTheShippedProxyConfHasACommentAboveIt() throws {
