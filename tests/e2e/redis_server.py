@@ -217,6 +217,7 @@ class RedisServer:
 # and check that every subscriber got one and the same sequence.
 
 RETRY_PAUSE_S = 0.05        # between a 503 and the retry: Herald reconnects within reconnect_max
+IDLE_REOPEN_S = 4.0         # a keep-alive connection idle this long is reopened: the suite's idle_timeout is 5 s
 READ_SLICE_S = 0.2          # a collector looks at its stop flag this often
 
 
@@ -234,10 +235,14 @@ def publish_target(channel, id=None):
 
 def publish_stored(pub, channel, data, id=None, timeout=30.0, refused=None):
     """POST /publish/<channel> until Herald answers 202: a 503 (Redis away) must carry Retry-After and
-    is retried with the same id. Returns the JSON result; each 503 is appended to `refused`."""
+    is retried with the same id. Returns the JSON result; each 503 is appended to `refused`. A
+    connection left idle for IDLE_REOPEN_S is reopened first (no request is ever sent twice)."""
     deadline = time.monotonic() + timeout
     while True:
+        if time.monotonic() - getattr(pub, "last_used", 0.0) > IDLE_REOPEN_S:
+            pub.close()  # Herald may be closing it for idleness: a request sent now could meet the close
         response = pub.request("POST", publish_target(channel, id), data.encode("utf-8"))
+        pub.last_used = time.monotonic()
         if response.status == 202:
             return response.json()
         assert response.status == 503, "publish %r to %s: expected 202 or 503, got %r" % (data, channel, response)

@@ -133,7 +133,7 @@ def test_publishing_while_redis_is_down_gets_503_with_retry_after_and_stores_not
                     ("before", "down-before"), ("after", after["id"])]
                 late.expect_silence(0.5)
             for herald in heralds:
-                again = pub_a.publish("down", "now stored", id="refused-%s" % herald.config_path.stem)
+                again = publish_stored(pub_a, "down", "now stored", "refused-%s" % herald.config_path.stem)
                 assert "duplicate" not in again, "a 503'd publish was stored: %r" % again
         finally:
             on_b.close()
@@ -214,6 +214,29 @@ def test_redis_paused_for_5_s_while_publishing_loses_nothing(redis, start_cluste
             assert all(e.type == "message" for e in c.snapshot()), [e for e in c.snapshot() if e.type != "message"][:3]
     finally:
         close_all(collectors)
+
+
+def test_a_publish_waiting_on_a_paused_redis_is_answered_not_cut(redis, start_cluster):
+    """A publish waits for Redis up to redis.command_timeout; server.idle_timeout bounds the wait
+    for a next request, not for an answer, so a publish in flight past it is still answered."""
+    (a,) = start_cluster(redis, count=1, server={"idle_timeout": "2s"}, redis={"command_timeout": "10s"})
+    with sse.Publisher(a.publish_port) as pub:
+        publish_stored(pub, "slow", "before", "slow-0")
+        redis.pause()
+        try:
+            started = time.monotonic()
+            pub.conn.send(httpwire.build_request("POST", publish_target("slow", "slow-1"), [
+                ("Host", "127.0.0.1:%d" % a.publish_port), ("Content-Length", "6")], b"paused"))
+            time.sleep(4.0)
+        finally:
+            redis.resume()
+        try:
+            response = pub.conn.read_response("POST", timeout=10.0)
+        except httpwire.ConnectionClosed as e:
+            raise AssertionError("the publish sent %.1f s ago, waiting on the paused Redis, was cut without an "
+                                 "answer (idle_timeout 2s): %r" % (time.monotonic() - started, e)) from None
+        assert response.status == 202 and response.json()["id"] == "slow-1", response
+    assert redis.command("HEXISTS", "herald:i:slow", "slow-1") == 1
 
 
 def test_healthz_and_metrics_report_a_shard_down_then_up(start_redis, start_cluster):
