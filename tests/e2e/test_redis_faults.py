@@ -291,7 +291,8 @@ def test_redis_back_without_its_data_gives_a_resuming_client_one_reset(redis, st
                     reset = stream.next_event(timeout=10.0)
                     assert reset.type == "herald-reset", "%s: %r" % (herald.config_path.stem, reset)
                     assert json.loads(reset.data) == {"lastEventId": old[2]}, reset
-                    assert reset.id_field == newest, "the reset names the newest id held: %r" % reset.raw
+                    assert reset.id_field == newest, "%s: the reset should name the newest id held, %r: %r" % (
+                        herald.config_path.stem, newest, reset.raw)
                     newest = publish_stored(pub_a, "wipe", "live-" + herald.config_path.stem)["id"]
                     assert_next_is(stream, "live-" + herald.config_path.stem, id=newest)
                 # resuming from the id the reset gave: no second reset
