@@ -104,6 +104,17 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
         }
     }
 
+    /// Tells every instance following `channel` to end its streams (an announcement they all
+    /// hear); this one's end at once when the shard cannot be told.
+    func closeStreams(of channel: String) {
+        if !shard(of: channel).announceClose(of: channel) { handOff.closeStreams(of: channel) }
+    }
+
+    /// An instance asked (`DELETE /channels/<channel>`): this one's streams of `channel` end.
+    func closeAsked(of channel: String) {
+        handOff.closeStreams(of: channel)
+    }
+
     private func count(_ results: [PublishResult], publishes: Int) {
         let duplicates = results.filter(\.duplicate).count
         if duplicates > 0 { metrics.duplicatePublishes.increment(by: duplicates) }
