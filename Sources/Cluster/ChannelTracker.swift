@@ -118,8 +118,8 @@ public struct ChannelTracker: Sendable {
         guard var entry = channels[channel] else { return [] }
         defer { channels[channel] = entry }
         entry.subscribing = max(0, entry.subscribing - 1)
-        guard entry.subscribing == 0, case .subscribing(let mirror, let held) = entry.phase else { return [] }
-        return startLoading(&entry, channel, mirror, held: held, overflowed: false)
+        guard entry.subscribing == 0, case .subscribing(let mirror, _) = entry.phase else { return [] }
+        return startLoading(&entry, channel, mirror)
     }
 
     /// A read answered: the channel's epoch (nil: Redis holds nothing of it), its newest g, and
@@ -132,7 +132,7 @@ public struct ChannelTracker: Sendable {
         // The history started over since the mirror was made: what it holds names nothing.
         if let mirror, mirror.epoch != nil, mirror.epoch != epoch {
             actions.append(.clearMirror(channel))
-            return actions + startLoading(&entry, channel, nil, held: held, overflowed: overflowed)
+            return actions + startLoading(&entry, channel, nil)
         }
         var current = mirror ?? Mirror(epoch: epoch, lastG: 0)
         current.epoch = epoch
@@ -148,11 +148,11 @@ public struct ChannelTracker: Sendable {
         }
         if events.count >= readCount, lastG > current.lastG {
             // More than one read's worth: read on before going live.
-            return actions + startLoading(&entry, channel, current, held: held, overflowed: overflowed)
+            return actions + startLoading(&entry, channel, current)
         }
         // Nothing more is held (history_size 0 stores no entries, but the chain still moves).
         current.lastG = max(current.lastG, lastG)
-        if overflowed { return actions + startLoading(&entry, channel, current, held: [], overflowed: false) }
+        if overflowed { return actions + startLoading(&entry, channel, current) }
         entry.phase = .live(current)
         for event in held {
             actions += receive(&entry, channel, event)
@@ -206,10 +206,11 @@ public struct ChannelTracker: Sendable {
 
     // MARK: Rules
 
-    private mutating func startLoading(_ entry: inout Channel, _ channel: String, _ mirror: Mirror?,
-                                       held: [ClusterEvent], overflowed: Bool) -> [Action] {
+    /// Sends a read after the mirror's last g. What was held is dropped: it was announced before
+    /// the read runs, so the read returns it (or it is of an older epoch, and must not count).
+    private mutating func startLoading(_ entry: inout Channel, _ channel: String, _ mirror: Mirror?) -> [Action] {
         nextToken += 1
-        entry.phase = .loading(mirror, held: held, token: nextToken, overflowed: overflowed)
+        entry.phase = .loading(mirror, held: [], token: nextToken, overflowed: false)
         return [.read(channel, after: mirror?.lastG ?? 0, token: nextToken)]
     }
 
@@ -245,13 +246,14 @@ public struct ChannelTracker: Sendable {
                     entry.phase = .live(mirror)
                     return [.record(channel, [event])]
                 }
-                // A new epoch: the mirror names nothing Redis holds; read the new history whole.
-                return [.clearMirror(channel)] + startLoading(&entry, channel, nil, held: [event], overflowed: false)
+                // A new epoch, or a late word of an old one: the read says which (`loaded`
+                // clears the mirror only when Redis's epoch is not the mirror's).
+                return startLoading(&entry, channel, mirror)
             }
             if event.g <= mirror.lastG { return [] }
             if event.previous > mirror.lastG {
-                // A gap: read what was missed before this (held) and anything after it.
-                return startLoading(&entry, channel, mirror, held: [event], overflowed: false)
+                // A gap: read what was missed, this event and anything after it.
+                return startLoading(&entry, channel, mirror)
             }
             mirror.lastG = event.g
             entry.phase = .live(mirror)

@@ -66,7 +66,12 @@ final class ChannelInterest: Sendable {
             for channel in channels {
                 let left = state.streams[channel, default: 1] - 1
                 state.streams[channel] = left > 0 ? left : nil
-                if left <= 0 { unwanted.append(channel) }
+                if left <= 0 {
+                    // No longer followed from this moment: the engine stops following it, and the
+                    // next stream must wait until it has caught up again.
+                    state.followed.remove(channel)
+                    unwanted.append(channel)
+                }
             }
             return (unwanted, state.sink)
         }
@@ -81,6 +86,8 @@ final class ChannelInterest: Sendable {
                 state.followed.remove(channel)
                 return []
             }
+            // A channel no stream wants any more stays unfollowed (a late word from the engine).
+            guard state.streams[channel] != nil else { return [] }
             state.followed.insert(channel)
             let ready = state.waiters.filter { $0.value.channels.allSatisfy(state.followed.contains) }
             for key in ready.keys { state.waiters[key] = nil }

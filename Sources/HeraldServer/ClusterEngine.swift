@@ -86,7 +86,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
 
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
         let batch = PublishBatch(count: requests.count) { [self] outcome in
-            if case .success(let results) = outcome { count(results, publishes: requests.count) }
+            if case .success(let results) = outcome { count(results, channelsPerPublish: requests.map(\.channels.count)) }
             answer(outcome)
         }
         for (index, request) in requests.enumerated() {
@@ -96,7 +96,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
 
     func publish(_ items: [PushpinItem], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
         let batch = PublishBatch(count: items.count) { [self] outcome in
-            if case .success(let results) = outcome { count(results, publishes: items.count) }
+            if case .success(let results) = outcome { count(results, channelsPerPublish: items.map { _ in 1 }) }
             answer(outcome)
         }
         for (index, item) in items.enumerated() {
@@ -104,10 +104,29 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
         }
     }
 
-    private func count(_ results: [PublishResult], publishes: Int) {
+    /// Tells every instance following `channel` to end its streams (an announcement they all
+    /// hear); this one's end at once when the shard cannot be told.
+    func closeStreams(of channel: String) {
+        if !shard(of: channel).announceClose(of: channel) { handOff.closeStreams(of: channel) }
+    }
+
+    /// An instance asked (`DELETE /channels/<channel>`): this one's streams of `channel` end.
+    func closeAsked(of channel: String) {
+        handOff.closeStreams(of: channel)
+    }
+
+    /// Counts the publishes stored (on at least one of their channels) and the duplicates, as
+    /// `LocalPublishStore` does; `results` hold each publish's channels in turn.
+    private func count(_ results: [PublishResult], channelsPerPublish: [Int]) {
+        var stored = 0
+        var offset = 0
+        for count in channelsPerPublish {
+            if results[offset..<offset + count].contains(where: { !$0.duplicate }) { stored += 1 }
+            offset += count
+        }
         let duplicates = results.filter(\.duplicate).count
         if duplicates > 0 { metrics.duplicatePublishes.increment(by: duplicates) }
-        metrics.eventsPublished.increment(by: publishes)
+        metrics.eventsPublished.increment(by: stored)
     }
 
     /// Publishes one event to `channels`: one script per shard they live on. Without an id, the

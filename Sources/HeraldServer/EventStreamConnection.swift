@@ -63,11 +63,11 @@ final class EventStreamConnection: ConnectionDelegate {
     /// References (shared buffers) queued since the output was last empty.
     var unsentReferences = 0
     private var admitted = false
-    private var registered = false
+    var registered = false
     /// Redis mode: the stream counts in `ChannelInterest`, and the wait for its channels to be
-    /// followed, while it lasts.
-    private var following = false
-    private var followWaiter: Int?
+    /// followed, while it lasts (EventStreamConnection+Following.swift).
+    var following = false
+    var followWaiter: Int?
     private var finishing = false
 
     /// Opens a stream for a subscribe request, after an auth request when one is needed, or
@@ -168,30 +168,6 @@ final class EventStreamConnection: ConnectionDelegate {
             }
             startReplay(plan)
         }
-    }
-
-    /// Registers the stream (heartbeats flow from now on) and runs `begin` (which plans the
-    /// replay) once the engine follows every channel of the stream: at once without Redis or
-    /// when they are followed already, else when Redis has given them (a stream opened while
-    /// Redis is unreachable waits, heartbeating, and is never refused: EventSource gives up on
-    /// an error status). Live events are skipped until then (`coveredThrough` .max).
-    private func whenFollowed(_ begin: @escaping () -> Void) {
-        worker.register(self)
-        registered = true
-        coveredThrough = .max
-        guard let interest = worker.interest else { return begin() }
-        following = true
-        let resume = UncheckedStream(self, begin)
-        let (ready, waiter) = interest.retain(channels, loop: worker.loop) { resume.run() }
-        if ready { return begin() }
-        followWaiter = waiter
-    }
-
-    /// The wait is over: `begin` runs unless the stream closed meanwhile.
-    fileprivate func followed(_ begin: () -> Void) {
-        guard followWaiter != nil, !downstream.isClosed else { return }
-        followWaiter = nil
-        begin()
     }
 
     /// Starts a stream held through GRIP: the replay planned for its `prev-id`s, then live items.
@@ -412,26 +388,6 @@ final class EventStreamConnection: ConnectionDelegate {
             admitted = false
             worker.hub.release(address: address, channels: channels)
         }
-        if following {
-            following = false
-            worker.interest?.release(channels, waiter: followWaiter)
-            followWaiter = nil
-        }
-    }
-}
-
-/// Carries a waiting stream to its loop's thread, where alone it is touched (`EventLoop.execute`
-/// runs the resume there).
-private final class UncheckedStream: @unchecked Sendable {
-    private let stream: EventStreamConnection
-    private let begin: () -> Void
-
-    init(_ stream: EventStreamConnection, _ begin: @escaping () -> Void) {
-        self.stream = stream
-        self.begin = begin
-    }
-
-    func run() {
-        stream.followed(begin)
+        stopFollowing()
     }
 }

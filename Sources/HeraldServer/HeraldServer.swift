@@ -86,7 +86,7 @@ public final class HeraldServer {
                                        interest: interest, metrics: metrics, logger: logger)
             }
             let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
-            let api = PublishAPI(hub: hub, store: store, handOff: handOff, metrics: metrics, settings: settings.publish)
+            let api = PublishAPI(hub: hub, store: store, metrics: metrics, settings: settings.publish)
             let listener = try Listener(loop: loop, address: publishAddress) { connection in
                 _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
             }

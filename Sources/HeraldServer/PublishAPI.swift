@@ -40,7 +40,6 @@ final class PublishAPI: Sendable {
 
     private let hub: Hub
     private let store: any PublishStore
-    private let handOff: LoopHandOff
     private let metrics: HeraldMetrics
     private let token: [UInt8]
     /// `[[publish.routes]]` by path.
@@ -50,10 +49,9 @@ final class PublishAPI: Sendable {
     private let requireSignature: Bool
     private let listenerIsLoopback: Bool
 
-    init(hub: Hub, store: any PublishStore, handOff: LoopHandOff, metrics: HeraldMetrics, settings: PublishSettings) {
+    init(hub: Hub, store: any PublishStore, metrics: HeraldMetrics, settings: PublishSettings) {
         self.hub = hub
         self.store = store
-        self.handOff = handOff
         self.metrics = metrics
         token = Array(settings.token.utf8)
         routes = Dictionary(settings.routes.map { ($0.path, $0.webhook) }, uniquingKeysWith: { first, _ in first })
@@ -139,7 +137,7 @@ final class PublishAPI: Sendable {
             }
             let stats = hub.stats(channel: channel) ?? ChannelStats(subscribers: 0, lastEventID: nil, eventsHeld: 0)
             if head.method == "DELETE" {
-                handOff.closeStreams(of: channel)
+                store.closeStreams(of: channel)
                 return .json(202, ["channel": channel, "subscribers": stats.subscribers])
             }
             return .json(200, [

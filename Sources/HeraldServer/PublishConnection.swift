@@ -20,6 +20,7 @@ final class PublishConnection: ConnectionDelegate {
     private let api: PublishAPI
     private let limits: HTTPLimits
     private let maxBodyBytes: Int
+    private let idleTimeout: Duration
     private var state = State.awaitingHead
     /// Inside `connectionDidRead`: an answer given at once lets its loop go on to the next request.
     private var reading = false
@@ -29,6 +30,7 @@ final class PublishConnection: ConnectionDelegate {
         self.api = api
         self.limits = limits
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
         connection.attach(self)
         connection.setTimeouts(read: idleTimeout, write: idleTimeout)
     }
@@ -52,6 +54,9 @@ final class PublishConnection: ConnectionDelegate {
                         return
                     }
                     state = .awaitingAnswer
+                    // The publisher is silent while its answer is awaited (the store answers
+                    // within redis.command_timeout): that is not idleness.
+                    connection.setTimeouts(read: nil, write: idleTimeout)
                     api.respond(to: head, body: body) { [self] response in answered(response, head: head) }
                 case .awaitingAnswer, .finished:
                     return
@@ -67,6 +72,7 @@ final class PublishConnection: ConnectionDelegate {
     /// Writes the answer to `head` and goes on with the requests read meanwhile.
     private func answered(_ response: PublishAPI.Response, head: HTTPRequestHead) {
         guard !connection.isClosed else { return }
+        connection.setTimeouts(read: idleTimeout, write: idleTimeout)
         respond(response, head: head)
         guard head.wantsKeepAlive else {
             state = .finished

@@ -11,6 +11,8 @@ protocol PublishStore: AnyObject, Sendable {
     func publish(_ items: [PushpinItem], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void)
     /// Whether publishing can succeed now, and why not (for `/healthz`).
     var unavailableReason: String? { get }
+    /// `DELETE /channels/<channel>`: ends the channel's streams (on every instance).
+    func closeStreams(of channel: String)
 }
 
 /// The store cannot take a publish now (Redis unreachable or too slow): the publisher gets a 503
@@ -34,6 +36,10 @@ final class LocalPublishStore: PublishStore {
     }
 
     var unavailableReason: String? { nil }
+
+    func closeStreams(of channel: String) {
+        handOff.closeStreams(of: channel)
+    }
 
     /// A channel that already holds a request's id answers a duplicate.
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {

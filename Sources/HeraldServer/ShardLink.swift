@@ -164,6 +164,7 @@ final class ShardLink {
 
     private func announced(_ pubsubName: [UInt8], _ payload: [UInt8]) {
         guard let channel = engine.clusterKeys.channel(ofPubSub: pubsubName) else { return }
+        if payload == Self.closeAnnouncement { return engine.closeAsked(of: channel) }
         do {
             perform(tracker.message(channel, try ClusterEvent.decode(message: payload)))
         } catch {
@@ -217,6 +218,17 @@ final class ShardLink {
     }
 
     // MARK: Publishing
+
+    /// What `DELETE /channels/<channel>` announces on the channel's pub/sub channel: no event's
+    /// announcement starts with "!" (they start with an epoch, in base 36).
+    static let closeAnnouncement = Array("!close".utf8)
+
+    /// Announces that `channel`'s streams are to end; false when the shard is down.
+    func announceClose(of channel: String) -> Bool {
+        guard let commands, phase == .up else { return false }
+        commands.send([Array("PUBLISH".utf8), Array(engine.clusterKeys.pubSub(channel).utf8), Self.closeAnnouncement]) { _ in }
+        return true
+    }
 
     /// Runs the publish script for `channels` (all on this shard); `id` "" has one assigned.
     func publish(_ content: ClusterEvent.Content, id: String, channels: [String], allChannels: [String],

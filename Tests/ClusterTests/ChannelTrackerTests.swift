@@ -73,10 +73,24 @@ import Testing
 
     @Test func aNewEpochClearsTheMirrorAndReadsTheNewHistoryWhole() {
         var tracker = live(lastG: 5)
-        #expect(tracker.message("c", event(2, after: 1, epoch: "e2")) == [.clearMirror("c"), .read("c", after: 0, token: 2)])
+        #expect(tracker.message("c", event(2, after: 1, epoch: "e2")) == [.read("c", after: 5, token: 2)])
+        #expect(tracker.loaded("c", token: 2, epoch: "e2", lastG: 2, events: []) == [.clearMirror("c"), .read("c", after: 0, token: 3)])
         let fresh = [event(1, after: 0, epoch: "e2"), event(2, after: 1, epoch: "e2")]
-        #expect(tracker.loaded("c", token: 2, epoch: "e2", lastG: 2, events: fresh) == [.record("c", fresh)])
+        #expect(tracker.loaded("c", token: 3, epoch: "e2", lastG: 2, events: fresh) == [.record("c", fresh)])
         #expect(tracker.message("c", event(3, after: 2, epoch: "e2")) == [.record("c", [event(3, after: 2, epoch: "e2")])])
+    }
+
+    @Test func aLateAnnouncementOfAnOldEpochCostsOneReadAndRecordsNothingTwice() {
+        var tracker = ChannelTracker(readCount: 100)
+        _ = tracker.connected()
+        _ = tracker.want("c")
+        _ = tracker.subscribed("c")
+        let current = [event(1, after: 0, epoch: "e2")]
+        _ = tracker.loaded("c", token: 1, epoch: "e2", lastG: 1, events: current)
+        // An announcement of the epoch before, processed after the read that saw e2.
+        #expect(tracker.message("c", event(40, after: 39, epoch: "e1")) == [.read("c", after: 1, token: 2)])
+        #expect(tracker.loaded("c", token: 2, epoch: "e2", lastG: 1, events: []) == [])
+        #expect(tracker.message("c", event(2, after: 1, epoch: "e2")) == [.record("c", [event(2, after: 1, epoch: "e2")])])
     }
 
     @Test func aChannelRedisHeldNothingOfStartsItsChainWithTheFirstAnnouncement() {

@@ -9,6 +9,11 @@
 - `herald`: one Herald with the default config.
 - `session_app` (session): tests/e2e/session_app.py, an app with cookie sessions that answers auth
   requests and GRIP routes; `session_app.new_user()` gives each test users of its own.
+- `start_redis(aof=False)` / `redis`: a real redis-server (tests/e2e/redis_server.py) on a free
+  loopback port in the test's temporary folder; teardown SIGKILLs it by PID.
+- `start_cluster(servers, count=3, **sections)`: `count` Heralds (named a, b, c, …) whose `[redis]`
+  section names `servers` (one: `url`; several: `urls`, the shards), started by `start_herald`;
+  it returns once every one answers /healthz with 200 (connected to Redis).
 - Every test runs under a SIGALRM bound (90 s; 900 s for @pytest.mark.big) on top of the per-read
   deadlines, so nothing hangs the suite.
 """
@@ -31,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import harness  # noqa: E402
 import httpwire  # noqa: E402
+import redis_server  # noqa: E402
 from harness import free_port, to_toml, wait_for  # noqa: E402,F401  (tests import them from here)
 
 REPO = HERE.parent.parent
@@ -380,3 +386,56 @@ def start_herald(upstream, tmp_path, request):
 @pytest.fixture
 def herald(start_herald):
     return start_herald()
+
+
+# ---------------------------------------------------------------------------------------- redis
+
+# Faster reconnects than the defaults (100ms … 5s), so a test sees Redis come back within a second.
+CLUSTER_REDIS_SETTINGS = {"reconnect_min": "100ms", "reconnect_max": "1s", "connect_timeout": "1s"}
+
+
+@pytest.fixture
+def start_redis(tmp_path, request):
+    started = []
+
+    def start(aof=False, name=None):
+        server = redis_server.RedisServer(tmp_path, aof=aof, name=name or "redis%d" % len(started))
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        if harness.failed(request.node):
+            print(server.log())
+        server.stop()
+
+
+@pytest.fixture
+def redis(start_redis):
+    return start_redis()
+
+
+CLUSTER_READY_TIMEOUT_S = 10  # each instance connects to Redis (its /healthz answers 200)
+
+
+@pytest.fixture
+def start_cluster(start_herald):
+    """Heralds sharing Redis: start_cluster(servers, count=3, redis={...overrides}, events={...});
+    returns once each one's /healthz answers 200 (connected to Redis), unless ready=False."""
+    def healthy(herald):
+        return httpwire.request(herald.publish_port, "GET", "/healthz", timeout=5.0).status == 200
+
+    def start(servers, count=3, ready=True, **sections):
+        servers = servers if isinstance(servers, (list, tuple)) else [servers]
+        settings = dict(CLUSTER_REDIS_SETTINGS)
+        if len(servers) == 1:
+            settings["url"] = servers[0].url
+        else:
+            settings["urls"] = [s.url for s in servers]
+        settings.update(sections.pop("redis", {}))
+        heralds = [start_herald(name="abcdefgh"[i], redis=settings, **sections) for i in range(count)]
+        for herald in heralds if ready else ():
+            wait_for(lambda: healthy(herald), CLUSTER_READY_TIMEOUT_S, interval=0.05,
+                     message="%s: /healthz 200 (connected to Redis)" % herald.config_path.stem)
+        return heralds
+    return start
