@@ -10,7 +10,10 @@
 # Environment: HERALD_BIN (.build/release/herald), HERALD_BENCH (.build/release/herald-bench),
 #   COUNT (20000 publishes of 64 bytes per run), CONCURRENCY (publisher connections, a list:
 #   default "4 16", one request in flight on each), REDIS_CPUS (1), XADD_COUNT (200000),
-#   XADD_PIPELINE (16, also for the script).
+#   XADD_PIPELINE (16, also for the script), PUBLISHERS (publisher processes, each with COUNT /
+#   PUBLISHERS publishes on a channel of its own: default 1; herald-bench keeps at most 16 requests in
+#   flight per process, and through Redis a publish waits a round trip, so 2 or more show the rate an
+#   instance sustains rather than what 16 requests in flight allow; their rates are summed).
 # When the source has Herald's publish script (Sources/Cluster/PublishScript+Source.swift), a second
 # ceiling: redis-benchmark calling it (EVALSHA, pipelined) as Herald does for a publish without id to
 # one channel, with the same 64-byte body, history 1000 and TTL 1 h (Cluster/PublishScript.swift).
@@ -65,15 +68,23 @@ publish_burst() {
         sleep 0.05
     done
     [ $ready = 1 ] || { echo "Herald (redis=$redis) took no publish; its stderr:" >&2; cat "$work/herald.stderr" >&2; return 1; }
-    taskset -c 1 "$bench" publish --url http://127.0.0.1:18401/publish/bench --count "$count" --rate burst \
-        --concurrency "$concurrency" --body-template "$body" --padding 0 --duration-limit 120s \
-        --report "$work/report.json" >/dev/null
+    local publishers=${PUBLISHERS:-1} i pids=()
+    for i in $(seq "$publishers"); do
+        taskset -c 1 "$bench" publish --url "http://127.0.0.1:18401/publish/bench$i" --count $((count / publishers)) \
+            --rate burst --concurrency "$concurrency" --body-template "$body" --padding 0 --duration-limit 120s \
+            --report "$work/report-$i.json" >/dev/null 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true
     kill -TERM "$herald_pid"; wait "$herald_pid" 2>/dev/null || true; herald_pid=
     python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["non2xx"] == 0 and r["unanswered"] == 0, (r["statuses"], r["unanswered"])
-print(round(r["publishes_per_second"]), r["latency"]["p50_ms"], r["latency"]["p99_ms"])' "$work/report.json" > "$work/result"
+import json, statistics, sys
+reports = [json.load(open(path)) for path in sys.argv[1:]]
+for r in reports:
+    assert r["non2xx"] == 0 and r["unanswered"] == 0, (r["statuses"], r["unanswered"])
+print(round(sum(r["publishes_per_second"] for r in reports)), statistics.median(r["latency"]["p50_ms"] for r in reports),
+      max(r["latency"]["p99_ms"] for r in reports))' "$work"/report-*.json > "$work/result"
+    rm -f "$work"/report-*.json
 }
 
 # redis_benchmark ARGS... -> requests/s of redis-benchmark's --csv line
@@ -98,10 +109,10 @@ record() { rates[$1]+="$2 "; echo "run $run $1: $2" >&2; }
 for run in $(seq "$runs"); do
     for c in $concurrencies; do
         publish_burst 0 "$c"; read -r rate p50 p99 < "$work/result"
-        record "herald, $c connections" "$rate"; rates["herald, $c connections p50"]+="$p50 "
+        record "herald, ${PUBLISHERS:-1} × $c connections" "$rate"; rates["herald, ${PUBLISHERS:-1} × $c connections p50"]+="$p50 "
         start_redis
         publish_burst 1 "$c"; read -r rate p50 p99 < "$work/result"
-        record "herald-redis, $c connections" "$rate"; rates["herald-redis, $c connections p50"]+="$p50 "
+        record "herald-redis, ${PUBLISHERS:-1} × $c connections" "$rate"; rates["herald-redis, ${PUBLISHERS:-1} × $c connections p50"]+="$p50 "
         stop
     done
     start_redis
