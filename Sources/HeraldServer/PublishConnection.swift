@@ -24,6 +24,8 @@ final class PublishConnection: ConnectionDelegate {
     private var state = State.awaitingHead
     /// Inside `connectionDidRead`: an answer given at once lets its loop go on to the next request.
     private var reading = false
+    /// The read timeout is off while an answer comes later than at once (Redis mode).
+    private var idleTimeoutSuspended = false
 
     init(connection: Connection, api: PublishAPI, limits: HTTPLimits, maxBodyBytes: Int, idleTimeout: Duration) {
         self.connection = connection
@@ -54,10 +56,13 @@ final class PublishConnection: ConnectionDelegate {
                         return
                     }
                     state = .awaitingAnswer
-                    // The publisher is silent while its answer is awaited (the store answers
-                    // within redis.command_timeout): that is not idleness.
-                    connection.setTimeouts(read: nil, write: idleTimeout)
                     api.respond(to: head, body: body) { [self] response in answered(response, head: head) }
+                    if case .awaitingAnswer = state {
+                        // The publisher is silent while its answer is awaited (the store answers
+                        // within redis.command_timeout): that is not idleness.
+                        connection.setTimeouts(read: nil, write: idleTimeout)
+                        idleTimeoutSuspended = true
+                    }
                 case .awaitingAnswer, .finished:
                     return
                 }
@@ -72,7 +77,10 @@ final class PublishConnection: ConnectionDelegate {
     /// Writes the answer to `head` and goes on with the requests read meanwhile.
     private func answered(_ response: PublishAPI.Response, head: HTTPRequestHead) {
         guard !connection.isClosed else { return }
-        connection.setTimeouts(read: idleTimeout, write: idleTimeout)
+        if idleTimeoutSuspended {
+            idleTimeoutSuspended = false
+            connection.setTimeouts(read: idleTimeout, write: idleTimeout)
+        }
         respond(response, head: head)
         guard head.wantsKeepAlive else {
             state = .finished

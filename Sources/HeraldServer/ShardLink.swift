@@ -118,7 +118,8 @@ final class ShardLink {
     /// Either connection ended: both go, the channels stop being followed, and a reconnect is
     /// scheduled after a jittered backoff (instances restarting together do not reconnect in step).
     private func lost(_ reason: String) {
-        guard phase != .down else { return }
+        // A stop closes the connections on purpose: no loss to report, no reconnect.
+        guard phase != .down, !stopped else { return }
         let wasUp = phase == .up
         phase = .down
         let (commands, subscriber) = (self.commands, self.subscriber)
