@@ -42,19 +42,22 @@ local function forget(ids, entry)
   end
 end
 
--- Keep the newest historySize entries.
+-- Keep the newest historySize entries; returns the oldest entry kept when it was read doing so.
 local function trimToSize(stream, ids)
   local excess = redis.call('XLEN', stream) - historySize
-  if excess <= 0 then return end
-  for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)) do forget(ids, entry) end
+  if excess <= 0 then return nil end
+  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess + 1)
+  for k = 1, excess do forget(ids, oldest[k]) end
   redis.call('XTRIM', stream, 'MAXLEN', historySize)
+  return oldest[excess + 1]
 end
 
 -- Drop the entries whose `t` is before cutoff, oldest first (one at a time: usually none is).
-local function trimByAge(stream, ids, cutoff)
-  local start, removed = '-', 0
+-- `first` is the oldest entry when the caller has it (no read needed for the common case).
+local function trimByAge(stream, ids, cutoff, first)
+  local start, removed, oldest = '-', 0, first
   while true do
-    local oldest = redis.call('XRANGE', stream, start, '+', 'COUNT', 1)[1]
+    if not oldest then oldest = redis.call('XRANGE', stream, start, '+', 'COUNT', 1)[1] end
     if not oldest or (tonumber(field(oldest, 't')) or 0) >= cutoff then
       if removed > 0 and oldest then redis.call('XTRIM', stream, 'MINID', oldest[1]) end
       if removed > 0 and not oldest then redis.call('XTRIM', stream, 'MAXLEN', 0) end
@@ -63,22 +66,24 @@ local function trimByAge(stream, ids, cutoff)
     forget(ids, oldest)
     removed = removed + 1
     start = '(' .. oldest[1]
+    oldest = nil
   end
 end
 
 -- Which channels already hold the id (a channel named twice counts once), and the newest g of
 -- the others: the counter must pass it even if `seq` was lost while a channel was kept.
-local duplicates, receivers, epochs, seen = {}, {}, {}, {}
+local duplicates, receivers, epochs, lasts, seen, written = {}, {}, {}, {}, {}, {}
 local fresh, newest = 0, 0
 for j = 1, channelCount do
   local stream, meta, ids = KEYS[3 * j - 1], KEYS[3 * j], KEYS[3 * j + 1]
-  local epoch = redis.call('HGET', meta, 'e')
-  receivers[j], epochs[j] = 0, epoch or ''
+  local held = redis.call('HMGET', meta, 'e', 'g')
+  local epoch = held[1]
+  receivers[j], epochs[j], lasts[j] = 0, epoch or '', held[2] or '0'
   if seen[stream] or (id ~= '' and epoch and redis.call('HEXISTS', ids, id) == 1) then
     duplicates[j] = 1
   else
     duplicates[j], seen[stream], fresh = 0, true, fresh + 1
-    if epoch then newest = math.max(newest, tonumber(redis.call('HGET', meta, 'g') or '0')) end
+    if epoch then newest = math.max(newest, tonumber(lasts[j])) end
   end
 end
 if fresh == 0 then return {0, id, duplicates, receivers, epochs} end
@@ -96,15 +101,14 @@ for j = 1, channelCount do
   local stream, meta, ids = KEYS[3 * j - 1], KEYS[3 * j], KEYS[3 * j + 1]
   if duplicates[j] == 0 then
     -- A missing meta hash starts a new epoch: whatever stream and index remain are stale.
-    local epoch, previous = redis.call('HGET', meta, 'e'), '0'
-    if epoch then
-      previous = redis.call('HGET', meta, 'g') or '0'
-    else
+    local epoch, previous = epochs[j], lasts[j]
+    if epoch == '' then
+      previous = '0'
       epoch = epochCandidate
       redis.call('DEL', stream, ids)
     end
     if id == '' then id = epoch .. '-' .. gText end
-    epochs[j] = epoch
+    epochs[j], written[stream] = epoch, epoch
     if historySize > 0 then
       local fields = {'p', previous, 't', tText, 'i', id, 'k', kind}
       if hasType then add(fields, 'y', eventType) end
@@ -115,16 +119,16 @@ for j = 1, channelCount do
       redis.call('HSET', ids, id, gText)
     end
     redis.call('HSET', meta, 'e', epoch, 'g', gText)
-    trimToSize(stream, ids)
-    trimByAge(stream, ids, t - ttl)
+    trimByAge(stream, ids, t - ttl, trimToSize(stream, ids))
     redis.call('PEXPIRE', stream, ttl)
     redis.call('PEXPIRE', meta, ttl)
     redis.call('PEXPIRE', ids, ttl)
     local header = table.concat({epoch, gText, previous, tText, kind, #id, length(hasType, eventType),
       length(retry ~= '', retry), length(channelsField ~= '', channelsField)}, ' ')
     receivers[j] = redis.call('PUBLISH', ARGV[9 + j], header .. '\n' .. id .. eventType .. retry .. channelsField .. data)
-  else
-    epochs[j] = redis.call('HGET', meta, 'e') or ''
+  elseif written[stream] then
+    -- A channel named twice: the epoch its first mention wrote (or found).
+    epochs[j] = written[stream]
   end
 end
 return {g, id, duplicates, receivers, epochs}
