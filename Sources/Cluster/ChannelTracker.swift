@@ -80,8 +80,8 @@ public struct ChannelTracker: Sendable {
         self.readCount = max(1, readCount)
     }
 
-    /// Channels streams were told are followed.
-    public var readyChannels: [String] { channels.filter(\.value.ready).map(\.key) }
+    /// Whether the tracker holds anything of `channel`.
+    public func isTracking(_ channel: String) -> Bool { channels[channel] != nil }
 
     // MARK: Events
 
@@ -202,6 +202,15 @@ public struct ChannelTracker: Sendable {
             actions += want(name)
         }
         return actions
+    }
+
+    /// Lets go of `channel` if no stream here wants it: its mirror is cleared and its entry
+    /// dropped, so a channel followed once does not cost memory for ever. A stream that wants it
+    /// later reads its history whole. Nothing when it is wanted again meanwhile.
+    public mutating func forget(_ channel: String) -> [Action] {
+        guard let entry = channels[channel], !entry.wanted, entry.subscribing == 0, case .stale = entry.phase else { return [] }
+        channels[channel] = nil
+        return [.clearMirror(channel)]
     }
 
     // MARK: Rules

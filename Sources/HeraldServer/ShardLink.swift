@@ -44,6 +44,12 @@ final class ShardLink {
     /// nothing, and TCP would not tell for minutes).
     private lazy var pingTimer = LoopTimer(loop: engine.loop, repeating: true) { [unowned self] in self.ping() }
     private var stopped = false
+    /// When each channel no stream here wants any more was let go: after `forgetAfter` its mirror
+    /// is dropped (a stream that comes back soon catches up from it instead of reading it whole).
+    private var unwantedSince: [String: ContinuousClock.Instant] = [:]
+    private lazy var forgetTimer = LoopTimer(loop: engine.loop, repeating: true) { [unowned self] in self.forgetUnwanted() }
+    /// How long an unwanted channel's mirror is kept: long enough for a page reload.
+    static let forgetAfter = Duration.seconds(60)
     /// The loss was logged and counted: the failed reconnects that follow are not, each time.
     private var reportedDown = false
 
@@ -143,6 +149,7 @@ final class ShardLink {
         stopped = true
         retryTimer.cancel()
         pingTimer.cancel()
+        forgetTimer.cancel()
         commands?.close()
         subscriber?.close()
     }
@@ -155,7 +162,26 @@ final class ShardLink {
 
     /// The first stream on `channel` opened (true), or the last one closed (false).
     func want(_ channel: String, _ wanted: Bool) {
-        perform(wanted ? tracker.want(channel) : tracker.unwanted(channel))
+        if wanted {
+            unwantedSince[channel] = nil
+            perform(tracker.want(channel))
+        } else {
+            unwantedSince[channel] = .now
+            if !forgetTimer.isScheduled { forgetTimer.schedule(after: Self.forgetAfter / 2) }
+            perform(tracker.unwanted(channel))
+        }
+    }
+
+    /// Drops the mirrors of the channels unwanted for longer than `forgetAfter`.
+    private func forgetUnwanted() {
+        let cutoff = ContinuousClock.now - Self.forgetAfter
+        for (channel, since) in unwantedSince where since < cutoff {
+            let actions = tracker.forget(channel)
+            // Not forgotten while an unconfirmed SUBSCRIBE is out: tried again at the next tick.
+            if !actions.isEmpty || !tracker.isTracking(channel) { unwantedSince[channel] = nil }
+            perform(actions)
+        }
+        if unwantedSince.isEmpty { forgetTimer.cancel() }
     }
 
     private func subscribed(_ pubsubName: [UInt8]) {

@@ -184,4 +184,23 @@ import Testing
         #expect(tracker.unwanted("c") == [.unsubscribe("c")])
         #expect(tracker.loaded("c", token: 1, epoch: "e1", lastG: 1, events: [event(1, after: 0)]) == [])
     }
+
+    @Test func aChannelNoStreamWantsIsForgottenAndReadWholeWhenWantedAgain() {
+        var tracker = live(lastG: 5)
+        #expect(tracker.forget("c") == [])
+        _ = tracker.unwanted("c")
+        #expect(tracker.forget("c") == [.clearMirror("c")])
+        #expect(tracker.forget("c") == [])
+        #expect(tracker.want("c") == [.subscribe("c")])
+        #expect(tracker.subscribed("c") == [.read("c", after: 0, token: 2)])
+    }
+
+    @Test func aChannelWantedAgainBeforeItsUnsubscribeIsConfirmedIsNotForgotten() {
+        var tracker = ChannelTracker(readCount: 100)
+        _ = tracker.connected()
+        _ = tracker.want("c")
+        _ = tracker.unwanted("c")
+        // Its SUBSCRIBE is still unconfirmed: forgetting it would lose count of the confirmations.
+        #expect(tracker.forget("c") == [])
+    }
 }
