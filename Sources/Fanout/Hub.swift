@@ -296,33 +296,57 @@ public final class Hub: Sendable {
     /// reach `maxBytes` (at least one); moves the cursor past them. The lock is held for one page.
     public func nextPage(_ cursor: inout ReplayCursor, maxBytes: Int) -> ReplayPage {
         state.withLock { state in
-            var page: [PublishedEvent] = []
+            // Each channel's part: its events after its place, as many as reach maxBytes.
+            var parts: [[PublishedEvent]] = []
+            parts.reserveCapacity(cursor.starts.count)
             for start in cursor.starts {
-                guard let history = state.channels[start.channel]?.history else { continue }
-                let after = max(start.after, cursor.position)
-                if history.droppedThrough > after { return .lost }
-                page += history.events(after: after, upTo: maxBytes)
-            }
-            guard !page.isEmpty else { return .caughtUp(coveredThrough: state.sequence) }
-            if cursor.starts.count > 1 {
-                // Each channel's part reaches maxBytes by itself (or is all it has), so the
-                // merged prefix up to maxBytes misses no event of any channel.
-                page.sort { $0.sequence < $1.sequence }
-                var previous: UInt64 = 0
-                page.removeAll { event in
-                    defer { previous = event.sequence }
-                    return event.sequence == previous
+                guard let history = state.channels[start.channel]?.history else {
+                    parts.append([])
+                    continue
                 }
-                var bytes = 0
-                let taken = page.prefix { event in
-                    defer { bytes += event.bytes.count }
-                    return bytes < maxBytes
-                }.count
-                page.removeLast(page.count - taken)
+                if history.droppedThrough > start.after { return .lost }
+                parts.append(history.events(after: start.after, upTo: maxBytes))
             }
-            cursor.position = page[page.count - 1].sequence
+            guard parts.contains(where: { !$0.isEmpty }) else { return .caughtUp(coveredThrough: state.sequence) }
+            guard parts.count > 1 else {
+                cursor.starts[0].after = parts[0][parts[0].count - 1].sequence
+                return .events(parts[0])
+            }
+            var page = parts.flatMap { $0 }
+            // Each channel's part reaches maxBytes by itself (or is all it has), so the merged
+            // prefix up to maxBytes misses no event of any channel.
+            page.sort(by: Self.publishOrder(of: page))
+            var previous: UInt64 = 0
+            page.removeAll { event in
+                defer { previous = event.sequence }
+                return event.sequence == previous
+            }
+            var bytes = 0
+            let taken = page.prefix { event in
+                defer { bytes += event.bytes.count }
+                return bytes < maxBytes
+            }.count
+            page.removeLast(page.count - taken)
+            // Each channel moves past what was taken of it (a prefix of its part, in its order).
+            let sent = Set(page.map(\.sequence))
+            for (index, part) in parts.enumerated() {
+                for event in part {
+                    guard sent.contains(event.sequence) else { break }
+                    cursor.starts[index].after = event.sequence
+                }
+            }
             return .events(page)
         }
+    }
+
+    /// How a replay on several channels orders their events: by the order Redis gave them when
+    /// every one came through one Redis server (the same on every instance, whenever each began
+    /// to follow its channel), else by the order they reached this instance.
+    private static func publishOrder(of events: [PublishedEvent]) -> (PublishedEvent, PublishedEvent) -> Bool {
+        if let shard = events[0].origin?.shard, events.allSatisfy({ $0.origin?.shard == shard }) {
+            return { $0.origin!.g < $1.origin!.g }
+        }
+        return { $0.sequence < $1.sequence }
     }
 
     // MARK: Upkeep and figures

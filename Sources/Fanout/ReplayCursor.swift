@@ -3,8 +3,8 @@
 // page's worth of bytes, not the history. The cursor is only a position; `Hub.nextPage` reads the
 // page under the hub's lock and moves it.
 
-/// Where a stream's replay stands: per channel, the sequence after which its events are to be
-/// sent, and the newest sequence sent so far.
+/// Where a stream's replay stands: per channel, the sequence after which its events are still to
+/// be sent (each page moves it).
 public struct ReplayCursor: Sendable, Equatable {
     /// One channel of the stream and the sequence its replay starts after.
     public struct Start: Sendable, Equatable {
@@ -12,9 +12,7 @@ public struct ReplayCursor: Sendable, Equatable {
         public var after: UInt64
     }
 
-    public let starts: [Start]
-    /// The newest sequence already sent (0 before the first page).
-    public internal(set) var position: UInt64 = 0
+    public internal(set) var starts: [Start]
 
     public init(starts: [Start]) {
         self.starts = starts

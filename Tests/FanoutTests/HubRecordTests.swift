@@ -65,4 +65,27 @@ import Testing
         #expect(replayed(hub, ["c"], after: "e1-1") == ["reset"])
         #expect(hub.stats(channel: "c") == nil)
     }
+
+    @Test func aReplayOnSeveralChannelsComesInTheOrderRedisGaveThemWhateverTheOrderTheyArrived() {
+        let hub = hub()
+        record(hub, "a1", on: "a", g: 1)
+        record(hub, "a3", on: "a", g: 3)
+        // "b" was read from Redis after "a": its events reached this instance last.
+        record(hub, "b2", on: "b", g: 2)
+        record(hub, "b4", on: "b", g: 4)
+        #expect(replayed(hub, ["a", "b"], after: "a1") == ["b2", "a3", "b4"])
+    }
+
+    @Test func aReplayOnSeveralChannelsReadInSmallPagesSendsEachEventOnceInOrder() {
+        let hub = hub()
+        record(hub, "a1", on: "a", g: 1)
+        for g in stride(from: UInt64(3), through: 19, by: 2) { record(hub, "a\(g)", on: "a", g: g) }
+        for g in stride(from: UInt64(2), through: 20, by: 2) { record(hub, "b\(g)", on: "b", g: g) }
+        record(hub, "ab21", on: "a", g: 21, publishedTo: ["a", "b"])
+        record(hub, "ab21", on: "b", g: 21, publishedTo: ["a", "b"])
+        var cursor = hub.replay(channels: ["a", "b"], after: .id("a1")).cursor!
+        var ids: [String] = []
+        while case .events(let events) = hub.nextPage(&cursor, maxBytes: 40) { ids += events.map(\.id) }
+        #expect(ids == (2...20).map { $0 % 2 == 0 ? "b\($0)" : "a\($0)" } + ["ab21"])
+    }
 }
