@@ -28,6 +28,7 @@ extension HeraldSettings {
         reader.read("server", "max_header_bytes", into: &server.maxHeaderBytes, .byteCount(in: 1024...(16 << 20)))
         reader.read("server", "max_body_bytes", into: &server.maxBodyBytes, .byteCount(in: 0...UInt64(Int64.max)))
         reader.read("server", "max_connections", into: &server.maxConnections, .integer(in: 1...1_000_000))
+        reader.read("server", "health_path", into: &server.healthPath, .healthPath)
         // Zero grace is allowed: close everything at once.
         reader.read("server", "shutdown_grace", into: &server.shutdownGrace, .duration(in: .zero...Self.timeoutRange.upperBound))
 

@@ -28,6 +28,13 @@ extension HeraldSettings {
                 message: "[publish] listen: expected an address apart from server.listen (\(server.listen)), "
                     + "got \(ConfigValueError.quoted(publish.listen.description))"))
         }
+        if !server.healthPath.isEmpty,
+           server.healthPath == events.path || server.healthPath.hasPrefix(events.path + "/") {
+            problems.append(CrossKeyProblem(
+                keys: ["server.health_path", "events.path"],
+                message: "[server] health_path: expected a path outside events.path (\(events.path)), "
+                    + "got \(ConfigValueError.quoted(server.healthPath))"))
+        }
         if server.maxRequestLineBytes > server.maxHeaderBytes {
             let limit = ByteCount.phrase(for: UInt64(server.maxHeaderBytes))
             problems.append(CrossKeyProblem(

@@ -22,6 +22,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// `max_connections`: downstream connections per process; beyond it accepting pauses until
     /// one closes. Default 16384, below the usual open-file limits with room for upstream sockets.
     public var maxConnections = 16_384
+    /// `health_path`: a path on the public listener answered by Herald itself, for a load
+    /// balancer's or a kubelet's readiness check: 200 while serving, 503 while draining or while
+    /// Redis (when configured) is unreachable. "" (the default): off, every path is the app's.
+    public var healthPath = ""
     /// `shutdown_grace`: on SIGTERM or SIGINT, how long exchanges in flight get to finish before
     /// their connections are closed. Default 10 s, the usual grace of process supervisors.
     public var shutdownGrace = Duration.seconds(10)

@@ -61,6 +61,29 @@ extension ValueParser where Value == String {
     }
 }
 
+extension ValueParser where Value == String {
+    /// What `.healthPath` accepts, as shown in messages.
+    static let healthPathForm = #"a path such as "/herald/health", or "" (off)"#
+
+    /// The readiness path: "" (off), or visible ASCII starting with `/`, with no query or fragment
+    /// (it is matched exactly; a query on the request is ignored), and not `/` alone.
+    static var healthPath: Self {
+        .string(expected: healthPathForm) { text throws(ConfigValueError) in
+            guard !text.isEmpty else { return text }
+            func failure(_ detail: String) -> ConfigValueError {
+                ConfigValueError(expected: "\(healthPathForm) \(detail)", got: ConfigValueError.quoted(text))
+            }
+            guard text.hasPrefix("/") else { throw failure(#"starting with "/""#) }
+            if text.contains("?") || text.contains("#") { throw failure("with no query or fragment") }
+            guard text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw failure("of visible ASCII characters without spaces")
+            }
+            if text == "/" { throw failure(#"other than "/", which is the app's"#) }
+            return text
+        }
+    }
+}
+
 extension ValueParser where Value == Duration {
     /// `"0s"` for off, or a duration within `range`.
     static func durationOrOff(in range: ClosedRange<Duration>) -> Self {

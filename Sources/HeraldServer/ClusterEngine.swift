@@ -30,6 +30,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
     private let hub: Hub
     private let handOff: LoopHandOff
     private let interest: ChannelInterest
+    private let health: ServiceHealth
     private let metrics: HeraldMetrics
     private let logger: Logger
     private let keys: ClusterKeys
@@ -37,13 +38,14 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
     private var shards: [ShardLink] = []
 
     init(loop: EventLoop, settings: RedisSettings, events: EventsSettings, hub: Hub, handOff: LoopHandOff,
-         interest: ChannelInterest, metrics: HeraldMetrics, logger: Logger) {
+         interest: ChannelInterest, health: ServiceHealth, metrics: HeraldMetrics, logger: Logger) {
         self.loop = loop
         self.settings = settings
         self.events = events
         self.hub = hub
         self.handOff = handOff
         self.interest = interest
+        self.health = health
         self.metrics = metrics
         self.logger = logger
         keys = ClusterKeys(prefix: settings.keyPrefix)
@@ -55,6 +57,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
         shards = settings.shards.enumerated().map { index, url in
             ShardLink(index: index, url: url, settings: settings, engine: self)
         }
+        health.setRedisUnavailable(unavailableReason)
         for shard in shards {
             metrics.setRedisUp(shard: shard.index, false)
             shard.connect()
@@ -209,6 +212,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
 
     func shardChanged(_ shard: ShardLink, up: Bool, reason: String?) {
         metrics.setRedisUp(shard: shard.index, up)
+        health.setRedisUnavailable(unavailableReason)
         if up {
             logger.notice("redis connected", metadata: ["shard": "\(shard.index)", "redis": "\(shard.url)"])
         } else {

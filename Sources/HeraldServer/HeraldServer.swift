@@ -55,10 +55,11 @@ public final class HeraldServer {
         let metrics = HeraldMetrics()
         // Redis mode: streams wait until the engine follows their channels.
         let interest = settings.redis == nil ? nil : ChannelInterest()
+        let health = ServiceHealth()
 
         let mainLoop = try EventLoop()
         let mainWorker = LoopWorker(loop: mainLoop, index: 0, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
-                                    hub: hub, interest: interest, metrics: metrics, logger: logger)
+                                    hub: hub, interest: interest, health: health, metrics: metrics, logger: logger)
         workers.append(mainWorker)
         // Bind loop 0 first: when port 0 was asked for, the other loops share the port it got.
         let boundPublic = try mainWorker.listen(on: publicAddress)
@@ -67,7 +68,7 @@ public final class HeraldServer {
             workers.append(try startThread(name: "herald-loop-\(index)") {
                 let loop = try EventLoop()
                 let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings,
-                                        upstreamAddress: upstreamAddress, hub: hub, interest: interest, metrics: metrics, logger: logger)
+                                        upstreamAddress: upstreamAddress, hub: hub, interest: interest, health: health, metrics: metrics, logger: logger)
                 _ = try worker.listen(on: boundPublic, joining: true)
                 return (worker, loop)
             })
@@ -83,7 +84,7 @@ public final class HeraldServer {
             var engine: ClusterEngine?
             if let redis = settings.redis, let interest {
                 engine = ClusterEngine(loop: loop, settings: redis, events: settings.events, hub: hub, handOff: handOff,
-                                       interest: interest, metrics: metrics, logger: logger)
+                                       interest: interest, health: health, metrics: metrics, logger: logger)
             }
             let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
             let api = PublishAPI(hub: hub, store: store, metrics: metrics, settings: settings.publish)

@@ -25,6 +25,8 @@ final class LoopWorker: @unchecked Sendable {
     /// Redis mode: the channels this instance's streams are on, and which the engine follows; a
     /// stream starts once its channels are followed. nil without Redis.
     let interest: ChannelInterest?
+    /// What `server.health_path` answers besides this loop's draining.
+    let health: ServiceHealth
     let metrics: HeraldMetrics
     /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
     /// the settings).
@@ -64,9 +66,10 @@ final class LoopWorker: @unchecked Sendable {
     private var onDrained: (() -> Void)?
 
     init(loop: EventLoop, index: Int, loopCount: Int, settings: HeraldSettings, upstreamAddress: SocketAddress,
-         hub: Hub, interest: ChannelInterest?, metrics: HeraldMetrics, logger: Logger) {
+         hub: Hub, interest: ChannelInterest?, health: ServiceHealth, metrics: HeraldMetrics, logger: Logger) {
         self.loop = loop
         self.interest = interest
+        self.health = health
         maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
         self.settings = settings
         maxBufferedBytes = settings.events.maxBufferedBytes
@@ -76,7 +79,7 @@ final class LoopWorker: @unchecked Sendable {
         logger[metadataKey: "loop"] = "\(index)"
         self.logger = logger
         limits = HTTPLimits(maxStartLineBytes: settings.server.maxRequestLineBytes, maxHeadBytes: settings.server.maxHeaderBytes)
-        router = Router(eventsPath: settings.events.path)
+        router = Router(eventsPath: settings.events.path, healthPath: settings.server.healthPath)
         eventsGate = EventsGate(eventsPath: settings.events.path, servesClientScript: settings.events.clientScript,
                                 allowedOrigins: settings.events.allowOrigins.origins, allowsAnyOrigin: settings.events.allowOrigins.allowsAny)
         clientScript = ClientScript(settings: settings.events)

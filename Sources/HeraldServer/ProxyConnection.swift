@@ -225,6 +225,12 @@ final class ProxyConnection: ConnectionDelegate {
             case .refuse(let error, let fields):
                 fail(error, request: request, extraFields: fields)
             }
+        case .health:
+            headTimer.disarm()
+            let keepAlive = worker.keepsAlive(afterAnswering: request)
+            let (status, bytes) = worker.health.response(draining: worker.isDraining, keepAlive: keepAlive,
+                                                         headOnly: request.method == "HEAD")
+            answerLocally(request, status: status, bytes: bytes, keepAlive: keepAlive)
         case .forward:
             do throws(HTTPParseError) {
                 let framing = try request.bodyFraming()
@@ -586,7 +592,7 @@ final class ProxyConnection: ConnectionDelegate {
         }
     }
 
-    // MARK: Answered by Herald (client.js, OPTIONS)
+    // MARK: Answered by Herald (client.js, OPTIONS, readiness)
 
     private func answerLocally(_ request: HTTPRequestHead, status: Int, bytes: [UInt8], keepAlive: Bool) {
         worker.recordAccess(AccessLog.Entry(client: downstream.peerHost, request: request, status: status,

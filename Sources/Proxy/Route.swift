@@ -6,6 +6,8 @@ public enum Route: Sendable, Equatable {
     case forward
     /// An events route: held by Herald, never forwarded.
     case events
+    /// `server.health_path`: Herald's readiness, answered by Herald.
+    case health
     /// Answered by Herald with this error; nothing reaches the upstream.
     case refuse(ProxyError)
 }
@@ -14,9 +16,12 @@ public enum Route: Sendable, Equatable {
 public struct Router: Sendable {
     /// The subscribe prefix (`events.path`), e.g. "/events".
     public var eventsPath: String
+    /// `server.health_path` ("" = off).
+    public var healthPath: String
 
-    public init(eventsPath: String = "/events") {
+    public init(eventsPath: String = "/events", healthPath: String = "") {
         self.eventsPath = eventsPath
+        self.healthPath = healthPath
     }
 
     public func route(_ head: HTTPRequestHead) -> Route {
@@ -33,7 +38,16 @@ public struct Router: Sendable {
             }
             return .refuse(ProxyError(.downstream, status: 400, "request-target must be a path"))
         }
-        return isEventsPath(target) ? .events : .forward
+        if isEventsPath(target) { return .events }
+        return !healthPath.isEmpty && isHealthPath(target) ? .health : .forward
+    }
+
+    /// True for `<healthPath>` and `<healthPath>?…`.
+    func isHealthPath(_ target: ArraySlice<UInt8>) -> Bool {
+        let path = healthPath.utf8
+        guard target.starts(with: path) else { return false }
+        let next = target.dropFirst(path.count).first
+        return next == nil || next == UInt8(ascii: "?")
     }
 
     /// True for `<eventsPath>`, `<eventsPath>/…` and `<eventsPath>?…`.

@@ -147,6 +147,9 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("log", "level", #""verbose""#,
                  #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got "verbose""#),
         BadValue("log", "access", #""apache""#, #"expected one of "combined", "common", "json", "off", got "apache""#),
+        BadValue("server", "health_path", #""health""#, #"expected a path such as "/herald/health", or "" (off) starting with "/", got "health""#),
+        BadValue("server", "health_path", #""/""#, #"expected a path such as "/herald/health", or "" (off) other than "/", which is the app's, got "/""#),
+        BadValue("server", "health_path", #""/h?x""#, #"expected a path such as "/herald/health", or "" (off) with no query or fragment, got "/h?x""#),
     ]
 
     @Test(arguments: badTypes)
@@ -333,5 +336,12 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         #expect(throws: ConfigError(problems: ["\(path): cannot read the file: it is not UTF-8 text"])) {
             try ConfigLoader.load(path: path)
         }
+    }
+
+    @Test func theHealthPathIsOffByDefaultAndMayNotLieUnderTheEventsPath() throws {
+        #expect(try ConfigLoader.parse("", fileName: "proxy.conf").server.healthPath == "")
+        #expect(try ConfigLoader.parse("[server]\nhealth_path = \"/ready\"\n", fileName: "proxy.conf").server.healthPath == "/ready")
+        #expect(ConfigLoader.problems(in: "[server]\nhealth_path = \"/events/health\"\n")
+            == [#"proxy.conf: [server] health_path: expected a path outside events.path (/events), got "/events/health""#])
     }
 }

@@ -16,6 +16,16 @@ import Testing
         #expect(router.route(head("*", method: "OPTIONS")) == .forward)
     }
 
+    @Test func theHealthPathIsAnsweredByHeraldOnlyWhenSetAndOnlyExactly() {
+        #expect(Router().route(head("/herald/health")) == .forward)
+        let router = Router(eventsPath: "/events", healthPath: "/herald/health")
+        #expect(router.route(head("/herald/health")) == .health)
+        #expect(router.route(head("/herald/health?probe=1", method: "HEAD")) == .health)
+        #expect(router.route(head("/herald/healthz")) == .forward)
+        #expect(router.route(head("/herald/health/x")) == .forward)
+        #expect(router.route(head("/herald")) == .forward)
+    }
+
     @Test func theEventsPrefixIsHeldByHerald() {
         let router = Router(eventsPath: "/events")
         #expect(router.route(head("/events")) == .events)
