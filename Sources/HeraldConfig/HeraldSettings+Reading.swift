@@ -29,6 +29,8 @@ extension HeraldSettings {
         reader.read("server", "max_body_bytes", into: &server.maxBodyBytes, .byteCount(in: 0...UInt64(Int64.max)))
         reader.read("server", "max_connections", into: &server.maxConnections, .integer(in: 1...1_000_000))
         reader.read("server", "health_path", into: &server.healthPath, .healthPath)
+        // An hour: past it a browser would seem to have been dropped, not spread.
+        reader.read("server", "drain_spread", into: &server.drainSpread, .duration(in: .zero...Self.hour))
         // Zero grace is allowed: close everything at once.
         reader.read("server", "shutdown_grace", into: &server.shutdownGrace, .duration(in: .zero...Self.timeoutRange.upperBound))
 

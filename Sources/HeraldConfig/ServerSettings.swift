@@ -26,6 +26,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// balancer's or a kubelet's readiness check: 200 while serving, 503 while draining or while
     /// Redis (when configured) is unreachable. "" (the default): off, every path is the app's.
     public var healthPath = ""
+    /// `drain_spread`: when Herald ends streams together (SIGTERM, `DELETE /channels/<channel>`),
+    /// each first gets a `retry:` drawn at random over this window, so their browsers reconnect
+    /// spread over it, not in one storm. "0s": no `retry:`. Default 10 s.
+    public var drainSpread = Duration.seconds(10)
     /// `shutdown_grace`: on SIGTERM or SIGINT, how long exchanges in flight get to finish before
     /// their connections are closed. Default 10 s, the usual grace of process supervisors.
     public var shutdownGrace = Duration.seconds(10)

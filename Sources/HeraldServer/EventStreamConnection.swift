@@ -297,9 +297,17 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Ends the stream on purpose (`DELETE /channels`, draining): it takes no more events, writes
     /// those already queued, then closes. A client that stops reading is closed after
     /// `finishTimeout` without progress.
-    func finish() {
+    /// `reconnectWithin`: a `retry:` drawn at random over that window goes first, so the clients
+    /// of streams ended together (a drain, a channel closed) come back spread over it instead of
+    /// all at once. Herald's own event streams only: a GRIP body has no `retry:`.
+    func finish(reconnectWithin window: Duration = .zero) {
         guard !finishing else { return }
         finishing = true
+        if window > .zero, case .serverSentEvents = kind {
+            let (seconds, attoseconds) = window.components
+            let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+            write(EventEncoder.retry(milliseconds: Int.random(in: 0...milliseconds)))
+        }
         downstream.setTimeouts(read: nil, write: Self.finishTimeout)
         if chunked { downstream.write(ChunkedEncoder.lastChunk) }
         downstream.closeWhenFlushed()

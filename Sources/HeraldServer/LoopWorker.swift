@@ -264,7 +264,7 @@ final class LoopWorker: @unchecked Sendable {
     func closeStreams(of channel: String) {
         deliverBacklog()
         guard let subscribers = streams.subscribers(of: channel) else { return }
-        for stream in subscribers { stream.finish() }
+        for stream in subscribers { stream.finish(reconnectWithin: settings.server.drainSpread) }
     }
 
     func connectionClosed(_ connection: ProxyConnection) {
@@ -286,7 +286,7 @@ final class LoopWorker: @unchecked Sendable {
         // Streams never finish by themselves: end them now, once each has written every event
         // already handed over; browsers reconnect elsewhere.
         deliverBacklog()
-        for stream in streams.all { stream.finish() }
+        for stream in streams.all { stream.finish(reconnectWithin: settings.server.drainSpread) }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for connection in connections.values where connection.isIdle { connection.close() }
         finishDrainingIfIdle()
