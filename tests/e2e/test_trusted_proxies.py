@@ -97,3 +97,19 @@ def test_without_trusted_proxies_the_balancers_https_is_replaced_as_before(heral
         ("Host", "a.example"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-For", "203.0.113.7")])
     assert values(record, "x-forwarded-proto") == ["http"]
     assert access_line(herald, target).startswith("127.0.0.1 - - ")
+
+
+def test_the_auth_request_carries_a_trusted_balancers_https(start_herald, session_app):
+    herald = start_herald(upstream={"url": session_app.url}, events={"authorize": "upstream"},
+                          server={"trusted_proxies": TRUSTED})
+    user = session_app.new_user()
+    login = herald.request("POST", "/login?user=" + user, headers=[("Content-Length", "0")])
+    cookie = login.header("set-cookie").split(";")[0]
+    for source_ip, proto in [("127.0.0.1", "https"), ("127.0.0.2", "http")]:
+        mark = session_app.mark()
+        forwarded = [("Cookie", cookie), ("X-Forwarded-Proto", "https"), ("X-Forwarded-For", "203.0.113.7")]
+        with sse.SSEStream(herald.public_port, "/events/me", headers=forwarded, source_ip=source_ip) as stream:
+            assert stream.open(timeout=5).status == 200, stream.response
+        record = wait_for(lambda: session_app.auth_requests_since(mark), 5, message="the auth request")[0]
+        assert values(record, "x-forwarded-proto") == [proto], (source_ip, record)
+        assert values(record, "x-forwarded-for") == ["203.0.113.7, " + source_ip], (source_ip, record)
