@@ -46,20 +46,22 @@ public struct TrustedProxies: Sendable, Equatable {
     /// The client's address for a connection from `peer` whose request carried `forwardedFor`
     /// (the X-Forwarded-For values in order, asked for only when `peer` is trusted). Walking from
     /// the right, the first entry not trusted is the client; an entry that is no address ends the
-    /// walk at the last trusted one (nginx does the same); all trusted → the left-most.
+    /// walk at the last trusted one (nginx does the same); all trusted → the left-most. An entry
+    /// that becomes the client is written in canonical form (`2001:DB8:0::1` → `2001:db8::1`,
+    /// `::ffff:192.0.2.1` → `192.0.2.1`), so that one client is one key of the per-IP limit.
     public func clientAddress(peer: String, forwardedFor: () -> [String]) -> String {
         guard contains(peer) else { return peer }
-        var client = peer
+        var client: Address128?
         for value in forwardedFor().reversed() {
             for element in value.split(separator: ",", omittingEmptySubsequences: true).reversed() {
                 let entry = String(element.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
                 if entry.isEmpty { continue }
-                guard let address = Address128(entry) else { return client }
-                client = entry
-                if !contains(address) { return client }
+                guard let address = Address128(entry) else { return client?.presentation ?? peer }
+                client = address
+                if !contains(address) { return address.presentation }
             }
         }
-        return client
+        return client?.presentation ?? peer
     }
 }
 
@@ -124,6 +126,27 @@ struct Address128: Equatable, Sendable {
     }
 
     var isMappedIPv4: Bool { high == 0 && low >> 32 == 0xFFFF }
+
+    /// The address as `inet_ntop` writes it; an IPv4-mapped one as plain IPv4.
+    var presentation: String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if isMappedIPv4 {
+            var v4 = in_addr(s_addr: UInt32(truncatingIfNeeded: low).bigEndian)
+            // SAFETY: `v4` is an in_addr and `text` holds INET6_ADDRSTRLEN characters.
+            _ = inet_ntop(AF_INET, &v4, &text, socklen_t(text.count))
+        } else {
+            var v6 = in6_addr()
+            withUnsafeMutableBytes(of: &v6) { raw in
+                for index in 0..<16 {
+                    let word = index < 8 ? high : low
+                    raw[index] = UInt8(truncatingIfNeeded: word >> (56 - 8 * UInt64(index % 8)))
+                }
+            }
+            // SAFETY: `v6` is an in6_addr and `text` holds INET6_ADDRSTRLEN characters.
+            _ = inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count))
+        }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     func masked(by mask: Address128) -> Address128 {
         Address128(high: high & mask.high, low: low & mask.low)

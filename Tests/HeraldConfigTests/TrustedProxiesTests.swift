@@ -48,6 +48,12 @@ import Testing
         #expect(proxies.clientAddress(peer: "::1", forwardedFor: { ["2001:db9::7"] }) == "2001:db9::7")
     }
 
+    @Test func theClientTakenFromForwardedForIsWrittenInCanonicalForm() {
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: { ["2001:DB8:0:0::7"] }) == "2001:db8::7")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: { [" ::ffff:198.51.100.4 "] }) == "198.51.100.4")
+        #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: { ["2001:db9::1:0:0:1"] }) == "2001:db9::1:0:0:1")
+    }
+
     @Test func allTrustedGivesTheLeftMost() {
         #expect(proxies.clientAddress(peer: "10.0.0.2", forwardedFor: { ["10.9.9.9, 192.168.1.7"] }) == "10.9.9.9")
     }
