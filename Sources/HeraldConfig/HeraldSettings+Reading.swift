@@ -33,6 +33,8 @@ extension HeraldSettings {
         reader.read("server", "drain_spread", into: &server.drainSpread, .duration(in: .zero...Self.hour))
         // Zero grace is allowed: close everything at once.
         reader.read("server", "shutdown_grace", into: &server.shutdownGrace, .duration(in: .zero...Self.timeoutRange.upperBound))
+        reader.read("server", "trusted_proxies", into: &server.trustedProxies, .trustedProxies)
+        reader.read("server", "proxy_protocol", into: &server.proxyProtocol, .boolean)
 
         reader.read("upstream", "url", into: &upstream.url, .upstreamURL)
         reader.read("upstream", "connect_timeout", into: &upstream.connectTimeout, .duration(in: Self.timeoutRange))

@@ -34,6 +34,14 @@ public struct ServerSettings: Sendable, Equatable {
     /// their connections are closed. Default 10 s, the usual grace of process supervisors.
     public var shutdownGrace = Duration.seconds(10)
 
+    /// `trusted_proxies`: addresses and CIDR ranges (IPv4, IPv6) of load balancers or proxies in
+    /// front of Herald. From these peers X-Forwarded-Proto and -Host are kept, and the client is the
+    /// right-most X-Forwarded-For entry not in the list. Default empty: every peer is the client.
+    public var trustedProxies = TrustedProxies()
+    /// `proxy_protocol`: every connection on the public listener starts with a PROXY protocol
+    /// header (v1 or v2, as HAProxy, AWS NLB and nginx send it) naming the client. Default false.
+    public var proxyProtocol = false
+
     /// Every setting at its default.
     public init() {}
 }

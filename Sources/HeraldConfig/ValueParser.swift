@@ -175,3 +175,24 @@ extension ValueParser where Value == OriginList {
         }
     }
 }
+
+extension ValueParser where Value == TrustedProxies {
+    /// An array of addresses and CIDR ranges (`["10.0.0.0/8", "::1"]`); a bad entry is named by its position.
+    static var trustedProxies: Self {
+        Self { value throws(ConfigValueError) in
+            guard let array = value.array else {
+                throw ConfigValueError(expected: "an array of addresses or CIDR ranges such as [\"10.0.0.0/8\"]",
+                                       got: ConfigValueError.describing(value))
+            }
+            var entries: [String] = []
+            for (index, element) in array.enumerated() {
+                guard let text = element.string else {
+                    throw ConfigValueError(expected: "\(TrustedProxies.expectedForm) at entry \(index + 1)",
+                                           got: ConfigValueError.describing(element))
+                }
+                entries.append(text)
+            }
+            return try TrustedProxies(parsing: entries)
+        }
+    }
+}

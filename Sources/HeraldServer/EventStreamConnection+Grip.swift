@@ -18,7 +18,7 @@ extension EventStreamConnection {
     static func hold(downstream: Connection, request: HTTPRequestHead, response: HTTPResponseHead, body: [UInt8],
                      instruction: GripInstruction, worker: LoopWorker) {
         let channels = instruction.channels.map(\.name)
-        let address = downstream.peerHost
+        let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))])
             return

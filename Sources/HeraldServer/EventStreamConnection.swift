@@ -107,7 +107,7 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Admits a stream on `channels` (the limits may refuse it) and starts it; answers a HEAD.
     static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: LastEventID?,
                       extraFields: [HTTPField], authorization: StreamAuthorization?, worker: LoopWorker) {
-        let address = downstream.peerHost
+        let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)

@@ -57,6 +57,8 @@ final class LoopWorker: @unchecked Sendable {
     private var nextConnectionID: UInt64
     /// Client connections open on this loop (forwarding or streaming).
     private var openConnections = 0
+    /// Connections whose PROXY protocol header is still awaited (`server.proxy_protocol`).
+    private var receptions: [ObjectIdentifier: ProxyProtocolReception] = [:]
     /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
     private let maxConnections: Int
     private var accessLog: AccessLog
@@ -123,9 +125,31 @@ final class LoopWorker: @unchecked Sendable {
             return
         }
         openConnections += 1
+        if settings.server.proxyProtocol {
+            let reception = ProxyProtocolReception(downstream: downstream, worker: self)
+            // A header that came with the connection was handled already (handed over or refused).
+            if reception.isReading { receptions[ObjectIdentifier(reception)] = reception }
+            return
+        }
         nextConnectionID += 1
         let connection = ProxyConnection(downstream: downstream, worker: self, id: nextConnectionID)
         if !downstream.isClosed { connections[ObjectIdentifier(connection)] = connection }
+    }
+
+    /// A connection's PROXY protocol header was read (`server.proxy_protocol`): it goes on as any other.
+    func receivedProxyHeader(_ reception: ProxyProtocolReception, downstream: Connection) {
+        receptions[ObjectIdentifier(reception)] = nil
+        guard !isDraining else { return downstream.close() }
+        nextConnectionID += 1
+        let connection = ProxyConnection(downstream: downstream, worker: self, id: nextConnectionID)
+        if !downstream.isClosed { connections[ObjectIdentifier(connection)] = connection }
+    }
+
+    /// A connection closed before its PROXY protocol header was read.
+    func proxyReceptionClosed(_ reception: ProxyProtocolReception) {
+        receptions[ObjectIdentifier(reception)] = nil
+        openConnections -= 1
+        finishDrainingIfIdle()
     }
 
     /// An events route: the client connection leaves `proxy` and becomes an event stream.
@@ -288,6 +312,7 @@ final class LoopWorker: @unchecked Sendable {
         deliverBacklog()
         for stream in streams.all { stream.finish(reconnectWithin: settings.server.drainSpread) }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
+        for reception in Array(receptions.values) { reception.close() }
         for connection in connections.values where connection.isIdle { connection.close() }
         finishDrainingIfIdle()
     }
@@ -297,6 +322,7 @@ final class LoopWorker: @unchecked Sendable {
         reauthorizer?.stop()
         for stream in streams.all { stream.close() }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
+        for reception in Array(receptions.values) { reception.close() }
         for connection in Array(connections.values) { connection.close() }
         for downstream in resuming { downstream.close() }
         resuming = []

@@ -239,7 +239,8 @@ final class ProxyConnection: ConnectionDelegate {
                 }
                 let isUpgrade = request.isUpgradeRequest
                 let upstreamHead = worker.rewriter.upstreamRequestHead(
-                    request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade)
+                    request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade,
+                    fromTrustedProxy: worker.isTrustedProxy(downstream))
                 connectUpstream(upstreamHead, framing: framing, isUpgrade: isUpgrade)
             } catch {
                 fail(ProxyError(error), request: request)
@@ -595,7 +596,7 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Answered by Herald (client.js, OPTIONS, readiness)
 
     private func answerLocally(_ request: HTTPRequestHead, status: Int, bytes: [UInt8], keepAlive: Bool) {
-        worker.recordAccess(AccessLog.Entry(client: downstream.peerHost, request: request, status: status,
+        worker.recordAccess(AccessLog.Entry(client: worker.clientAddress(of: request, on: downstream), request: request, status: status,
                                             bytesSent: UInt64(bytes.count), duration: .zero))
         downstream.write(bytes)
         if keepAlive {
@@ -611,7 +612,7 @@ final class ProxyConnection: ConnectionDelegate {
         // Most of an entry is copies (the client's address, the request head): none when no log wants it.
         guard let startedAt = exchange.startedAt else { return }
         worker.recordAccess(AccessLog.Entry(
-            client: downstream.peerHost, request: exchange.request, status: exchange.status,
+            client: worker.clientAddress(of: exchange.request, on: downstream), request: exchange.request, status: exchange.status,
             bytesSent: exchange.bytesSent, duration: ContinuousClock.now - startedAt))
     }
 
@@ -631,7 +632,7 @@ final class ProxyConnection: ConnectionDelegate {
             if case .exchanging(let exchange) = state { startedAt = exchange.startedAt }
             let now = ContinuousClock.now
             worker.recordAccess(AccessLog.Entry(
-                client: downstream.peerHost, request: request, status: error.status,
+                client: worker.clientAddress(of: request, on: downstream), request: request, status: error.status,
                 bytesSent: 0, duration: now - (startedAt ?? now)))
         }
         state = .closing

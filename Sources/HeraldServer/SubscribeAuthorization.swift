@@ -47,7 +47,8 @@ final class SubscribeAuthorization: ConnectionDelegate {
         self.worker = worker
         let events = worker.settings.events
         authorization = AuthorizationRequest(subscribe: request, askedChannels: askedChannels, clientAddress: downstream.peerHost,
-                                             path: events.authorizePath, upstreamAuthority: worker.settings.upstream.url.authority)
+                                             path: events.authorizePath, upstreamAuthority: worker.settings.upstream.url.authority,
+                                             fromTrustedProxy: worker.isTrustedProxy(downstream))
         downstream.attach(self)
     }
 
@@ -112,7 +113,7 @@ final class SubscribeAuthorization: ConnectionDelegate {
     }
 
     private func record(status: Int, bytes: Int) {
-        worker.recordAccess(AccessLog.Entry(client: downstream.peerHost, request: request, status: status,
+        worker.recordAccess(AccessLog.Entry(client: worker.clientAddress(of: request, on: downstream), request: request, status: status,
                                             bytesSent: UInt64(bytes), duration: ContinuousClock.now - startedAt))
     }
 

@@ -142,8 +142,9 @@ public final class Connection {
     private var stagingBlock: UnsafeMutableRawPointer?
     private var stagedCount = 0
 
-    /// The peer's address, for X-Forwarded-For and logs ("" when unknown).
-    public let peerHost: String
+    /// The peer's address, for X-Forwarded-For and logs ("" when unknown). Its owner replaces it
+    /// with the client's when a PROXY protocol header names the client.
+    public var peerHost: String
 
     /// An evbuffer chain holds its header in the same allocation: reservations a little under a
     /// power of two keep each chain in one malloc size class.

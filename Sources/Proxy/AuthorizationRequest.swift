@@ -20,8 +20,10 @@ public struct AuthorizationRequest: Sendable, Equatable {
     /// The auth request for `subscribe` from `clientAddress`, asking about `askedChannels`.
     /// `path` is `events.authorize_path`; empty means the subscribe request's own target.
     /// `upstreamAuthority` is the `Host` sent when the client sent none (HTTP/1.0).
+    /// `clientAddress` is appended to X-Forwarded-For as a forwarded request's peer is; from a
+    /// trusted proxy (`fromTrustedProxy`) the X-Forwarded-Proto and -Host it sent are passed on.
     public init(subscribe: HTTPRequestHead, askedChannels: [String], clientAddress: String,
-                path: String, upstreamAuthority: String) {
+                path: String, upstreamAuthority: String, fromTrustedProxy: Bool = false) {
         self.askedChannels = askedChannels
         let target = path.isEmpty ? subscribe.target : Array(path.utf8)
         let host = subscribe.fields.first("host")
@@ -40,8 +42,16 @@ public struct AuthorizationRequest: Sendable, Equatable {
         } else {
             head.field("X-Forwarded-For", Array(forwardedFor.joined(separator: Array(", ".utf8)))[...], appending: clientAddress)
         }
-        head.field("X-Forwarded-Proto", "http")
-        if let host { head.field("X-Forwarded-Host", host) }
+        if let forwardedProto = fromTrustedProxy ? subscribe.fields.first("x-forwarded-proto") : nil {
+            head.field("X-Forwarded-Proto", forwardedProto)
+        } else {
+            head.field("X-Forwarded-Proto", "http")
+        }
+        if let forwardedHost = fromTrustedProxy ? subscribe.fields.first("x-forwarded-host") : nil {
+            head.field("X-Forwarded-Host", forwardedHost)
+        } else if let host {
+            head.field("X-Forwarded-Host", host)
+        }
         head.field("Via", subscribe.version.viaElement)
         head.end()
         bytes = head.bytes

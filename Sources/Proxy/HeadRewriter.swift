@@ -12,12 +12,15 @@ public struct HeadRewriter: Sendable {
 
     /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1, written
     /// straight from the request's fields in their order. `tunnel` keeps Upgrade (a WebSocket
-    /// handshake); `framing` is the request body's. (The tests hold a field-by-field model of the
-    /// same rewrite and check the two agree byte for byte.)
+    /// handshake); `framing` is the request body's. `fromTrustedProxy` (the peer is in
+    /// `server.trusted_proxies`) keeps the X-Forwarded-Proto and -Host the peer sent instead of
+    /// replacing them. (The tests hold a field-by-field model of the same rewrite and check the two
+    /// agree byte for byte.)
     public func upstreamRequestHead(_ request: consuming HTTPRequestHead, clientAddress: String,
-                                    framing: RequestBodyFraming, tunnel: Bool) -> UpstreamRequestHead {
+                                    framing: RequestBodyFraming, tunnel: Bool,
+                                    fromTrustedProxy: Bool = false) -> UpstreamRequestHead {
         UpstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel,
-                            upstreamAuthority: upstreamAuthority)
+                            upstreamAuthority: upstreamAuthority, fromTrustedProxy: fromTrustedProxy)
     }
 
     /// The head sent downstream for the upstream's `response`: `framing` is how Herald delimits
@@ -72,6 +75,11 @@ public struct UpstreamRequestHead: RewrittenHead {
     private let framing: RequestBodyFraming
     private let tunnel: Bool
     private let upstreamAuthority: String
+    /// The peer is a trusted proxy: its X-Forwarded-Proto and -Host stay where they are.
+    private let keepsForwardedFields: Bool
+    /// From a trusted proxy, an X-Forwarded-Proto or -Host that is kept (not hop-by-hop): Herald adds none.
+    private let keptProto: Bool
+    private let keptHost: Bool
     private let hopByHop: HopByHopFields
     /// The last X-Forwarded-For and Via forwarded get Herald's element appended.
     private let forwardedFor: Int?
@@ -82,8 +90,9 @@ public struct UpstreamRequestHead: RewrittenHead {
     public let capacity: Int
 
     init(_ request: consuming HTTPRequestHead, clientAddress: String, framing: RequestBodyFraming, tunnel: Bool,
-         upstreamAuthority: String) {
+         upstreamAuthority: String, fromTrustedProxy: Bool) {
         self.clientAddress = clientAddress
+        keepsForwardedFields = fromTrustedProxy
         self.framing = framing
         self.tunnel = tunnel
         self.upstreamAuthority = upstreamAuthority
@@ -96,6 +105,16 @@ public struct UpstreamRequestHead: RewrittenHead {
                 if request.fields.known(at: index) == .via { via = index }
             }
         }
+        var keptProto = false
+        var keptHost = false
+        if fromTrustedProxy && (request.fields.contains(.xForwardedProto) || request.fields.contains(.xForwardedHost)) {
+            for index in request.fields.indices where !hopByHop.contains(at: index, of: request.fields) {
+                if request.fields.known(at: index) == .xForwardedProto { keptProto = true }
+                if request.fields.known(at: index) == .xForwardedHost { keptHost = true }
+            }
+        }
+        self.keptProto = keptProto
+        self.keptHost = keptHost
         self.hopByHop = hopByHop
         self.forwardedFor = forwardedFor
         self.via = via
@@ -112,11 +131,12 @@ public struct UpstreamRequestHead: RewrittenHead {
         let fields = request.fields
         // The fields between two that are dropped or grown go on as one run (often all of them).
         var runStart = 0
-        let rewritesSome = forwardedFor != nil || via != nil || hopByHop.mayContainAny(of: fields)
-            || fields.contains(.xForwardedProto) || fields.contains(.xForwardedHost)
+        let replacesForwarded = !keepsForwardedFields && (fields.contains(.xForwardedProto) || fields.contains(.xForwardedHost))
+        let rewritesSome = forwardedFor != nil || via != nil || hopByHop.mayContainAny(of: fields) || replacesForwarded
         for index in fields.indices where rewritesSome {
             let known = fields.known(at: index)
-            let dropped = known == .xForwardedProto || known == .xForwardedHost || hopByHop.contains(at: index, of: fields)
+            let dropped = (replacesForwarded && (known == .xForwardedProto || known == .xForwardedHost))
+                || hopByHop.contains(at: index, of: fields)
             guard dropped || index == forwardedFor || index == via else { continue }
             head.fields(runStart..<index, of: fields)
             runStart = index + 1
@@ -129,9 +149,9 @@ public struct UpstreamRequestHead: RewrittenHead {
         }
         head.fields(runStart..<fields.count, of: fields)
         if forwardedFor == nil { head.field("X-Forwarded-For", clientAddress) }
-        head.field("X-Forwarded-Proto", "http" as StaticString)
+        if !keptProto { head.field("X-Forwarded-Proto", "http" as StaticString) }
         if let host = request.fields.firstBytes(.host) {
-            head.field("X-Forwarded-Host", host)
+            if !keptHost { head.field("X-Forwarded-Host", host) }
         } else {
             head.field("Host", upstreamAuthority)
         }

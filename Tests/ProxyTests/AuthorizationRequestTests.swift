@@ -52,6 +52,18 @@ import Testing
         #expect(try head(request).fields.values("x-forwarded-for") == [Array("203.0.113.1, 198.51.100.2, 10.0.0.1".utf8)])
     }
 
+    @Test func aTrustedProxysForwardedProtoAndHostGoOnAndAnyoneElsesAreReplaced() throws {
+        let fields = [("Host", "a"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "www.example")]
+        let trusted = AuthorizationRequest(subscribe: subscribe(fields), askedChannels: ["me"], clientAddress: "10.0.0.1",
+                                           path: "", upstreamAuthority: "app:3000", fromTrustedProxy: true)
+        #expect(try head(trusted).fields.firstString("x-forwarded-proto") == "https")
+        #expect(try head(trusted).fields.firstString("x-forwarded-host") == "www.example")
+        let other = AuthorizationRequest(subscribe: subscribe(fields), askedChannels: ["me"], clientAddress: "10.0.0.1",
+                                         path: "", upstreamAuthority: "app:3000")
+        #expect(try head(other).fields.firstString("x-forwarded-proto") == "http")
+        #expect(try head(other).fields.firstString("x-forwarded-host") == "a")
+    }
+
     @Test func anHTTP10SubscribeWithoutHostAsksTheUpstreamsAuthority() throws {
         let request = AuthorizationRequest(subscribe: subscribe([], version: .http10), askedChannels: ["me"],
                                            clientAddress: "10.0.0.1", path: "", upstreamAuthority: "app:3000")

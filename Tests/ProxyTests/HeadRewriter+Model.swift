@@ -10,19 +10,23 @@ extension HeadRewriter {
     /// The head sent upstream for `request` from `clientAddress`, always as HTTP/1.1.
     /// `tunnel` keeps Upgrade (a WebSocket handshake); `framing` is the request body's.
     func upstreamRequest(_ request: HTTPRequestHead, clientAddress: String,
-                                framing: RequestBodyFraming, tunnel: Bool) -> HTTPRequestHead {
+                                framing: RequestBodyFraming, tunnel: Bool, fromTrustedProxy: Bool = false) -> HTTPRequestHead {
         var head = request
         head.version = .http11
         let upgrade = request.fields.first("upgrade")
         head.fields.removeAll(named: Self.hopByHopNames, orListedIn: "connection")
 
         appendToList(&head.fields, "X-Forwarded-For", "x-forwarded-for", clientAddress)
-        head.fields.remove("x-forwarded-proto")
-        head.fields.append("X-Forwarded-Proto", "http")
+        // A trusted proxy's X-Forwarded-Proto and -Host stay as sent; anyone else's are replaced.
+        if !(fromTrustedProxy && head.fields.contains("x-forwarded-proto")) {
+            head.fields.remove("x-forwarded-proto")
+            head.fields.append("X-Forwarded-Proto", "http")
+        }
         let host = request.fields.first("host")
-        head.fields.remove("x-forwarded-host")
+        let keepsHost = fromTrustedProxy && head.fields.contains("x-forwarded-host")
+        if !keepsHost { head.fields.remove("x-forwarded-host") }
         if let host {
-            head.fields.append("X-Forwarded-Host", host)
+            if !keepsHost { head.fields.append("X-Forwarded-Host", host) }
         } else {
             head.fields.append("Host", upstreamAuthority)
         }

@@ -32,6 +32,29 @@ import Testing
         #expect(head.fields.firstString("host") == "shop.example")
     }
 
+    @Test func aTrustedProxysForwardedProtoAndHostAreKeptWhereTheyStand() {
+        let fields = [("Host", "shop.example"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "www.example"),
+                      ("X-Forwarded-For", "203.0.113.9"), ("Accept", "*/*")]
+        let head = rewriter.upstreamRequestHead(request(fields), clientAddress: "10.0.0.2", framing: .none, tunnel: false,
+                                                fromTrustedProxy: true)
+        let model = rewriter.upstreamRequest(request(fields), clientAddress: "10.0.0.2", framing: .none, tunnel: false,
+                                             fromTrustedProxy: true)
+        #expect(model.fields.firstString("x-forwarded-proto") == "https")
+        #expect(model.fields.firstString("x-forwarded-host") == "www.example")
+        #expect(model.fields.firstString("x-forwarded-for") == "203.0.113.9, 10.0.0.2")
+        #expect(names(model.fields) == ["Host", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-For", "Accept", "Via"])
+        var builder = HeadBuilder(capacity: head.capacity)
+        head.write(to: &builder)
+        #expect(builder.bytes == model.serialized())
+    }
+
+    @Test func aTrustedProxyThatSentNoForwardedProtoGetsHeraldsOwn() {
+        let head = rewriter.upstreamRequest(request([("Host", "shop.example")]), clientAddress: "10.0.0.2", framing: .none,
+                                            tunnel: false, fromTrustedProxy: true)
+        #expect(head.fields.firstString("x-forwarded-proto") == "http")
+        #expect(head.fields.firstString("x-forwarded-host") == "shop.example")
+    }
+
     @Test func theTargetAndMethodAreKeptByteForByte() {
         let original = request([("Host", "app")])
         let head = rewriter.upstreamRequest(original, clientAddress: "127.0.0.1", framing: .none, tunnel: false)
@@ -99,6 +122,7 @@ import Testing
         [("Host", "app"), ("Connection", "Via, x-forwarded-for, host"), ("Via", "1.1 cdn"), ("X-Forwarded-For", "1.2.3.4")],
         [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Host", "app"), ("Content-Length", "12")],
         [("Connection", "é, X-A"), ("X-A", "1"), ("Server", "nginx"), ("Date", "today")],
+        [("Host", "app"), ("Connection", "X-Forwarded-Proto"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "h")],
     ]
 
     @Test func downstreamResponseBytesAreTheRewrittenHeadSerialized() {
@@ -142,10 +166,14 @@ import Testing
                 for framing in [RequestBodyFraming.none, .contentLength(3), .chunked] {
                     for tunnel in [false, true] {
                         for clientAddress in ["10.0.0.1", "2001:db8:85a3:1234:5678:8a2e:370:7334"] {
-                            let original = request(fields, version: version)
-                            let model = rewriter.upstreamRequest(original, clientAddress: clientAddress, framing: framing, tunnel: tunnel)
-                            let head = rewriter.upstreamRequestHead(original, clientAddress: clientAddress, framing: framing, tunnel: tunnel)
-                            #expect(writtenIntoCapacity(head.capacity) { head.write(into: $0) } == model.serialized())
+                            for trusted in [false, true] {
+                                let original = request(fields, version: version)
+                                let model = rewriter.upstreamRequest(original, clientAddress: clientAddress, framing: framing,
+                                                                     tunnel: tunnel, fromTrustedProxy: trusted)
+                                let head = rewriter.upstreamRequestHead(original, clientAddress: clientAddress, framing: framing,
+                                                                        tunnel: tunnel, fromTrustedProxy: trusted)
+                                #expect(writtenIntoCapacity(head.capacity) { head.write(into: $0) } == model.serialized())
+                            }
                         }
                     }
                 }
