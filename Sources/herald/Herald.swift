@@ -30,11 +30,16 @@ struct Herald: ParsableCommand {
     @Flag(name: .long, help: "Validate the configuration and exit. Env: HERALD_CHECK=1.")
     var check = false
 
+    @Flag(name: .customLong("print"),
+          help: "Print the effective settings as proxy.conf text (every key, defaults filled in, secrets as ***) and exit; implies --check. Env: HERALD_PRINT=1.")
+    var printSettings = false
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let settings: HeraldSettings
         let configPath: String?
         let check: Bool
+        let printSettings: Bool
         do {
             var sources: [String: String] = [:]
             func given(_ value: String?, _ flag: String) -> String? {
@@ -46,13 +51,19 @@ struct Herald: ParsableCommand {
             var overrides = SettingsOverrides(
                 listen: given(listen, "--listen"), upstream: given(upstream, "--upstream"),
                 publishListen: given(publishListen, "--publish-listen"))
-            check = try Self.flag(self.check, flag: "--check", environment: environment)
+            printSettings = try Self.flag(self.printSettings, flag: "--print", environment: environment)
+            check = try Self.flag(self.check, flag: "--check", environment: environment) || printSettings
             let base = try configPath.map { path throws(ConfigError) in try ConfigLoader.load(path: path) } ?? HeraldSettings()
             overrides.sources = sources
             settings = try base.applying(overrides)
         } catch let error as CustomStringConvertible {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
+        }
+        if printSettings {
+            print("# The effective settings of \(configPath ?? "the defaults") (herald \(HeraldVersion.number)); secrets as ***.")
+            print(settings.configText(), terminator: "")
+            return
         }
         if check {
             print("\(configPath ?? "configuration"): ok")

@@ -1,15 +1,16 @@
-"""The command line: `--version`, and a `HERALD_*` environment variable for every option, which the
-command line overrides.
+"""The command line: `--version`, `--check --print`, and a `HERALD_*` environment variable for every
+option, which the command line overrides.
 """
 
 import os
 import re
 import subprocess
+import tomllib
 
 from conftest import HERALD_BIN, REPO, Herald, default_config, free_port, refusing_port, to_toml
 
 RUN_TIMEOUT_S = 10
-OPTIONS = ["--config", "--listen", "--upstream", "--publish-listen", "--check"]
+OPTIONS = ["--config", "--listen", "--upstream", "--publish-listen", "--check", "--print"]
 
 
 def run(args, cwd, **variables):
@@ -95,3 +96,31 @@ def test_herald_runs_from_variables_alone(upstream, tmp_path):
     finally:
         refusing.close()
         assert herald.stop() == 0
+
+
+def test_check_print_shows_every_section_with_defaults_filled_in_and_secrets_hidden(tmp_path):
+    public = free_port()
+    (tmp_path / "proxy.conf").write_text(to_toml({
+        "server": {"listen": "127.0.0.1:%d" % public},
+        "publish": {"listen": "0.0.0.0:%d" % free_port(), "token": "publisher-secret"},
+    }))
+    status, stdout, stderr = run(["--check", "--print", "--config", "proxy.conf"], tmp_path,
+                                 HERALD_UPSTREAM="http://127.0.0.1:4000")
+    assert status == 0, stderr
+    assert "publisher-secret" not in stdout
+    printed = tomllib.loads(stdout)
+    assert set(printed) == {"server", "upstream", "events", "publish", "limits", "log"}, stdout
+    assert printed["server"]["listen"] == "127.0.0.1:%d" % public
+    assert printed["upstream"]["url"] == "http://127.0.0.1:4000"  # the variable applied
+    assert printed["upstream"]["timeout"] == "1m"  # a default filled in
+    assert printed["publish"]["token"] == "***"
+    # What it prints is a proxy.conf Herald accepts.
+    (tmp_path / "printed.conf").write_text(stdout)
+    status, _, stderr = run(["--check", "--config", "printed.conf"], tmp_path)
+    assert status == 0, stderr
+
+
+def test_herald_print_alone_prints_and_exits(tmp_path):
+    status, stdout, stderr = run([], tmp_path, HERALD_PRINT="1")
+    assert status == 0, stderr
+    assert tomllib.loads(stdout)["server"]["listen"] == "0.0.0.0:8080"
