@@ -63,6 +63,16 @@ extension HeraldSettings {
 
         reader.read("publish", "listen", into: &publish.listen, .listenAddress)
         reader.read("publish", "token", into: &publish.token, .token)
+        var tokenFile = TokenFile()
+        reader.read("publish", "token_file", into: &tokenFile, .tokenFile)
+        if !tokenFile.path.isEmpty {
+            if !publish.token.isEmpty {
+                reader.report("publish", "token_file", ConfigValueError(expected: "token or token_file, not both", got: "both"))
+            } else {
+                publish.token = tokenFile.token
+                publish.tokenFile = tokenFile.path
+            }
+        }
         reader.read("publish", "max_body_bytes", into: &publish.maxBodyBytes, .byteCount(in: (1 << 10)...(64 << 20)))
         reader.readTables("publish", "routes", into: &publish.routes, PublishRoute.read)
         reader.read("publish", "signing_secrets", into: &publish.signingSecrets, .signingSecrets)

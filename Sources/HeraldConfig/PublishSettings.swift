@@ -8,6 +8,10 @@ public struct PublishSettings: Sendable, Equatable {
     /// `token`: when set, publishers must send `Authorization: Bearer <token>`. Default empty (no
     /// token), allowed only while `listen` is a loopback address.
     public var token = ""
+    /// `token_file`: a file holding `token` instead (a secret kept out of proxy.conf), read when
+    /// proxy.conf is loaded; a newline at its end is not part of the token. Not with `token`.
+    /// Default none (empty).
+    public var tokenFile = ""
     /// `max_body_bytes`: largest publish request body, in bytes, before `413`. Default 1 MiB: an
     /// event is a notification, not a file, and a body is held whole while it is parsed. Range
     /// 1 KiB–64 MiB.

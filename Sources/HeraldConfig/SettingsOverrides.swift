@@ -1,5 +1,6 @@
 /// Command-line flags that override proxy.conf: `--listen`, `--upstream`, `--publish-listen`.
-/// A flag left `nil` keeps the file's (or the default) value.
+/// A flag left `nil` keeps the file's (or the default) value. A value may also come from the flag's
+/// `HERALD_*` environment variable; `sources` then names the variable in messages.
 public struct SettingsOverrides: Sendable, Equatable {
     /// `--listen`, "host:port": overrides `server.listen`.
     public var listen: String?
@@ -7,17 +8,21 @@ public struct SettingsOverrides: Sendable, Equatable {
     public var upstream: String?
     /// `--publish-listen`, "host:port": overrides `publish.listen`.
     public var publishListen: String?
+    /// Flag → the name its value came by when not the flag itself (`"--listen": "HERALD_LISTEN"`).
+    public var sources: [String: String]
 
-    public init(listen: String? = nil, upstream: String? = nil, publishListen: String? = nil) {
+    public init(listen: String? = nil, upstream: String? = nil, publishListen: String? = nil,
+                sources: [String: String] = [:]) {
         self.listen = listen
         self.upstream = upstream
         self.publishListen = publishListen
+        self.sources = sources
     }
 }
 
 extension HeraldSettings {
     /// Applies `overrides`, each checked like its key and named after its flag
-    /// (`--listen: expected "host:port", got "x"`), then runs the cross-key checks again, since a
+    /// (`--listen: expected "host:port", got "x"`) or the variable it came from, then runs the cross-key checks again, since a
     /// flag can break a rule the file kept; such a problem starts with the flags involved. Every
     /// problem is reported together; a rule over a refused flag's key is skipped, as in the file.
     public func applying(_ overrides: SettingsOverrides) throws(ConfigError) -> HeraldSettings {
@@ -31,6 +36,7 @@ extension HeraldSettings {
         func apply<Value>(_ text: String?, flag: String, key: String,
                           into field: inout Value, _ parse: (String) throws(ConfigValueError) -> Value) {
             guard let text else { return }
+            let flag = overrides.sources[flag] ?? flag
             flags[key] = flag
             do {
                 field = try parse(text)

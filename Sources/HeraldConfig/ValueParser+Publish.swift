@@ -62,3 +62,33 @@ extension ValueParser where Value == SigningSecretsFile {
         }
     }
 }
+
+/// `publish.token_file`: where the token was read from, and the token.
+struct TokenFile: Equatable {
+    /// As written in proxy.conf (relative to the working directory); empty: no file.
+    var path = ""
+    var token = ""
+}
+
+extension ValueParser where Value == TokenFile {
+    /// A path to a file holding the bearer token, read once when proxy.conf is loaded (so `--check`
+    /// reports its problems too). The line ends at the end of the file (`echo token > file` and
+    /// editors add a newline) are not part of the token. Messages never repeat the token.
+    static var tokenFile: Self {
+        .string(expected: "a path to a file holding the token") { path throws(ConfigValueError) in
+            guard !path.isEmpty else { return TokenFile() }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigValueError(expected: "a readable file holding the token", got: ConfigValueError.quoted(path) + " (cannot be read)")
+            }
+            guard var token = String(data: data, encoding: .utf8) else {
+                throw ConfigValueError(expected: "a UTF-8 file holding the token", got: ConfigValueError.quoted(path))
+            }
+            while let last = token.unicodeScalars.last, last == "\n" || last == "\r" { token.unicodeScalars.removeLast() }
+            guard !token.isEmpty else {
+                throw ConfigValueError(expected: "a file holding the token", got: ConfigValueError.quoted(path) + " (empty)")
+            }
+            try ValueParser<String>.checkToken(token, whereFrom: " of " + ConfigValueError.quoted(path))
+            return TokenFile(path: path, token: token)
+        }
+    }
+}

@@ -23,14 +23,20 @@ extension ValueParser where Value == String {
     /// The message never repeats the token, which is a secret.
     static var token: Self {
         .string(expected: "a string") { text throws(ConfigValueError) in
-            let bad = text.unicodeScalars.enumerated().first { !(0x21...0x7E).contains($0.element.value) }
-            if let (index, scalar) = bad {
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                let what = scalar == " " ? "a space" : "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                throw ConfigValueError(expected: "visible ASCII characters without spaces",
-                                       got: "\(what) at character \(index + 1)")
-            }
+            try checkToken(text)
             return text
+        }
+    }
+
+    /// Refuses a token an `Authorization` header cannot carry; `whereFrom` follows the position
+    /// (` of "path"` for a file).
+    static func checkToken(_ text: String, whereFrom: String = "") throws(ConfigValueError) {
+        let bad = text.unicodeScalars.enumerated().first { !(0x21...0x7E).contains($0.element.value) }
+        if let (index, scalar) = bad {
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            let what = scalar == " " ? "a space" : "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            throw ConfigValueError(expected: "visible ASCII characters without spaces",
+                                   got: "\(what) at character \(index + 1)\(whereFrom)")
         }
     }
 }

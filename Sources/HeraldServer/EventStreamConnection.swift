@@ -346,7 +346,7 @@ final class EventStreamConnection: ConnectionDelegate {
         case .failed(let error):
             worker.metrics.reauthorizations(.failed).increment()
             worker.logger.warning("re-authorization got no answer; the stream stays open",
-                                  metadata: metadata.merging(["reason": "\(error.reason)"]) { $1 })
+                                  metadata: metadata.merging(["reason": "\(error.logReason)"]) { $1 })
         case .answered(let head, _):
             let verdict = AuthorizationVerdict.decide(head, asked: authorization.request.askedChannels,
                                                       publicChannels: authorization.publicChannels,

@@ -621,9 +621,9 @@ final class ProxyConnection: ConnectionDelegate {
     /// Answers with `error` and closes; the one way an exchange ends in an error response.
     private func fail(_ error: ProxyError, request: HTTPRequestHead?, extraFields: [HTTPField] = []) {
         switch error.source {
-        case .downstream: logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
-        case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
-        case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+        case .downstream: logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+        case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+        case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
         }
         upstreamTimer?.disarm()
         headTimer.disarm()

@@ -103,8 +103,8 @@ final class SubscribeAuthorization: ConnectionDelegate {
 
     private func refuse(_ error: ProxyError) {
         switch error.source {
-        case .downstream: worker.logger.debug("subscribe refused", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
-        case .upstream, .internal: worker.logger.warning("auth request failed", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+        case .downstream: worker.logger.debug("subscribe refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+        case .upstream, .internal: worker.logger.warning("auth request failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
         }
         let bytes = error.response(extraFields: extraFields.map { ($0.name, $0.valueString) })
         record(status: error.status, bytes: bytes.count)

@@ -16,19 +16,29 @@ public struct ProxyError: Error, Sendable, Equatable {
     public var status: Int
     /// A short reason, sent as the plain-text body.
     public var reason: String
+    /// What only the diagnostic log may say: the upstream's address and how connecting to it
+    /// failed, which would tell a client how the network behind Herald is laid out.
+    public var detail: String?
 
-    public init(_ source: Source, status: Int, _ reason: String) {
+    public init(_ source: Source, status: Int, _ reason: String, detail: String? = nil) {
         self.source = source
         self.status = status
         self.reason = reason
+        self.detail = detail
+    }
+
+    /// The reason with its detail, for the diagnostic log.
+    public var logReason: String {
+        detail.map { "\(reason): \($0)" } ?? reason
     }
 
     public init(_ error: HTTPParseError) {
         self.init(.downstream, status: error.status, error.reason)
     }
 
+    /// The client reads "upstream unavailable"; `detail` (which may name the upstream) goes to the log.
     public static func upstreamRefused(_ detail: String) -> ProxyError {
-        ProxyError(.upstream, status: 502, "upstream unavailable: \(detail)")
+        ProxyError(.upstream, status: 502, "upstream unavailable", detail: detail)
     }
 
     public static let upstreamTimedOut = ProxyError(.upstream, status: 504, "upstream did not answer in time")

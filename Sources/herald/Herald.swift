@@ -4,40 +4,69 @@ import HeraldConfig
 import HeraldServer
 import Logging
 
-/// The `herald` command: flags → proxy.conf → logging → serve until a signal has drained it.
+/// The `herald` command: flags (or their `HERALD_*` variables) → proxy.conf → logging → serve until
+/// a signal has drained it.
 @main
 struct Herald: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
-        abstract: "A reverse proxy that adds Server-Sent Events to an existing web app."
+        abstract: "A reverse proxy that adds Server-Sent Events to an existing web app.",
+        discussion: "Each option may instead be set by its environment variable, named in its help; the command line wins.",
+        version: HeraldVersion.number
     )
 
-    @Option(name: .long, help: "Path of the TOML configuration file (proxy.conf).")
+    @Option(name: .long, help: "Path of the TOML configuration file (proxy.conf). Env: HERALD_CONFIG.")
     var config: String?
 
-    @Option(name: .long, help: "Public listener, host:port (overrides server.listen).")
+    @Option(name: .long, help: "Public listener, host:port (overrides server.listen). Env: HERALD_LISTEN.")
     var listen: String?
 
-    @Option(name: .long, help: "Upstream app, http://host:port (overrides upstream.url).")
+    @Option(name: .long, help: "Upstream app, http://host:port (overrides upstream.url). Env: HERALD_UPSTREAM.")
     var upstream: String?
 
-    @Option(name: .customLong("publish-listen"), help: "Publish listener, host:port (overrides publish.listen).")
+    @Option(name: .customLong("publish-listen"), help: "Publish listener, host:port (overrides publish.listen). Env: HERALD_PUBLISH_LISTEN.")
     var publishListen: String?
 
-    @Flag(name: .long, help: "Validate the configuration and exit.")
+    @Flag(name: .long, help: "Validate the configuration and exit. Env: HERALD_CHECK=1.")
     var check = false
 
+    @Flag(name: .customLong("print"),
+          help: "Print the effective settings as proxy.conf text (every key, defaults filled in, secrets as ***) and exit; implies --check. Env: HERALD_PRINT=1.")
+    var printSettings = false
+
     func run() throws {
+        let environment = ProcessInfo.processInfo.environment
         let settings: HeraldSettings
+        let configPath: String?
+        let check: Bool
+        let printSettings: Bool
         do {
-            let base = try config.map { path throws(ConfigError) in try ConfigLoader.load(path: path) } ?? HeraldSettings()
-            settings = try base.applying(SettingsOverrides(listen: listen, upstream: upstream, publishListen: publishListen))
-        } catch {
+            var sources: [String: String] = [:]
+            func given(_ value: String?, _ flag: String) -> String? {
+                guard let (text, source) = Self.option(value, flag: flag, environment: environment) else { return nil }
+                if source != flag { sources[flag] = source }
+                return text
+            }
+            configPath = given(config, "--config")
+            var overrides = SettingsOverrides(
+                listen: given(listen, "--listen"), upstream: given(upstream, "--upstream"),
+                publishListen: given(publishListen, "--publish-listen"))
+            printSettings = try Self.flag(self.printSettings, flag: "--print", environment: environment)
+            check = try Self.flag(self.check, flag: "--check", environment: environment) || printSettings
+            let base = try configPath.map { path throws(ConfigError) in try ConfigLoader.load(path: path) } ?? HeraldSettings()
+            overrides.sources = sources
+            settings = try base.applying(overrides)
+        } catch let error as CustomStringConvertible {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
         }
+        if printSettings {
+            print("# The effective settings of \(configPath ?? "the defaults") (herald \(HeraldVersion.number)); secrets as ***.")
+            print(settings.configText(), terminator: "")
+            return
+        }
         if check {
-            print("\(config ?? "configuration"): ok")
+            print("\(configPath ?? "configuration"): ok")
             return
         }
 

@@ -60,4 +60,15 @@ import Testing
         settings.publish.listen = ListenAddress(host: "0.0.0.0", port: 8081)
         #expect(try settings.applying(SettingsOverrides(publishListen: "127.0.0.1:8081")).publish.listen.isLoopback)
     }
+
+    @Test func aValueFromAnEnvironmentVariableIsNamedAfterTheVariable() {
+        #expect(throws: ConfigError(problems: [
+            #"HERALD_LISTEN: expected "host:port", got "x""#,
+            "HERALD_PUBLISH_LISTEN: [publish] token: expected a token (or require_signature = true) when publish.listen (0.0.0.0:8081) is not loopback",
+        ])) {
+            try HeraldSettings().applying(SettingsOverrides(
+                listen: "x", publishListen: "0.0.0.0:8081",
+                sources: ["--listen": "HERALD_LISTEN", "--publish-listen": "HERALD_PUBLISH_LISTEN"]))
+        }
+    }
 }

@@ -81,7 +81,7 @@ import Testing
             Issue.record("expected a failure")
             return
         }
-        #expect(error.status == 502 && error.reason.contains("cannot connect: refused"))
+        #expect(error.status == 502 && error.reason == "upstream unavailable" && error.detail == "cannot connect: refused")
     }
 
     @Test func anEndMidBodyIsA502() {

@@ -283,6 +283,8 @@ class Herald:
         self.stderr_path = self.workdir / ("%s.stderr" % name)
         self.proc = None
         self.returncode = None
+        self.args = ["--config", str(self.config_path)]  # a test may swap these for HERALD_* variables
+        self.env = None  # None: this process's environment
         self.public_port = None
         self.publish_port = None
         self.connections = []
@@ -296,8 +298,8 @@ class Herald:
             pytest.fail("herald binary not found at %s (build it, or set HERALD_BIN)" % HERALD_BIN)
         self.config_path.write_text(to_toml(self.config))
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen([HERALD_BIN, "--config", str(self.config_path)],
-                                         stdout=out, stderr=err, cwd=self.workdir)
+            self.proc = subprocess.Popen([HERALD_BIN] + self.args, stdout=out, stderr=err, cwd=self.workdir,
+                                         env=self.env)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             text = self.stderr_path.read_text(errors="replace")

@@ -6,7 +6,7 @@ timing benchmarks.
 import time
 
 import httpwire
-from conftest import refusing_port
+from conftest import refusing_port, wait_for
 
 
 def assert_short_plain_text(response):
@@ -27,6 +27,26 @@ def test_an_upstream_refusing_connections_gives_502_quickly(start_herald):
             assert elapsed < 1.5, "502 took %.2fs" % elapsed
     finally:
         holder.close()
+
+
+def test_502_and_504_bodies_name_no_internal_address(start_herald, upstream):
+    """The upstream's address is for the diagnostic log, not for whoever asks through Herald."""
+    holder, port = refusing_port()
+    try:
+        refused = start_herald(name="refused", upstream={"url": "http://127.0.0.1:%d" % port})
+        response = refused.request("GET", "/echo/refused", timeout=5)
+        assert response.status == 502, response
+        assert str(port).encode() not in response.raw_head + response.body, response
+        assert b"127.0.0.1" not in response.body, response
+        wait_for(lambda: str(port) in refused.stderr_path.read_text(), 5, message="the address in the diagnostic log")
+    finally:
+        holder.close()
+    silent = start_herald(name="silent")
+    response = silent.request("GET", "/silent", timeout=8)
+    assert response.status == 504, response
+    upstream_port = upstream.url.rsplit(":", 1)[1]
+    assert upstream_port.encode() not in response.raw_head + response.body, response
+    assert b"127.0.0.1" not in response.body, response
 
 
 def test_a_silent_upstream_gives_504_after_upstream_timeout(herald, upstream):
