@@ -20,7 +20,11 @@ extension HeraldSettings {
         out.key("max_header_bytes", bytes: UInt64(server.maxHeaderBytes))
         out.key("max_body_bytes", bytes: server.maxBodyBytes)
         out.key("max_connections", "\(server.maxConnections)")
+        out.key("health_path", string: server.healthPath)
+        out.key("drain_spread", string: server.drainSpread.configText)
         out.key("shutdown_grace", string: server.shutdownGrace.configText)
+        out.key("trusted_proxies", strings: server.trustedProxies.ranges.map(\.description))
+        out.key("proxy_protocol", "\(server.proxyProtocol)")
 
         out.section("upstream")
         out.key("url", string: upstream.url.description)
