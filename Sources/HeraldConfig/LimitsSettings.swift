@@ -14,6 +14,12 @@ public struct LimitsSettings: Sendable, Equatable {
     /// subscribe naming more is refused, since retrying it cannot succeed. Default 32: plenty for a
     /// page, while one request cannot fan out to thousands of channels. Range 1–1000.
     public var maxChannelsPerConnection = 32
+    /// `stream_opens_per_second`: new event streams the process admits per second (a burst of
+    /// one second's worth passes at once); beyond it a subscribe gets `503` with a `Retry-After`
+    /// of 1–5 s at random, so a reconnect storm cannot take the loops down. Default 0: no limit,
+    /// since a plain EventSource gives up for good on an error status (set it when the pages use
+    /// client.js, which retries, or clients that do). Range 0–10000000.
+    public var streamOpensPerSecond = 0
 
     /// Every setting at its default.
     public init() {}

@@ -19,7 +19,7 @@ extension EventStreamConnection {
                      instruction: GripInstruction, worker: LoopWorker) {
         let channels = instruction.channels.map(\.name)
         let address = worker.clientAddress(of: request, on: downstream)
-        if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
+        if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))])
             return
         }

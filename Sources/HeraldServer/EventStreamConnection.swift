@@ -108,7 +108,7 @@ final class EventStreamConnection: ConnectionDelegate {
     static func admit(downstream: Connection, request: HTTPRequestHead, channels: [String], lastEventID: LastEventID?,
                       extraFields: [HTTPField], authorization: StreamAuthorization?, worker: LoopWorker) {
         let address = worker.clientAddress(of: request, on: downstream)
-        if case .refused(let status, let reason, let retryAfter) = worker.hub.admit(address: address, channels: channels) {
+        if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
             refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
             return

@@ -33,6 +33,8 @@ final class HeraldMetrics: Sendable {
     private let reauthorizationCounters: [AuthorizationResult: CoreMetrics.Counter]
     private let subscribers: CoreMetrics.Gauge
     private let channels: CoreMetrics.Gauge
+    /// New streams refused beyond `limits.stream_opens_per_second`.
+    let streamOpensRefused: CoreMetrics.Counter
     /// Redis mode: times a shard's connection was lost (or could not be made).
     let redisDisconnects: CoreMetrics.Counter
     private let factory: PrometheusMetricsFactory
@@ -60,6 +62,7 @@ final class HeraldMetrics: Sendable {
         subscribers = Gauge(label: "herald_subscribers", factory: factory)
         channels = Gauge(label: "herald_channels", factory: factory)
         redisDisconnects = Counter(label: "herald_redis_disconnects_total", factory: factory)
+        streamOpensRefused = Counter(label: "herald_stream_opens_refused_total", factory: factory)
         self.factory = factory
     }
 

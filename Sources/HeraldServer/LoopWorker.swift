@@ -61,6 +61,8 @@ final class LoopWorker: @unchecked Sendable {
     private var receptions: [ObjectIdentifier: ProxyProtocolReception] = [:]
     /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
     private let maxConnections: Int
+    /// This loop's share of `limits.stream_opens_per_second`.
+    private var streamOpens: StreamOpenRate
     private var accessLog: AccessLog
     private var flushTimer: LoopTimer?
     private(set) var isDraining = false
@@ -73,6 +75,7 @@ final class LoopWorker: @unchecked Sendable {
         self.interest = interest
         self.health = health
         maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
+        streamOpens = StreamOpenRate(perSecond: Double(settings.limits.streamOpensPerSecond) / Double(max(1, loopCount)))
         self.settings = settings
         maxBufferedBytes = settings.events.maxBufferedBytes
         self.hub = hub
@@ -219,6 +222,16 @@ final class LoopWorker: @unchecked Sendable {
     func unregister(_ stream: EventStreamConnection) {
         streams.remove(stream, from: stream.channels)
         if stream.authorization != nil { reauthorizer?.remove(stream) }
+    }
+
+    /// Admits a new stream from `address` on `channels`, or says why not: beyond
+    /// `limits.stream_opens_per_second` (a storm), then the hub's limits.
+    func admitStream(address: String, channels: [String]) -> Admission {
+        if streamOpens.perSecond > 0 && !streamOpens.admit(at: .now) {
+            metrics.streamOpensRefused.increment()
+            return .refused(status: 503, reason: "too many new streams: retry later", retryAfter: StreamOpenRate.retryAfter())
+        }
+        return hub.admit(address: address, channels: channels)
     }
 
     /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).
