@@ -74,6 +74,7 @@ extension HeraldSettings {
         out.section("log")
         out.key("level", string: log.level.rawValue)
         out.key("access", string: log.access.rawValue)
+        out.key("format", string: log.format.rawValue)
 
         if let redis {
             out.section("redis")

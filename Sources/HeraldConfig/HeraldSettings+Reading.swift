@@ -88,6 +88,7 @@ extension HeraldSettings {
 
         reader.read("log", "level", into: &log.level, .oneOf)
         reader.read("log", "access", into: &log.access, .oneOf)
+        reader.read("log", "format", into: &log.format, .oneOf)
 
         redis = RedisSettings.read(&reader)
     }

@@ -5,6 +5,9 @@ public struct LogSettings: Sendable, Equatable {
     /// `access`: the access log format, one line per exchange; `off` for none. Default `combined`,
     /// the format log tools read without configuration.
     public var access = AccessLogFormat.combined
+    /// `format`: the diagnostic log's lines: `text` (swift-log's, for people) or `json` (one
+    /// object per line, for log shippers). Default `text`.
+    public var format = LogFormat.text
 
     /// Every setting at its default.
     public init() {}
@@ -13,6 +16,11 @@ public struct LogSettings: Sendable, Equatable {
 /// Severity of diagnostic messages, least to most severe (the levels of swift-log).
 public enum LogLevel: String, Sendable, Equatable, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
+}
+
+/// Format of the diagnostic log.
+public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+    case text, json
 }
 
 /// Format of the access log.

@@ -71,10 +71,18 @@ struct Herald: ParsableCommand {
         }
 
         let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
+        let format = settings.log.format
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "herald")
         do {

@@ -147,6 +147,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("log", "level", #""verbose""#,
                  #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got "verbose""#),
         BadValue("log", "access", #""apache""#, #"expected one of "combined", "common", "json", "off", got "apache""#),
+        BadValue("log", "format", #""yaml""#, #"expected one of "text", "json", got "yaml""#),
         BadValue("server", "health_path", #""health""#, #"expected a path such as "/herald/health", or "" (off) starting with "/", got "health""#),
         BadValue("server", "health_path", #""/""#, #"expected a path such as "/herald/health", or "" (off) other than "/", which is the app's, got "/""#),
         BadValue("server", "health_path", #""/h?x""#, #"expected a path such as "/herald/health", or "" (off) with no query or fragment, got "/h?x""#),
