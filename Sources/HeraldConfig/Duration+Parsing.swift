@@ -53,7 +53,7 @@ extension Duration {
     }
 
     /// This duration in whole milliseconds (below a millisecond is dropped).
-    var wholeMilliseconds: Int64 {
+    public var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }

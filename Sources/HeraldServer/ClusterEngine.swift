@@ -223,7 +223,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
     }
 
     var historySize: Int { events.historySize }
-    var historyTTLMilliseconds: Int64 { Int64(events.historyTTL.components.seconds * 1000) }
+    var historyTTLMilliseconds: Int64 { events.historyTTL.wholeMilliseconds }
     var clusterKeys: ClusterKeys { keys }
     var log: Logger { logger }
 }

@@ -16,6 +16,7 @@
 import EventStream
 import Fanout
 import Foundation
+import HeraldConfig
 import HTTP1
 import LibeventIO
 import Logging
@@ -304,9 +305,7 @@ final class EventStreamConnection: ConnectionDelegate {
         guard !finishing else { return }
         finishing = true
         if window > .zero, case .serverSentEvents = kind {
-            let (seconds, attoseconds) = window.components
-            let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-            write(EventEncoder.retry(milliseconds: Int.random(in: 0...milliseconds)))
+            write(EventEncoder.retry(milliseconds: Int.random(in: 0...Int(window.wholeMilliseconds))))
         }
         downstream.setTimeouts(read: nil, write: Self.finishTimeout)
         if chunked { downstream.write(ChunkedEncoder.lastChunk) }
