@@ -33,6 +33,8 @@ final class ProxyConnection: ConnectionDelegate {
         /// The client's request (kept once, in its rewrite).
         var request: HTTPRequestHead { upstreamHead.request }
         var upstream: Connection
+        /// Where `upstream` came from, and goes back to (a reload may have replaced the worker's).
+        var pool: UpstreamPool
         var requestBody: BodyReader
         let requestEncoding: BodyEncoding
         var response: ResponsePhase = .awaitingHead
@@ -49,11 +51,12 @@ final class ProxyConnection: ConnectionDelegate {
         var status = 0
         var bytesSent: UInt64 = 0
 
-        init(upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
+        init(upstreamHead: UpstreamRequestHead, upstream: Connection, pool: UpstreamPool, requestBody: BodyReader,
              requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool, timed: Bool) {
             startedAt = timed ? .now : nil
             self.upstreamHead = upstreamHead
             self.upstream = upstream
+            self.pool = pool
             self.requestBody = requestBody
             self.requestEncoding = requestEncoding
             self.keepAlive = keepAlive
@@ -252,10 +255,11 @@ final class ProxyConnection: ConnectionDelegate {
 
     /// `upstreamHead` (which holds the request) is consumed: it moves into the exchange.
     private func connectUpstream(_ upstreamHead: consuming UpstreamRequestHead, framing: RequestBodyFraming, isUpgrade: Bool) {
-        let pooled = worker.pool.takeIdle()
+        let pool = worker.pool
+        let pooled = pool.takeIdle()
         let upstream: Connection
         do {
-            if let pooled { upstream = pooled } else { upstream = try worker.pool.connect() }
+            if let pooled { upstream = pooled } else { upstream = try pool.connect() }
         } catch {
             fail(.upstreamRefused(error.description), request: upstreamHead.request)
             return
@@ -264,7 +268,7 @@ final class ProxyConnection: ConnectionDelegate {
         let keepAlive = upstreamHead.request.wantsKeepAlive && !worker.isDraining
         let mayRetry = pooled != nil && framing == .none && Self.isIdempotent(upstreamHead.request.method)
         let exchange = Exchange(
-            upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
+            upstreamHead: upstreamHead, upstream: upstream, pool: pool, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
             keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade, timed: worker.logsAccess)
         state = .exchanging(exchange)
@@ -555,7 +559,7 @@ final class ProxyConnection: ConnectionDelegate {
         exchange.response = .done
         exchange.bytesSent = UInt64(bytes.count)
         recordAccess(exchange)
-        if exchange.upstreamReusable { worker.pool.put(upstream) } else { upstream.close() }
+        if exchange.upstreamReusable { exchange.pool.put(upstream) } else { upstream.close() }
         headTimer.disarm()
         state = .closing
         readingPausedUpstream = false
@@ -575,7 +579,7 @@ final class ProxyConnection: ConnectionDelegate {
         worker.headBuffers.recycle(exchange.upstreamHead.request.fields)
         let requestComplete = exchange.requestBody.isFinished
         if requestComplete && exchange.upstreamReusable {
-            worker.pool.put(exchange.upstream)
+            exchange.pool.put(exchange.upstream)
         } else {
             exchange.upstream.close()
         }
@@ -799,7 +803,8 @@ final class ProxyConnection: ConnectionDelegate {
                     exchange.mayRetry = false
                     do {
                         exchange.requestSent = false
-                        start(exchange, on: try worker.pool.connect())
+                        exchange.pool = worker.pool
+                        start(exchange, on: try exchange.pool.connect())
                         streamRequestBody(exchange)
                     } catch {
                         fail(.upstreamRefused(error.description), request: exchange.request)
