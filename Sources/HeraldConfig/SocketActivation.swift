@@ -1,8 +1,9 @@
 /// The listening sockets systemd passed (socket activation: `LISTEN_PID`, `LISTEN_FDS`,
-/// `LISTEN_FDNAMES`, as `sd_listen_fds` reads them). Descriptors start at 3. Named sockets
-/// (`FileDescriptorName=` in herald.socket) are "public" and "publish"; unnamed ones are the
-/// public listener, then the publish listener. A listener without a socket here binds its
-/// configured address itself.
+/// `LISTEN_FDNAMES`, as `sd_listen_fds` reads them). Descriptors start at 3. Sockets named
+/// "public" and "publish" (`FileDescriptorName=`) are found by name; unnamed ones, or all with
+/// systemd's default name (their socket unit's), are the public listener, then the publish
+/// listener, in the order of the unit's `ListenStream=` lines. A listener without a socket here
+/// binds its configured address itself.
 public struct SocketActivation: Sendable, Equatable {
     public static let firstDescriptor: Int32 = 3
     public static let names = ["public", "publish"]
@@ -28,12 +29,14 @@ public struct SocketActivation: Sendable, Equatable {
         var names = Array(Self.names.prefix(Int(count)))
         if let given = environment["LISTEN_FDNAMES"], !given.isEmpty {
             let split = given.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard split.count == count, split.allSatisfy(Self.names.contains), Set(split).count == split.count else {
+            let byName = split.allSatisfy(Self.names.contains) && Set(split).count == split.count
+            let byOrder = Set(split).count == 1 && !Self.names.contains(split[0])
+            guard split.count == count, byName || byOrder else {
                 throw ConfigError(problems: [
-                    "LISTEN_FDNAMES: expected \(count) of \"public\" and \"publish\", separated by \":\", got \(ConfigValueError.quoted(given))",
+                    "LISTEN_FDNAMES: expected \(count) names, \"public\" and \"publish\" or one socket unit's name, separated by \":\", got \(ConfigValueError.quoted(given))",
                 ])
             }
-            names = split
+            if byName { names = split }
         }
         for (offset, name) in names.enumerated() {
             let descriptor = Self.firstDescriptor + Int32(offset)

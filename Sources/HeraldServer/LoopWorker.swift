@@ -373,7 +373,7 @@ final class LoopWorker: @unchecked Sendable {
         for stream in streams.all { stream.finish(reconnectWithin: settings.server.drainSpread) }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for reception in Array(receptions.values) { reception.close() }
-        for connection in connections.values where connection.isIdle { connection.close() }
+        for connection in Array(connections.values) { connection.beginDraining() }
         finishDrainingIfIdle()
     }
 

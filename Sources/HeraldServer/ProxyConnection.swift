@@ -127,6 +127,8 @@ final class ProxyConnection: ConnectionDelegate {
     private var upstreamTimer: DeadlineTimer?
     private var readingPausedDownstream = false
     private var readingPausedUpstream = false
+    /// An exchange finished on this connection: waiting for a head now is keep-alive idling.
+    private var hasExchanged = false
 
     init(downstream: Connection, worker: LoopWorker, id: UInt64) {
         self.downstream = downstream
@@ -145,10 +147,16 @@ final class ProxyConnection: ConnectionDelegate {
         return false
     }
 
-    /// True when closing it loses nothing: no exchange under way and no request begun.
-    var isIdle: Bool {
-        if case .awaitingHead = state { return downstream.inputCount == 0 }
-        return false
+    /// The server drains: a connection between two requests closes now (its client retries on a
+    /// new one); a new connection whose first request has not been read yet (it may sit in the
+    /// socket) gets `server.header_timeout` to bring it, and its answer closes the connection.
+    func beginDraining() {
+        guard case .awaitingHead = state, downstream.inputCount == 0, !headStarted else { return }
+        if hasExchanged {
+            close()
+        } else {
+            headTimer.arm(after: worker.settings.server.headerTimeout)
+        }
     }
 
     func close() {
@@ -573,6 +581,7 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Phase: finish (log, keep-alive or close)
 
     private func finishExchange(_ exchange: Exchange) {
+        hasExchanged = true
         recordAccess(exchange)
         // The exchange ends here: once it is gone, the request's arrays are the pool's alone (a
         // pipelined request read at once, while the exchange is still held, gets new ones).
