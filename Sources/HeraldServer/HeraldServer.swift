@@ -132,7 +132,10 @@ public final class HeraldServer {
         lifecycle = .running
         var metadata: Logger.Metadata = ["upstream": "\(settings.upstream.url)", "loops": "\(workers.count)"]
         if let redis = settings.redis { metadata["redis"] = "\(redis.urls.map(\.description).joined(separator: ","))" }
-        if activation != SocketActivation() { metadata["systemd_sockets"] = "\(activation.publicDescriptor != nil ? "public " : "")\(activation.publishDescriptor != nil ? "publish" : "")" }
+        if activation.publicDescriptor != nil { noteHandedSocket(boundPublic, configured: server.listen, key: "server.listen") }
+        if activation.publishDescriptor != nil, let address = publish.address {
+            noteHandedSocket(address, configured: settings.publish.listen, key: "publish.listen")
+        }
         logger.notice("listening public=\(boundPublic) publish=\(publish.address?.description ?? "")", metadata: metadata)
         if !server.pidFile.isEmpty {
             do {
@@ -146,6 +149,13 @@ public final class HeraldServer {
         pidFile?.remove()
         lifecycle = .stopped
         logger.notice("stopped")
+    }
+
+    /// A socket systemd handed over is served whatever proxy.conf says; a difference is worth a line.
+    private func noteHandedSocket(_ address: SocketAddress, configured: ListenAddress, key: String) {
+        let configuredAddress = try? SocketAddress.resolve(host: configured.host, port: configured.port)
+        guard configuredAddress?.description != address.description else { return }
+        logger.notice("serving the socket systemd passed, \(address), instead of \(key) \(configured)")
     }
 
     /// Event loops to run: `server.threads`, or one per core.

@@ -91,6 +91,7 @@ def test_herald_serves_the_sockets_it_is_handed(activated, upstream):
         line = next(line for line in herald.stderr().splitlines() if "listening" in line)
         assert "public=127.0.0.1:%d" % public.getsockname()[1] in line, line
         assert "publish=127.0.0.1:%d" % publish.getsockname()[1] in line, line
+        assert "instead of server.listen 127.0.0.1:0" in herald.stderr()
         stream = subscribe(public.getsockname()[1], ["activated"])
         with Publisher(publish.getsockname()[1]) as publisher:
             publisher.publish("activated", "through inherited sockets")
