@@ -4,6 +4,7 @@ import HTTP1
 import LibeventIO
 import Logging
 import Proxy
+import Telemetry
 
 /// Everything one event loop owns: its listener, its client connections and event streams, its
 /// upstream pool and its access-log buffer. Used only on its loop's thread.
@@ -56,7 +57,11 @@ final class LoopWorker: @unchecked Sendable {
     private lazy var resumeTimer = LoopTimer(loop: loop) { [unowned self] in self.resumePending() }
     private var nextConnectionID: UInt64
     /// Client connections open on this loop (forwarding or streaming).
-    private var openConnections = 0
+    private var openConnections = 0 {
+        didSet { openConnectionCount.set(openConnections) }
+    }
+    /// `openConnections`, for /metrics to read from its own thread.
+    private let openConnectionCount: LoopConnectionCount
     /// Connections whose PROXY protocol header is still awaited (`server.proxy_protocol`).
     private var receptions: [ObjectIdentifier: ProxyProtocolReception] = [:]
     /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
@@ -80,6 +85,7 @@ final class LoopWorker: @unchecked Sendable {
         maxBufferedBytes = settings.events.maxBufferedBytes
         self.hub = hub
         self.metrics = metrics
+        openConnectionCount = metrics.makeLoopConnectionCount()
         var logger = logger
         logger[metadataKey: "loop"] = "\(index)"
         self.logger = logger
@@ -123,7 +129,10 @@ final class LoopWorker: @unchecked Sendable {
 
     private func accepted(_ downstream: Connection) {
         guard !isDraining, openConnections < maxConnections else {
-            if !isDraining { logger.warning("server.max_connections reached: connection refused") }
+            if !isDraining {
+                logger.warning("server.max_connections reached: connection refused")
+                metrics.refusals(.maxConnections).increment()
+            }
             downstream.close()
             return
         }
@@ -229,9 +238,12 @@ final class LoopWorker: @unchecked Sendable {
     func admitStream(address: String, channels: [String]) -> Admission {
         if streamOpens.perSecond > 0 && !streamOpens.admit(at: .now) {
             metrics.streamOpensRefused.increment()
+            metrics.refusals(.streamOpens).increment()
             return .refused(status: 503, reason: "too many new streams: retry later", retryAfter: StreamOpenRate.retryAfter())
         }
-        return hub.admit(address: address, channels: channels)
+        let admission = hub.admit(address: address, channels: channels)
+        if case .refused(let status, _, _) = admission { metrics.refusals(RefusalReason(subscriberLimitStatus: status)).increment() }
+        return admission
     }
 
     /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).
