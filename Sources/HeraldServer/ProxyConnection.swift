@@ -643,7 +643,10 @@ final class ProxyConnection: ConnectionDelegate {
             worker.metrics.upstreamErrors(upstreamError ?? (error.status == 504 ? .timeout : .badResponse)).increment()
         case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
         }
-        if case .exchanging = state { worker.metrics.proxied(status: error.status) }
+        // A forwarded request's answer (an upstream failure is one even before the exchange began).
+        var forwarded = error.source == .upstream
+        if case .exchanging = state { forwarded = true }
+        if forwarded { worker.metrics.proxied(status: error.status) }
         upstreamTimer?.disarm()
         headTimer.disarm()
         if let request {

@@ -132,6 +132,7 @@ def test_upstream_errors_count_by_kind(start_herald):
             assert down.request("GET", "/echo/down").status == 502
         assert value(down, "herald_upstream_errors_total", kind="connect") == 2
         assert value(down, "herald_upstream_errors_total") == 2
+        assert value(down, "herald_proxied_requests_total", **{"class": "5xx"}) == 2
     finally:
         holder.close()
 
