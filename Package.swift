@@ -47,13 +47,15 @@ let package = Package(
         // Scale-out through Redis, without the connection: keys, Lua scripts, entry and message codecs,
         // the shard map and the channel tracker (offsets, gaps, epochs) as a state machine. No IO.
         .target(name: "Cluster", dependencies: ["EventStream"]),
+        // The figures /metrics reports by hand: process_* from /proc text, refusal reasons. No IO.
+        .target(name: "Telemetry"),
         // proxy.conf -> validated settings.
         .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",
             dependencies: [
-                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient",
+                "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -89,6 +91,7 @@ let package = Package(
         // The Lua scripts run against a real redis-server started per test (over a unix socket).
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "EventStream"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],
     swiftLanguageModes: [.v6]

@@ -85,6 +85,7 @@ final class EventStreamConnection: ConnectionDelegate {
                 lastEventIDHeader: request.fields.first("last-event-id"),
                 maxChannels: settings.limits.maxChannelsPerConnection)
         } catch {
+            worker.metrics.refusals(.badRequest).increment()
             refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: extraFields.map { ($0.name, $0.valueString) })
             return
         }

@@ -23,6 +23,7 @@ extension HeraldServer {
         } catch {
             for line in "\(error)".split(separator: "\n") { logger.error("reload refused: \(line)") }
             logger.error("reload refused: the running settings stay")
+            workers[0].metrics.reloads(.failed).increment()
             return
         }
         let plan = SettingsReload(from: settings, to: new)
@@ -47,6 +48,7 @@ extension HeraldServer {
             }
         } catch {
             logger.error("reload refused: \(error); the running settings stay")
+            workers[0].metrics.reloads(.failed).increment()
             return
         }
 
@@ -64,5 +66,6 @@ extension HeraldServer {
         if let publicSockets { metadata["public"] = "\(publicSockets[0].address)" }
         if let publishSocket { metadata["publish"] = "\(publishSocket.address)" }
         logger.notice("reloaded", metadata: metadata)
+        workers[0].metrics.reloads(.ok).increment()
     }
 }

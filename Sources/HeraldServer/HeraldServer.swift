@@ -223,6 +223,7 @@ public final class HeraldServer {
             return
         }
         lifecycle = .draining
+        workers[0].metrics.drains.increment()
         logger.notice("draining", metadata: ["signal": "\(signal)", "grace": "\(settings.server.shutdownGrace.configText)"])
         publishLoop?.stopAccepting()
         drainingWorkers = workers.count

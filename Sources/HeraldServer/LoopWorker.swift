@@ -4,6 +4,7 @@ import HTTP1
 import LibeventIO
 import Logging
 import Proxy
+import Telemetry
 
 /// Everything one event loop owns: its listener, its client connections and event streams, its
 /// upstream pool and its access-log buffer. Used only on its loop's thread.
@@ -61,7 +62,11 @@ final class LoopWorker: @unchecked Sendable {
     /// How many loops share the settings' per-process limits.
     private let loopCount: Int
     /// Client connections open on this loop (forwarding or streaming).
-    private var openConnections = 0
+    private var openConnections = 0 {
+        didSet { openConnectionCount.set(openConnections) }
+    }
+    /// `openConnections`, for /metrics to read from its own thread.
+    private let openConnectionCount: LoopConnectionCount
     /// Connections whose PROXY protocol header is still awaited (`server.proxy_protocol`).
     private var receptions: [ObjectIdentifier: ProxyProtocolReception] = [:]
     /// This loop's share of `limits.stream_opens_per_second`.
@@ -83,6 +88,7 @@ final class LoopWorker: @unchecked Sendable {
         streamOpens = tuning.streamOpenRate
         self.hub = hub
         self.metrics = metrics
+        openConnectionCount = metrics.makeLoopConnectionCount()
         var logger = logger
         logger[metadataKey: "loop"] = "\(index)"
         self.logger = logger
@@ -170,7 +176,10 @@ final class LoopWorker: @unchecked Sendable {
 
     private func accepted(_ downstream: Connection) {
         guard !isDraining, openConnections < tuning.maxConnections else {
-            if !isDraining { logger.warning("server.max_connections reached: connection refused") }
+            if !isDraining {
+                logger.warning("server.max_connections reached: connection refused")
+                metrics.refusals(.maxConnections).increment()
+            }
             downstream.close()
             return
         }
@@ -276,9 +285,12 @@ final class LoopWorker: @unchecked Sendable {
     func admitStream(address: String, channels: [String]) -> Admission {
         if streamOpens.perSecond > 0 && !streamOpens.admit(at: .now) {
             metrics.streamOpensRefused.increment()
+            metrics.refusals(.streamOpens).increment()
             return .refused(status: 503, reason: "too many new streams: retry later", retryAfter: StreamOpenRate.retryAfter())
         }
-        return hub.admit(address: address, channels: channels)
+        let admission = hub.admit(address: address, channels: channels)
+        if case .refused(let status, _, _) = admission { metrics.refusals(RefusalReason(subscriberLimitStatus: status)).increment() }
+        return admission
     }
 
     /// An event stream's connection closed (a refused one closes as a ProxyConnection instead).

@@ -12,6 +12,7 @@ import HTTP1
 import Logging
 import LibeventIO
 import Proxy
+import Telemetry
 
 /// Back-pressure bounds for one proxied connection.
 enum Watermarks {
@@ -47,6 +48,8 @@ final class ProxyConnection: ConnectionDelegate {
         var mayRetry: Bool
         /// The whole request reached the upstream's output; the response timeout runs from here.
         var requestSent = false
+        /// When the request was sent, for `herald_upstream_response_seconds`.
+        var requestSentAt: ContinuousClock.Instant?
         let isUpgrade: Bool
         var status = 0
         var bytesSent: UInt64 = 0
@@ -269,7 +272,7 @@ final class ProxyConnection: ConnectionDelegate {
         do {
             if let pooled { upstream = pooled } else { upstream = try pool.connect() }
         } catch {
-            fail(.upstreamRefused(error.description), request: upstreamHead.request)
+            fail(.upstreamRefused(error.description), request: upstreamHead.request, upstreamError: .connect)
             return
         }
         let body = BodyReader(request: framing, maxDataBytes: worker.settings.server.maxBodyBytes, limits: worker.limits)
@@ -358,7 +361,10 @@ final class ProxyConnection: ConnectionDelegate {
     /// The whole request reached the upstream's output: the response timeout runs from here.
     private func markRequestSent(_ exchange: Exchange) {
         exchange.requestSent = true
-        if case .awaitingHead = exchange.response { armUpstreamTimer() }
+        if case .awaitingHead = exchange.response {
+            exchange.requestSentAt = .now
+            armUpstreamTimer()
+        }
     }
 
     // MARK: Phase: read the response head
@@ -397,6 +403,7 @@ final class ProxyConnection: ConnectionDelegate {
     /// `head` is consumed: it moves into the rewrite instead of being copied there.
     private func relayResponseHead(_ exchange: Exchange, _ head: consuming HTTPResponseHead) {
         upstreamTimer?.disarm()
+        if let sentAt = exchange.requestSentAt { worker.metrics.upstreamResponded(after: .now - sentAt) }
         if worker.settings.events.grip {
             if exchange.request.method != "HEAD" {
                 do throws(ProxyError) {
@@ -420,6 +427,7 @@ final class ProxyConnection: ConnectionDelegate {
         if downstreamFraming == .untilClose { exchange.keepAlive = false }
         exchange.upstreamReusable = head.wantsKeepAlive && framing != .untilClose
         exchange.status = head.status
+        worker.metrics.proxied(status: head.status)
         let rewritten = worker.rewriter.downstreamResponseHead(
             head, framing: downstreamFraming, keepAlive: exchange.keepAlive, clientVersion: exchange.request.version)
         downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
@@ -480,6 +488,7 @@ final class ProxyConnection: ConnectionDelegate {
         do {
             moved = try pump(from: exchange.upstream, to: downstream, body: &body, encoding: encoding)
         } catch {
+            worker.metrics.upstreamErrors(.badResponse).increment()
             abort(exchange, reason: "invalid response body from upstream: \(error.reason)")
             return
         }
@@ -542,7 +551,8 @@ final class ProxyConnection: ConnectionDelegate {
         if upstreamEnded && !finished {
             guard body.endsAtClose else {
                 upstream.close()
-                fail(.upstreamRefused("connection closed before the GRIP response's body was complete"), request: exchange.request)
+                fail(.upstreamRefused("connection closed before the GRIP response's body was complete"), request: exchange.request,
+                     upstreamError: .reset)
                 return
             }
             exchange.upstreamReusable = false
@@ -566,6 +576,7 @@ final class ProxyConnection: ConnectionDelegate {
         upstreamTimer?.disarm()
         exchange.response = .done
         exchange.bytesSent = UInt64(bytes.count)
+        worker.metrics.proxied(status: exchange.status)
         recordAccess(exchange)
         if exchange.upstreamReusable { exchange.pool.put(upstream) } else { upstream.close() }
         headTimer.disarm()
@@ -632,12 +643,23 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Errors
 
     /// Answers with `error` and closes; the one way an exchange ends in an error response.
-    private func fail(_ error: ProxyError, request: HTTPRequestHead?, extraFields: [HTTPField] = []) {
+    /// `upstreamError`: how the upstream failed, where a 502 does not say (a 504 is a timeout,
+    /// any other 502 a response Herald could not read).
+    private func fail(_ error: ProxyError, request: HTTPRequestHead?, extraFields: [HTTPField] = [],
+                      upstreamError: HeraldMetrics.UpstreamErrorKind? = nil) {
         switch error.source {
-        case .downstream: logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
-        case .upstream: logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+        case .downstream:
+            logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+            worker.metrics.refusals(RefusalReason(refusedStatus: error.status)).increment()
+        case .upstream:
+            logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+            worker.metrics.upstreamErrors(upstreamError ?? (error.status == 504 ? .timeout : .badResponse)).increment()
         case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
         }
+        // A forwarded request's answer (an upstream failure is one even before the exchange began).
+        var forwarded = error.source == .upstream
+        if case .exchanging = state { forwarded = true }
+        if forwarded { worker.metrics.proxied(status: error.status) }
         upstreamTimer?.disarm()
         headTimer.disarm()
         if let request {
@@ -816,16 +838,17 @@ final class ProxyConnection: ConnectionDelegate {
                         start(exchange, on: try exchange.pool.connect())
                         streamRequestBody(exchange)
                     } catch {
-                        fail(.upstreamRefused(error.description), request: exchange.request)
+                        fail(.upstreamRefused(error.description), request: exchange.request, upstreamError: .connect)
                     }
                     return
                 }
                 let detail: String
+                let kind: HeraldMetrics.UpstreamErrorKind
                 switch reason {
-                case .connectFailed, .timeout: detail = "cannot connect to \(worker.settings.upstream.url): \(reason)"
-                default: detail = "connection \(reason) before a response"
+                case .connectFailed, .timeout: (detail, kind) = ("cannot connect to \(worker.settings.upstream.url): \(reason)", .connect)
+                default: (detail, kind) = ("connection \(reason) before a response", .reset)
                 }
-                fail(.upstreamRefused(detail), request: exchange.request)
+                fail(.upstreamRefused(detail), request: exchange.request, upstreamError: kind)
             case .body(let body, _):
                 if body.endsAtClose {
                     streamResponseBody(exchange)
@@ -835,6 +858,7 @@ final class ProxyConnection: ConnectionDelegate {
                     exchange.response = .done
                     finishExchange(exchange)
                 } else {
+                    worker.metrics.upstreamErrors(.reset).increment()
                     abort(exchange, reason: "upstream \(reason) mid-body")
                 }
             case .gripBody:

@@ -427,9 +427,13 @@
     return 'ended';
   };
 
-  // Decides what comes after a stream: a reconnect after retry ms, a backoff, or a stop.
+  // Decides what comes after a stream: a reconnect after about retry ms, a backoff, or a stop.
   HeraldStream.prototype.afterStream = function (outcome) {
-    let delay = this.retryMs;
+    // A clean end (a drain, DELETE /channels/...) reaches many streams at once. Each waits a random
+    // delay, uniform over [retry/2, retry*1.5], so they come back spread out instead of together: the
+    // mean stays the retry Herald asked for (a drain already draws it at random over
+    // server.drain_spread), and none comes back sooner than half of it.
+    let delay = this.retryMs * (0.5 + Math.random());
     if (outcome instanceof RefusedError && outcome.isFinal()) {
       this.fatal = { status: outcome.status };
       this.owner.refused(outcome.status);

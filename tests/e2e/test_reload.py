@@ -15,7 +15,7 @@ import pytest
 
 import httpwire
 from conftest import HERALD_BIN, connect_refused, free_port, to_toml, wait_for
-from sse import MassReader, Publisher, assert_next_is, subscribe
+from sse import MassReader, Publisher, assert_next_is, metric, subscribe
 
 
 class SecondApp:
@@ -67,6 +67,9 @@ def test_sighup_moves_the_upstream_and_open_streams_keep_flowing(start_herald, s
         assert conn.request("GET", "/after").body == b"second app /after"
     with Publisher(herald.publish_port) as publisher:
         publisher.publish("reload-a", "after the reload")
+        metrics, _ = publisher.metrics()
+        assert metric(metrics, "herald_reloads_total", result="ok") == 1
+        assert metric(metrics, "herald_reloads_total", result="failed") == 0
     assert_next_is(stream, "after the reload")
     stream.close()
 
@@ -85,6 +88,8 @@ def test_an_invalid_file_is_refused_every_problem_logged_and_the_old_settings_ru
     assert b"second app" not in herald.request("GET", "/still-old").body
     with Publisher(herald.publish_port) as publisher:
         publisher.publish("reload-b", "still here")
+        metrics, _ = publisher.metrics()
+        assert metric(metrics, "herald_reloads_total", result="failed") == 1
     assert_next_is(stream, "still here")
     assert herald.proc.poll() is None
     stream.close()
