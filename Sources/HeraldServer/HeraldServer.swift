@@ -88,7 +88,7 @@ public final class HeraldServer {
         workers.append(mainWorker)
         let boundPublic = try mainWorker.listen(adopting: publicSockets[0])
         let settings = settings, logger = logger
-        for index in 1..<max(loopCount, 1) {
+        for index in 1..<loopCount {
             let socket = publicSockets[index]
             workers.append(try startThread(name: "herald-loop-\(index)") {
                 let loop = try EventLoop()
