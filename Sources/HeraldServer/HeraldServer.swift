@@ -88,11 +88,13 @@ public final class HeraldServer {
             }
             let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
             let api = PublishAPI(hub: hub, store: store, metrics: metrics, settings: settings.publish)
+            let accessLog = PublishAccessLog(format: settings.log.access, loop: loop)
             let listener = try Listener(loop: loop, address: publishAddress) { connection in
-                _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle)
+                _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle,
+                                      accessLog: accessLog)
             }
             engine?.start()
-            return (PublishLoop(loop: loop, listener: listener, engine: engine), loop)
+            return (PublishLoop(loop: loop, listener: listener, engine: engine, accessLog: accessLog), loop)
         }
         // Expired history goes, and channels left with nothing: memory follows what is in use.
         let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
@@ -204,11 +206,13 @@ private final class PublishLoop: @unchecked Sendable {
     let listener: Listener
     /// Redis mode's engine, run by this loop.
     let engine: ClusterEngine?
+    let accessLog: PublishAccessLog
 
-    init(loop: EventLoop, listener: Listener, engine: ClusterEngine?) {
+    init(loop: EventLoop, listener: Listener, engine: ClusterEngine?, accessLog: PublishAccessLog) {
         self.loop = loop
         self.listener = listener
         self.engine = engine
+        self.accessLog = accessLog
     }
 
     /// Stops accepting publishers; those connected may go on until `stop()`.
@@ -221,6 +225,7 @@ private final class PublishLoop: @unchecked Sendable {
         loop.execute { [self] in
             engine?.stop()
             listener.close()
+            accessLog.flush()
             loop.stop()
         }
     }

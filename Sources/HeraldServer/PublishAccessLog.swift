@@ -1,0 +1,28 @@
+import HeraldConfig
+import LibeventIO
+
+/// The publish listener's access log: an `AccessLog` buffer of its own on the publish loop,
+/// flushed each second (and at shutdown) as the workers' are.
+final class PublishAccessLog {
+    private var log: AccessLog
+    private var flushTimer: LoopTimer?
+    /// False for `log.access = "off"`: nothing is timed or recorded.
+    let isOn: Bool
+
+    init(format: AccessLogFormat, loop: EventLoop) {
+        log = AccessLog(format: format)
+        isOn = format != .off
+        guard isOn else { return }
+        let timer = LoopTimer(loop: loop, repeating: true) { [unowned self] in self.log.flush() }
+        timer.schedule(after: .seconds(1))
+        flushTimer = timer
+    }
+
+    func record(_ entry: AccessLog.Entry) {
+        log.record(entry)
+    }
+
+    func flush() {
+        log.flush()
+    }
+}
