@@ -138,3 +138,36 @@ def test_without_the_json_log_an_id_passes_unchanged_and_none_is_made(start_hera
     absent = herald.request("GET", "/echo/b", [("Host", "app")])
     headers = [dict((k.lower(), v) for k, v in r.json()["headers"]) for r in (kept, absent)]
     assert headers[0].get("x-request-id") == "has a space" and "x-request-id" not in headers[1], headers
+
+
+def test_a_grip_held_stream_has_one_line_when_it_ends_with_the_forwarding_s_id_and_time(start_herald, session_app):
+    herald = start_herald(upstream={"url": session_app.url}, events={"grip": True}, log={"access": "json"})
+    conn = herald.connect()
+    conn.send(httpwire.build_request("GET", "/stream/held", [("Host", "app"), ("X-Request-Id", "grip-1")]))
+    response = conn.open_response(timeout=5)
+    assert response.status == 200, response
+    response.stream.read_until(b": welcome to held\n\n", 5)
+    with Publisher(herald.publish_port) as publisher:
+        wait_for(lambda: publisher.subscribers("held") == 1, 3, message="held stream registered")
+        publisher.publish("held", "native")
+        response.stream.read_until(b"data: native\n\n", 5)
+    conn.close()
+    line = wait_line(herald, lambda r: r["target"] == "/stream/held", "the held stream's line")
+    assert line["status"] == 200 and line["events"] == 1 and line["end"] == "client_closed", line
+    assert line["request_id"] == "grip-1" and isinstance(line["upstream_ms"], float), line
+    assert sum(r["target"] == "/stream/held" for r in json_lines(herald)) == 1, json_lines(herald)
+
+
+def test_a_stream_refused_by_the_open_rate_has_its_503_line(start_herald):
+    herald = json_herald(start_herald, server={"threads": 1}, limits={"stream_opens_per_second": 1})
+    kept = subscribe(herald.public_port, "rate")
+    statuses = []
+    for _ in range(5):
+        with SSEStream(herald.public_port, "/events/rate") as stream:
+            statuses.append(stream.open().status)
+        if 503 in statuses:
+            break
+    assert 503 in statuses, statuses
+    line = wait_line(herald, lambda r: r["status"] == 503, "the 503's line")
+    assert line["target"] == "/events/rate", line
+    kept.close()
