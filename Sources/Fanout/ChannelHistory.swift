@@ -8,9 +8,9 @@ public struct ChannelHistory: Sendable {
     /// Where the oldest event sits in `events` (a ring once full).
     private var head = 0
     /// Bound: `events.history_size`, so a busy channel's memory stays fixed.
-    public let capacity: Int
+    public private(set) var capacity: Int
     /// Bound: `events.history_ttl`, so a quiet channel lets go of old events.
-    public let ttl: Duration
+    public private(set) var ttl: Duration
     /// The sequence of the newest event dropped (evicted or expired); 0 while none was.
     public private(set) var droppedThrough: UInt64 = 0
     /// Each held publisher's id and the sequence of its newest event: a resume and a duplicate
@@ -63,6 +63,20 @@ public struct ChannelHistory: Sendable {
         events.removeAll()
         sequencesByID.removeAll()
         head = 0
+    }
+
+    /// New bounds (a reload): when the capacity shrinks, the oldest events beyond it leave; a
+    /// shorter TTL takes effect at the next `trim`.
+    public mutating func resize(capacity: Int, ttl: Duration) {
+        self.ttl = ttl
+        guard capacity != self.capacity else { return }
+        var ordered = inOrder()
+        let excess = max(0, ordered.count - capacity)
+        for event in ordered[..<excess] { forget(event) }
+        ordered.removeFirst(excess)
+        events = ordered
+        head = 0
+        self.capacity = capacity
     }
 
     /// Drops events older than the TTL.

@@ -72,6 +72,7 @@ public final class Hub: Sendable {
         var sequence: UInt64 = 0
         var subscribers = 0
         var subscribersPerIP: [String: Int] = [:]
+        var limits: HubLimits
 
         /// Herald's ids are `<instance>-<sequence>`: the instance part (its start time, base 36)
         /// keeps an id from before a restart from matching a new event with the same sequence.
@@ -79,6 +80,12 @@ public final class Hub: Sendable {
         /// The newest event `record` made: the next record of the same publish (another of its
         /// channels) shares its sequence and bytes.
         var lastRecorded: (origin: PublishOrigin, event: PublishedEvent)?
+
+        mutating func append(_ item: PublishedEvent, to name: String, indexingID: Bool) {
+            let limits = self.limits
+            channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
+                .history.append(item, indexingID: indexingID)
+        }
 
         /// The sequence of the newest event with `id` on `channel`, if its history holds one.
         func sequence(ofID id: String, on channel: String) -> UInt64? {
@@ -116,11 +123,24 @@ public final class Hub: Sendable {
     }
 
     private let state: Mutex<State>
-    public let limits: HubLimits
 
     public init(limits: HubLimits, instance: String) {
-        self.limits = limits
-        state = Mutex(State(idPrefix: instance + "-"))
+        state = Mutex(State(limits: limits, idPrefix: instance + "-"))
+    }
+
+    public var limits: HubLimits { state.withLock { $0.limits } }
+
+    /// New limits (a reload): every history takes the new bounds at once; streams open beyond a
+    /// lowered subscriber limit stay, and new ones wait until they are under it.
+    public func change(limits: HubLimits) {
+        state.withLock { state in
+            let old = state.limits
+            state.limits = limits
+            guard old.historySize != limits.historySize || old.historyTTL != limits.historyTTL else { return }
+            for name in state.channels.keys {
+                state.channels[name]!.history.resize(capacity: limits.historySize, ttl: limits.historyTTL)
+            }
+        }
     }
 
     // MARK: Publishing
@@ -153,8 +173,7 @@ public final class Hub: Sendable {
                 let item = PublishedEvent(sequence: sequence, channel: name, event: event, publishedAt: now,
                                           sharing: first, publishedTo: newChannels)
                 first = first ?? item
-                state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
-                    .history.append(item, indexingID: !assigning)
+                state.append(item, to: name, indexingID: !assigning)
                 outcomes.append(.stored(item))
             }
             return outcomes
@@ -171,8 +190,7 @@ public final class Hub: Sendable {
             let sequence = state.sequence
             let item = PublishedEvent(sequence: sequence, channel: channel, id: id.isEmpty ? state.idPrefix + String(sequence) : id,
                                       rawContent: content, publishedAt: now)
-            state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
-                .history.append(item, indexingID: !id.isEmpty)
+            state.append(item, to: channel, indexingID: !id.isEmpty)
             return .stored(item)
         }
     }
@@ -206,8 +224,7 @@ public final class Hub: Sendable {
                                       origin: origin)
             }
             state.lastRecorded = (origin, item)
-            state.channels[channel, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
-                .history.append(item)
+            state.append(item, to: channel, indexingID: true)
             return item
         }
     }
@@ -228,14 +245,15 @@ public final class Hub: Sendable {
     /// Admits a stream from `address` on `channels`, counting it, or says why not.
     public func admit(address: String, channels: [String]) -> Admission {
         state.withLock { state in
-            if state.subscribers >= limits.maxSubscribers {
+            if state.subscribers >= state.limits.maxSubscribers {
                 return .refused(status: 503, reason: "too many subscribers on this server", retryAfter: 5)
             }
-            if state.subscribersPerIP[address, default: 0] >= limits.maxSubscribersPerIP {
+            if state.subscribersPerIP[address, default: 0] >= state.limits.maxSubscribersPerIP {
                 return .refused(status: 429, reason: "too many streams from \(address)", retryAfter: 10)
             }
             state.subscribers += 1
             state.subscribersPerIP[address, default: 0] += 1
+            let limits = state.limits
             for name in channels {
                 state.channels[name, default: Channel(history: ChannelHistory(capacity: limits.historySize, ttl: limits.historyTTL))]
                     .subscribers += 1

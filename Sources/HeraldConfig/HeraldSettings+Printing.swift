@@ -25,6 +25,7 @@ extension HeraldSettings {
         out.key("shutdown_grace", string: server.shutdownGrace.configText)
         out.key("trusted_proxies", strings: server.trustedProxies.ranges.map(\.description))
         out.key("proxy_protocol", "\(server.proxyProtocol)")
+        out.key("pid_file", string: server.pidFile)
 
         out.section("upstream")
         out.key("url", string: upstream.url.description)

@@ -35,6 +35,7 @@ extension HeraldSettings {
         reader.read("server", "shutdown_grace", into: &server.shutdownGrace, .duration(in: .zero...Self.timeoutRange.upperBound))
         reader.read("server", "trusted_proxies", into: &server.trustedProxies, .trustedProxies)
         reader.read("server", "proxy_protocol", into: &server.proxyProtocol, .boolean)
+        reader.read("server", "pid_file", into: &server.pidFile, .string(expected: "a file path, or \"\" (none)") { $0 })
 
         reader.read("upstream", "url", into: &upstream.url, .upstreamURL)
         reader.read("upstream", "connect_timeout", into: &upstream.connectTimeout, .duration(in: Self.timeoutRange))

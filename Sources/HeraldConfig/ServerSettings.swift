@@ -41,6 +41,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// `proxy_protocol`: every connection on the public listener starts with a PROXY protocol
     /// header (v1 or v2, as HAProxy, AWS NLB and nginx send it) naming the client. Default false.
     public var proxyProtocol = false
+    /// `pid_file`: where Herald writes its process id once it serves (removed when it stops), so
+    /// `herald reload` can find it. "" (the default): none.
+    public var pidFile = ""
 
     /// Every setting at its default.
     public init() {}

@@ -15,6 +15,8 @@ final class AuthorizationExchange: ConnectionDelegate {
     private let request: AuthorizationRequest
     private var machine: AuthorizationStateMachine
     private var upstream: Connection?
+    /// Where `upstream` came from and goes back to (a reload may replace the worker's meanwhile).
+    private let pool: UpstreamPool
     /// True once the connection is open (a pooled one is): an end before that is a failed connect.
     private var connected = false
     private var timer: LoopTimer?
@@ -23,6 +25,7 @@ final class AuthorizationExchange: ConnectionDelegate {
     init(request: AuthorizationRequest, worker: LoopWorker) {
         self.request = request
         self.worker = worker
+        pool = worker.pool
         machine = AuthorizationStateMachine(pooled: false, limits: worker.limits)
     }
 
@@ -30,7 +33,7 @@ final class AuthorizationExchange: ConnectionDelegate {
     /// returns, when no connection can even be started), unless `cancel()` comes first.
     func begin(_ completion: @escaping (Outcome) -> Void) {
         self.completion = completion
-        let pooled = worker.pool.takeIdle()
+        let pooled = pool.takeIdle()
         machine = AuthorizationStateMachine(pooled: pooled != nil, limits: worker.limits)
         if let pooled {
             send(on: pooled, connected: true)
@@ -54,7 +57,7 @@ final class AuthorizationExchange: ConnectionDelegate {
 
     private func connectAndSend() {
         do {
-            send(on: try worker.pool.connect(), connected: false)
+            send(on: try pool.connect(), connected: false)
         } catch {
             perform(.finish(.failed(.upstreamRefused(error.description)), reusable: false))
         }
@@ -80,7 +83,7 @@ final class AuthorizationExchange: ConnectionDelegate {
             timer = nil
             if let upstream {
                 self.upstream = nil
-                if reusable { worker.pool.put(upstream) } else { upstream.close() }
+                if reusable { pool.put(upstream) } else { upstream.close() }
             }
             let completion = self.completion
             self.completion = nil

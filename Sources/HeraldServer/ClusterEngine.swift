@@ -26,7 +26,8 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
 
     let loop: EventLoop
     private let settings: RedisSettings
-    private let events: EventsSettings
+    /// `[events]`, for the history bounds written with each publish; a reload replaces it.
+    var events: EventsSettings
     private let hub: Hub
     private let handOff: LoopHandOff
     private let interest: ChannelInterest

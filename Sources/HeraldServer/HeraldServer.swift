@@ -1,9 +1,12 @@
-// The running server: one event loop per thread, each with its own SO_REUSEPORT listener.
+// The running server: one event loop per thread, each with its own SO_REUSEPORT listener (or its
+// own descriptor of the socket systemd passed).
 //
 // Lifecycle: starting → running → draining → stopped. Loop 0 runs on the caller's thread and owns
-// the lifecycle, the signal watchers and the publish listener; the other loops are reached only
-// through `EventLoop.execute`. Start-up goes in dependency order (resolve, bind every listener,
-// then report ready); shutdown in reverse (stop accepting, drain exchanges, stop loops).
+// the lifecycle, the signal watchers and reloads; the publish listener has a loop of its own; the
+// other loops are reached only through `EventLoop.execute`. Start-up goes in dependency order
+// (resolve, bind every listener, then report ready); shutdown in reverse (stop accepting, drain
+// exchanges, stop loops). A reload (SIGHUP) binds whatever moved first, then hands the new
+// settings to every loop (HeraldServer+Reload.swift).
 
 import Dispatch
 import Fanout
@@ -19,21 +22,43 @@ public final class HeraldServer {
         case starting, running, draining, stopped
     }
 
-    private let settings: HeraldSettings
-    private let logger: Logger
+    /// How a reload reads proxy.conf again (with the command line's overrides) and applies the
+    /// `[log]` section, which the command set up.
+    public struct Reloading: Sendable {
+        public var read: @Sendable () throws -> HeraldSettings
+        public var applyLog: @Sendable (LogSettings) -> Void
+
+        public init(read: @escaping @Sendable () throws -> HeraldSettings, applyLog: @escaping @Sendable (LogSettings) -> Void) {
+            self.read = read
+            self.applyLog = applyLog
+        }
+    }
+
+    /// The settings running now (a reload replaces them).
+    var settings: HeraldSettings
+    let logger: Logger
+    let reloading: Reloading?
+    private let activation: SocketActivation
     public private(set) var lifecycle: Lifecycle = .starting
-    private var workers: [LoopWorker] = []
+    var workers: [LoopWorker] = []
     private var threads: [Thread] = []
-    private var publishLoop: PublishLoop?
+    var publishLoop: PublishLoop?
+    var hub: Hub?
     private var signalWatchers: [SignalWatcher] = []
     private var graceTimer: LoopTimer?
     private var sweepTimer: LoopTimer?
     private var drainingWorkers = 0
     private let stoppedThreads = DispatchSemaphore(value: 0)
+    /// The pid file this process wrote (`server.pid_file`), removed when it stops.
+    private var pidFile: PidFile?
 
-    public init(settings: HeraldSettings, logger: Logger) {
+    /// `reloading`: how SIGHUP re-reads the configuration (nil: SIGHUP is logged and ignored).
+    /// `activation`: the sockets systemd passed, served instead of binding their addresses.
+    public init(settings: HeraldSettings, logger: Logger, reloading: Reloading? = nil, activation: SocketActivation = SocketActivation()) {
         self.settings = settings
         self.logger = logger
+        self.reloading = reloading
+        self.activation = activation
     }
 
     /// Binds every listener, serves until SIGINT or SIGTERM has drained the server, then returns.
@@ -44,14 +69,14 @@ public final class HeraldServer {
         ProcessTuning.growDescriptorTable()
         let server = settings.server
         let upstreamAddress = try SocketAddress.resolve(host: settings.upstream.url.host, port: settings.upstream.url.port)
-        let publicAddress = try SocketAddress.resolve(host: server.listen.host, port: server.listen.port)
-        let publishAddress = try SocketAddress.resolve(host: settings.publish.listen.host, port: settings.publish.listen.port)
-        let loopCount = server.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : server.threads
+        let loopCount = Self.loopCount(for: server)
+        let publicSockets = try activation.publicDescriptor.map { try Self.inheritedSockets($0, count: loopCount) }
+            ?? bindPublic(try SocketAddress.resolve(host: server.listen.host, port: server.listen.port), count: loopCount)
+        let publishSocket = try activation.publishDescriptor.map { try ListeningSocket.inherited(fd: $0) }
+            ?? ListeningSocket.bind(try SocketAddress.resolve(host: settings.publish.listen.host, port: settings.publish.listen.port))
 
-        let hub = Hub(limits: HubLimits(
-            historySize: settings.events.historySize, historyTTL: settings.events.historyTTL,
-            maxSubscribers: settings.limits.maxSubscribers, maxSubscribersPerIP: settings.limits.maxSubscribersPerIP),
-            instance: String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36))
+        let hub = Hub(limits: Self.hubLimits(settings), instance: String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36))
+        self.hub = hub
         let metrics = HeraldMetrics()
         // Redis mode: streams wait until the engine follows their channels.
         let interest = settings.redis == nil ? nil : ChannelInterest()
@@ -61,22 +86,21 @@ public final class HeraldServer {
         let mainWorker = LoopWorker(loop: mainLoop, index: 0, loopCount: loopCount, settings: settings, upstreamAddress: upstreamAddress,
                                     hub: hub, interest: interest, health: health, metrics: metrics, logger: logger)
         workers.append(mainWorker)
-        // Bind loop 0 first: when port 0 was asked for, the other loops share the port it got.
-        let boundPublic = try mainWorker.listen(on: publicAddress)
+        let boundPublic = try mainWorker.listen(adopting: publicSockets[0])
         let settings = settings, logger = logger
         for index in 1..<max(loopCount, 1) {
+            let socket = publicSockets[index]
             workers.append(try startThread(name: "herald-loop-\(index)") {
                 let loop = try EventLoop()
                 let worker = LoopWorker(loop: loop, index: index, loopCount: loopCount, settings: settings,
                                         upstreamAddress: upstreamAddress, hub: hub, interest: interest, health: health, metrics: metrics, logger: logger)
-                _ = try worker.listen(on: boundPublic, joining: true)
+                try worker.listen(adopting: socket)
                 return (worker, loop)
             })
         }
         // Publishing has a loop of its own: a publisher is answered at once, never after a pass
         // over thousands of subscribers, so publishes keep arriving and are delivered in batches.
         let handOff = LoopHandOff(workers: workers)
-        let limits = mainWorker.limits, maxBody = settings.publish.maxBodyBytes, idle = server.idleTimeout
         let publish = try startThread(name: "herald-publish") {
             let loop = try EventLoop()
             // Without Redis, a publish is recorded here; with it, in Redis first (the engine runs
@@ -87,14 +111,11 @@ public final class HeraldServer {
                                        interest: interest, health: health, metrics: metrics, logger: logger)
             }
             let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
-            let api = PublishAPI(hub: hub, store: store, metrics: metrics, settings: settings.publish)
-            let accessLog = PublishAccessLog(format: settings.log.access, loop: loop)
-            let listener = try Listener(loop: loop, address: publishAddress) { connection in
-                _ = PublishConnection(connection: connection, api: api, limits: limits, maxBodyBytes: maxBody, idleTimeout: idle,
-                                      accessLog: accessLog)
-            }
+            let service = PublishService(hub: hub, store: store, metrics: metrics, settings: settings, loop: loop)
+            let publishLoop = PublishLoop(loop: loop, service: service, engine: engine)
+            try publishLoop.listen(adopting: publishSocket)
             engine?.start()
-            return (PublishLoop(loop: loop, listener: listener, engine: engine, accessLog: accessLog), loop)
+            return (publishLoop, loop)
         }
         // Expired history goes, and channels left with nothing: memory follows what is in use.
         let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
@@ -106,19 +127,59 @@ public final class HeraldServer {
                 self.beginDraining(signal: signal)
             })
         }
+        signalWatchers.append(try SignalWatcher(loop: mainLoop, signal: SIGHUP) { [unowned self] in self.reload() })
 
         lifecycle = .running
         var metadata: Logger.Metadata = ["upstream": "\(settings.upstream.url)", "loops": "\(workers.count)"]
         if let redis = settings.redis { metadata["redis"] = "\(redis.urls.map(\.description).joined(separator: ","))" }
-        logger.notice("listening public=\(boundPublic) publish=\(publish.listener.address)", metadata: metadata)
+        if activation != SocketActivation() { metadata["systemd_sockets"] = "\(activation.publicDescriptor != nil ? "public " : "")\(activation.publishDescriptor != nil ? "publish" : "")" }
+        logger.notice("listening public=\(boundPublic) publish=\(publish.address?.description ?? "")", metadata: metadata)
+        if !server.pidFile.isEmpty {
+            do {
+                pidFile = try PidFile(writing: server.pidFile)
+            } catch {
+                logger.error("server.pid_file: cannot write \(server.pidFile): \(error)")
+            }
+        }
         mainLoop.run()
         for _ in threads { stoppedThreads.wait() }
+        pidFile?.remove()
         lifecycle = .stopped
         logger.notice("stopped")
     }
 
-    /// Creates loop `index` on a thread of its own, binds its listener there, and waits until it
-    /// is serving (or has failed to bind, which is thrown here).
+    /// Event loops to run: `server.threads`, or one per core.
+    static func loopCount(for server: ServerSettings) -> Int {
+        max(1, server.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : server.threads)
+    }
+
+    /// The hub's bounds in `settings`.
+    static func hubLimits(_ settings: HeraldSettings) -> HubLimits {
+        HubLimits(historySize: settings.events.historySize, historyTTL: settings.events.historyTTL,
+                  maxSubscribers: settings.limits.maxSubscribers, maxSubscribersPerIP: settings.limits.maxSubscribersPerIP)
+    }
+
+    /// One listening socket per loop on `address`: the first claims it (no other process may
+    /// listen there), the others share its port (also when port 0 was asked for).
+    func bindPublic(_ address: SocketAddress, count: Int) throws(LibeventError) -> [ListeningSocket] {
+        var sockets = [try ListeningSocket.bind(address)]
+        do {
+            while sockets.count < count { sockets.append(try ListeningSocket.bind(sockets[0].address, joining: true)) }
+        } catch {
+            for socket in sockets { socket.close() }
+            throw error
+        }
+        return sockets
+    }
+
+    /// The public socket systemd passed, one descriptor of it per loop.
+    private static func inheritedSockets(_ descriptor: Int32, count: Int) throws(LibeventError) -> [ListeningSocket] {
+        let socket = try ListeningSocket.inherited(fd: descriptor)
+        var sockets = [socket]
+        while sockets.count < count { sockets.append(try socket.duplicate()) }
+        return sockets
+    }
+
     /// Runs `setUp` on a new thread, then that thread's loop until it is stopped; waits until
     /// `setUp` is done and returns what it made (or throws what it threw).
     private func startThread<T>(name: String, _ setUp: @escaping @Sendable () throws -> (T, EventLoop)) throws -> T {
@@ -200,32 +261,63 @@ private final class StartOutcome<T>: @unchecked Sendable {
 }
 
 /// The publish listener's loop, run by a thread of its own.
-private final class PublishLoop: @unchecked Sendable {
-    // @unchecked: `listener` is touched only on `loop`'s thread, through `stop()`'s hand-off.
+final class PublishLoop: @unchecked Sendable {
+    // @unchecked: `listener` and `service` are touched only on `loop`'s thread (start-up runs
+    // there too), through `execute` hand-offs.
     let loop: EventLoop
-    let listener: Listener
+    let service: PublishService
+    private var listener: Listener?
     /// Redis mode's engine, run by this loop.
     let engine: ClusterEngine?
-    let accessLog: PublishAccessLog
+    /// The address served; set at start-up, before other threads read it.
+    private(set) var address: SocketAddress?
 
-    init(loop: EventLoop, listener: Listener, engine: ClusterEngine?, accessLog: PublishAccessLog) {
+    init(loop: EventLoop, service: PublishService, engine: ClusterEngine?) {
         self.loop = loop
-        self.listener = listener
+        self.service = service
         self.engine = engine
-        self.accessLog = accessLog
+    }
+
+    /// Serves `socket`; the listener before it closes once the new one accepts.
+    func listen(adopting socket: ListeningSocket) throws(LibeventError) {
+        let service = service
+        let listener = try Listener(loop: loop, adopting: socket) { connection in
+            _ = PublishConnection(connection: connection, service: service)
+        }
+        self.listener?.close()
+        self.listener = listener
+        address = listener.address
+    }
+
+    /// A reload: the publish API follows `settings`, and `socket`, when given, replaces the listener.
+    func apply(_ settings: HeraldSettings, socket: ListeningSocket?, logger: Logger) {
+        loop.execute { [self] in
+            service.apply(settings)
+            engine?.events = settings.events
+            guard let socket else { return }
+            do {
+                try listen(adopting: socket)
+            } catch {
+                logger.error("reload: cannot accept on \(socket.address): \(error); the old publish listener stays")
+            }
+        }
     }
 
     /// Stops accepting publishers; those connected may go on until `stop()`.
     func stopAccepting() {
-        loop.execute { [self] in listener.close() }
+        loop.execute { [self] in
+            listener?.close()
+            listener = nil
+        }
     }
 
     /// Ends the loop (its open connections go with the process).
     func stop() {
         loop.execute { [self] in
             engine?.stop()
-            listener.close()
-            accessLog.flush()
+            listener?.close()
+            listener = nil
+            service.accessLog.flush()
             loop.stop()
         }
     }

@@ -12,15 +12,23 @@ final class LoopWorker: @unchecked Sendable {
     // touched on the loop's own thread (the hand-off of STYLE habit 12).
 
     let loop: EventLoop
-    let settings: HeraldSettings
     let logger: Logger
-    let limits: HTTPLimits
-    let router: Router
-    let eventsGate: EventsGate
-    let clientScript: ClientScript
-    let streamOpening: StreamOpening
-    let rewriter: HeadRewriter
-    let pool: UpstreamPool
+    /// What this loop makes of the settings; replaced whole by a reload (`apply`).
+    private(set) var tuning: LoopTuning
+    var settings: HeraldSettings { tuning.settings }
+    var limits: HTTPLimits { tuning.limits }
+    var router: Router { tuning.router }
+    var eventsGate: EventsGate { tuning.eventsGate }
+    var clientScript: ClientScript { tuning.clientScript }
+    var streamOpening: StreamOpening { tuning.streamOpening }
+    var rewriter: HeadRewriter { tuning.rewriter }
+    /// `events.max_buffered_bytes`, read at each delivery.
+    var maxBufferedBytes: Int { tuning.maxBufferedBytes }
+    /// An access log is kept (`log.access` is not "off").
+    var logsAccess: Bool { tuning.logsAccess }
+    /// Where new exchanges find upstream connections; a reload that moves the upstream replaces
+    /// it, and exchanges give their connection back to the pool they took it from.
+    private(set) var pool: UpstreamPool
     let hub: Hub
     /// Redis mode: the channels this instance's streams are on, and which the engine follows; a
     /// stream starts once its channels are followed. nil without Redis.
@@ -28,11 +36,6 @@ final class LoopWorker: @unchecked Sendable {
     /// What `server.health_path` answers besides this loop's draining.
     let health: ServiceHealth
     let metrics: HeraldMetrics
-    /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
-    /// the settings).
-    let maxBufferedBytes: Int
-    /// An access log is kept (`log.access` is not "off").
-    let logsAccess: Bool
     /// The arrays of heads this loop's proxied exchanges are done with, for the next heads parsed.
     /// Touched on the loop's thread only, and never re-entrantly (a parse calls no connection).
     @exclusivity(unchecked) var headBuffers = HeadBufferPool()
@@ -55,12 +58,12 @@ final class LoopWorker: @unchecked Sendable {
     private var resuming: [Connection] = []
     private lazy var resumeTimer = LoopTimer(loop: loop) { [unowned self] in self.resumePending() }
     private var nextConnectionID: UInt64
+    /// How many loops share the settings' per-process limits.
+    private let loopCount: Int
     /// Client connections open on this loop (forwarding or streaming).
     private var openConnections = 0
     /// Connections whose PROXY protocol header is still awaited (`server.proxy_protocol`).
     private var receptions: [ObjectIdentifier: ProxyProtocolReception] = [:]
-    /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
-    private let maxConnections: Int
     /// This loop's share of `limits.stream_opens_per_second`.
     private var streamOpens: StreamOpenRate
     private var accessLog: AccessLog
@@ -72,57 +75,101 @@ final class LoopWorker: @unchecked Sendable {
     init(loop: EventLoop, index: Int, loopCount: Int, settings: HeraldSettings, upstreamAddress: SocketAddress,
          hub: Hub, interest: ChannelInterest?, health: ServiceHealth, metrics: HeraldMetrics, logger: Logger) {
         self.loop = loop
+        self.loopCount = loopCount
         self.interest = interest
         self.health = health
-        maxConnections = max(1, settings.server.maxConnections / max(1, loopCount))
-        streamOpens = StreamOpenRate(perSecond: Double(settings.limits.streamOpensPerSecond) / Double(max(1, loopCount)))
-        self.settings = settings
-        maxBufferedBytes = settings.events.maxBufferedBytes
+        let tuning = LoopTuning(settings: settings, loopCount: loopCount)
+        self.tuning = tuning
+        streamOpens = tuning.streamOpenRate
         self.hub = hub
         self.metrics = metrics
         var logger = logger
         logger[metadataKey: "loop"] = "\(index)"
         self.logger = logger
-        limits = HTTPLimits(maxStartLineBytes: settings.server.maxRequestLineBytes, maxHeadBytes: settings.server.maxHeaderBytes)
-        router = Router(eventsPath: settings.events.path, healthPath: settings.server.healthPath)
-        eventsGate = EventsGate(eventsPath: settings.events.path, servesClientScript: settings.events.clientScript,
-                                allowedOrigins: settings.events.allowOrigins.origins, allowsAnyOrigin: settings.events.allowOrigins.allowsAny)
-        clientScript = ClientScript(settings: settings.events)
-        streamOpening = StreamOpening(events: settings.events)
-        rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
-        pool = UpstreamPool(loop: loop, address: upstreamAddress, connectTimeout: settings.upstream.connectTimeout,
-                            maxIdle: settings.upstream.maxIdleConnections, idleTimeout: settings.upstream.idleTimeout)
+        pool = tuning.pool(loop: loop, address: upstreamAddress)
         // Connection ids are unique per process: the loop index sits in the top byte.
         nextConnectionID = UInt64(index) << 56
         accessLog = AccessLog(format: settings.log.access)
-        logsAccess = settings.log.access != .off
-        if logsAccess {
-            let timer = LoopTimer(loop: loop, repeating: true) { [unowned self] in self.accessLog.flush() }
-            timer.schedule(after: .seconds(1))
-            flushTimer = timer
-        }
         let heartbeat = LoopTimer(loop: loop, repeating: true) { [unowned self] in
             for stream in self.streams.all { stream.heartbeatTick() }
         }
         heartbeat.schedule(after: settings.events.heartbeat)
         heartbeatTimer = heartbeat
+        scheduleAccessLogFlush()
         if settings.events.authorize == .upstream && settings.events.reauthorizeEvery > .zero {
             reauthorizer = Reauthorizer(loop: loop, interval: settings.events.reauthorizeEvery)
         }
     }
 
+    /// A reload: new exchanges and streams follow `settings` from now on; those under way finish
+    /// as they began (an exchange keeps its upstream connection, a stream its channels). When
+    /// `listener` is given, it replaces this loop's listener, which closes after it is serving.
+    func apply(_ settings: HeraldSettings, upstreamAddress: SocketAddress, listener socket: ListeningSocket?) {
+        let old = tuning.settings
+        if let socket {
+            do {
+                try listen(adopting: socket)
+            } catch {
+                logger.error("reload: cannot accept on \(socket.address): \(error); the old listener stays")
+            }
+        }
+        tuning = LoopTuning(settings: settings, loopCount: loopCount)
+        if old.limits.streamOpensPerSecond != settings.limits.streamOpensPerSecond { streamOpens = tuning.streamOpenRate }
+        if old.upstream != settings.upstream {
+            pool.retire()
+            pool = tuning.pool(loop: loop, address: upstreamAddress)
+        }
+        if old.log.access != settings.log.access {
+            accessLog.flush()
+            accessLog = AccessLog(format: settings.log.access)
+            scheduleAccessLogFlush()
+        }
+        if old.events.heartbeat != settings.events.heartbeat { heartbeatTimer?.schedule(after: settings.events.heartbeat) }
+        let reauthorizes = settings.events.authorize == .upstream && settings.events.reauthorizeEvery > .zero
+        if !reauthorizes {
+            reauthorizer?.stop()
+            reauthorizer = nil
+        } else if let reauthorizer {
+            reauthorizer.change(interval: settings.events.reauthorizeEvery)
+        } else {
+            let reauthorizer = Reauthorizer(loop: loop, interval: settings.events.reauthorizeEvery)
+            for stream in streams.all where stream.authorization != nil { reauthorizer.add(stream) }
+            self.reauthorizer = reauthorizer
+        }
+    }
+
+    /// The access log is written each second while one is kept.
+    private func scheduleAccessLogFlush() {
+        guard logsAccess else {
+            flushTimer = nil
+            return
+        }
+        guard flushTimer == nil else { return }
+        let timer = LoopTimer(loop: loop, repeating: true) { [unowned self] in self.accessLog.flush() }
+        timer.schedule(after: .seconds(1))
+        flushTimer = timer
+    }
+
     /// Starts accepting on `address`; returns the address bound. `joining`: an earlier loop
     /// listens on it already, and this one shares its port.
     func listen(on address: SocketAddress, joining: Bool = false) throws(LibeventError) -> SocketAddress {
-        let listener = try Listener(loop: loop, address: address, joining: joining) { [unowned self] connection in
+        try listen(adopting: ListeningSocket.bind(address, joining: joining))
+    }
+
+    /// Starts accepting on `socket` (bound already); an earlier listener of this loop closes once
+    /// the new one is serving. Returns the address bound.
+    @discardableResult
+    func listen(adopting socket: ListeningSocket) throws(LibeventError) -> SocketAddress {
+        let listener = try Listener(loop: loop, adopting: socket) { [unowned self] connection in
             self.accepted(connection)
         }
+        self.listener?.close()
         self.listener = listener
         return listener.address
     }
 
     private func accepted(_ downstream: Connection) {
-        guard !isDraining, openConnections < maxConnections else {
+        guard !isDraining, openConnections < tuning.maxConnections else {
             if !isDraining { logger.warning("server.max_connections reached: connection refused") }
             downstream.close()
             return
@@ -334,7 +381,7 @@ final class LoopWorker: @unchecked Sendable {
         for stream in streams.all { stream.finish(reconnectWithin: settings.server.drainSpread) }
         for pending in Array(pendingAuthorizations.values) { pending.close() }
         for reception in Array(receptions.values) { reception.close() }
-        for connection in connections.values where connection.isIdle { connection.close() }
+        for connection in Array(connections.values) { connection.beginDraining() }
         finishDrainingIfIdle()
     }
 

@@ -33,6 +33,8 @@ final class ProxyConnection: ConnectionDelegate {
         /// The client's request (kept once, in its rewrite).
         var request: HTTPRequestHead { upstreamHead.request }
         var upstream: Connection
+        /// Where `upstream` came from, and goes back to (a reload may have replaced the worker's).
+        var pool: UpstreamPool
         var requestBody: BodyReader
         let requestEncoding: BodyEncoding
         var response: ResponsePhase = .awaitingHead
@@ -53,12 +55,13 @@ final class ProxyConnection: ConnectionDelegate {
         /// When the upstream's final response head came (timed exchanges only).
         var headAt: ContinuousClock.Instant?
 
-        init(upstreamHead: UpstreamRequestHead, upstream: Connection, requestBody: BodyReader,
+        init(upstreamHead: UpstreamRequestHead, upstream: Connection, pool: UpstreamPool, requestBody: BodyReader,
              requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool, timed: Bool, requestID: String?) {
             startedAt = timed ? .now : nil
             self.requestID = requestID
             self.upstreamHead = upstreamHead
             self.upstream = upstream
+            self.pool = pool
             self.requestBody = requestBody
             self.requestEncoding = requestEncoding
             self.keepAlive = keepAlive
@@ -129,6 +132,8 @@ final class ProxyConnection: ConnectionDelegate {
     private var upstreamTimer: DeadlineTimer?
     private var readingPausedDownstream = false
     private var readingPausedUpstream = false
+    /// An exchange finished on this connection: waiting for a head now is keep-alive idling.
+    private var hasExchanged = false
 
     init(downstream: Connection, worker: LoopWorker, id: UInt64) {
         self.downstream = downstream
@@ -147,10 +152,16 @@ final class ProxyConnection: ConnectionDelegate {
         return false
     }
 
-    /// True when closing it loses nothing: no exchange under way and no request begun.
-    var isIdle: Bool {
-        if case .awaitingHead = state { return downstream.inputCount == 0 }
-        return false
+    /// The server drains: a connection between two requests closes now (its client retries on a
+    /// new one); a new connection whose first request has not been read yet (it may sit in the
+    /// socket) gets `server.header_timeout` to bring it, and its answer closes the connection.
+    func beginDraining() {
+        guard case .awaitingHead = state, downstream.inputCount == 0, !headStarted else { return }
+        if hasExchanged {
+            close()
+        } else {
+            headTimer.arm(after: worker.settings.server.headerTimeout)
+        }
     }
 
     func close() {
@@ -260,10 +271,11 @@ final class ProxyConnection: ConnectionDelegate {
     /// `upstreamHead` (which holds the request) is consumed: it moves into the exchange.
     private func connectUpstream(_ upstreamHead: consuming UpstreamRequestHead, framing: RequestBodyFraming, isUpgrade: Bool,
                                  requestID: String?) {
-        let pooled = worker.pool.takeIdle()
+        let pool = worker.pool
+        let pooled = pool.takeIdle()
         let upstream: Connection
         do {
-            if let pooled { upstream = pooled } else { upstream = try worker.pool.connect() }
+            if let pooled { upstream = pooled } else { upstream = try pool.connect() }
         } catch {
             fail(.upstreamRefused(error.description), request: upstreamHead.request)
             return
@@ -272,7 +284,7 @@ final class ProxyConnection: ConnectionDelegate {
         let keepAlive = upstreamHead.request.wantsKeepAlive && !worker.isDraining
         let mayRetry = pooled != nil && framing == .none && Self.isIdempotent(upstreamHead.request.method)
         let exchange = Exchange(
-            upstreamHead: upstreamHead, upstream: upstream, requestBody: body,
+            upstreamHead: upstreamHead, upstream: upstream, pool: pool, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
             keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade, timed: worker.logsAccess, requestID: requestID)
         state = .exchanging(exchange)
@@ -564,7 +576,7 @@ final class ProxyConnection: ConnectionDelegate {
         exchange.response = .done
         // The exchange's access-log line is written when the held stream ends.
         let access = accessEntry(exchange).map { EventStreamConnection.PendingAccess(entry: $0, startedAt: exchange.startedAt!) }
-        if exchange.upstreamReusable { worker.pool.put(upstream) } else { upstream.close() }
+        if exchange.upstreamReusable { exchange.pool.put(upstream) } else { upstream.close() }
         headTimer.disarm()
         state = .closing
         readingPausedUpstream = false
@@ -578,13 +590,14 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Phase: finish (log, keep-alive or close)
 
     private func finishExchange(_ exchange: Exchange) {
+        hasExchanged = true
         recordAccess(exchange)
         // The exchange ends here: once it is gone, the request's arrays are the pool's alone (a
         // pipelined request read at once, while the exchange is still held, gets new ones).
         worker.headBuffers.recycle(exchange.upstreamHead.request.fields)
         let requestComplete = exchange.requestBody.isFinished
         if requestComplete && exchange.upstreamReusable {
-            worker.pool.put(exchange.upstream)
+            exchange.pool.put(exchange.upstream)
         } else {
             exchange.upstream.close()
         }
@@ -816,7 +829,8 @@ final class ProxyConnection: ConnectionDelegate {
                     exchange.mayRetry = false
                     do {
                         exchange.requestSent = false
-                        start(exchange, on: try worker.pool.connect())
+                        exchange.pool = worker.pool
+                        start(exchange, on: try exchange.pool.connect())
                         streamRequestBody(exchange)
                     } catch {
                         fail(.upstreamRefused(error.description), request: exchange.request)

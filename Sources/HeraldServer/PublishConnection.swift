@@ -19,28 +19,25 @@ final class PublishConnection: ConnectionDelegate {
     }
 
     private let connection: Connection
-    private let api: PublishAPI
-    private let limits: HTTPLimits
-    private let maxBodyBytes: Int
-    private let idleTimeout: Duration
+    /// Read at each request: a reload changes what the next one meets.
+    private let service: PublishService
+    private var api: PublishAPI { service.api }
+    private var limits: HTTPLimits { service.limits }
+    private var maxBodyBytes: Int { service.maxBodyBytes }
+    private var idleTimeout: Duration { service.idleTimeout }
     private var state = State.awaitingHead
     /// Inside `connectionDidRead`: an answer given at once lets its loop go on to the next request.
     private var reading = false
     /// The read timeout is off while an answer comes later than at once (Redis mode).
     private var idleTimeoutSuspended = false
-    private let accessLog: PublishAccessLog
+    private var accessLog: PublishAccessLog { service.accessLog }
     /// The request being read or answered and when its head came, for the access log (nil when
     /// the log is off, or between requests).
     private var logged: (head: HTTPRequestHead, startedAt: ContinuousClock.Instant)?
 
-    init(connection: Connection, api: PublishAPI, limits: HTTPLimits, maxBodyBytes: Int, idleTimeout: Duration,
-         accessLog: PublishAccessLog) {
+    init(connection: Connection, service: PublishService) {
         self.connection = connection
-        self.accessLog = accessLog
-        self.api = api
-        self.limits = limits
-        self.maxBodyBytes = maxBodyBytes
-        self.idleTimeout = idleTimeout
+        self.service = service
         connection.attach(self)
         connection.setTimeouts(read: idleTimeout, write: idleTimeout)
     }

@@ -26,6 +26,15 @@ final class Reauthorizer {
         self.timer = timer
     }
 
+    /// A reload changed `events.reauthorize_every`: the streams are spread over the new interval
+    /// (checks in flight finish as they are).
+    func change(interval: Duration) {
+        guard interval != schedule.interval else { return }
+        schedule = ReauthorizationSchedule(interval: interval)
+        for id in streams.keys.sorted() { schedule.add(id) }
+        timer?.schedule(after: schedule.tick)
+    }
+
     /// A stream opened with an auth request.
     func add(_ stream: EventStreamConnection) {
         nextSerial += 1
@@ -47,7 +56,8 @@ final class Reauthorizer {
             // A check slower than a whole cycle is not doubled: its stream waits for the next turn.
             guard let stream = streams[id], !inFlight.contains(id) else { continue }
             inFlight.insert(id)
-            let sent = stream.reauthorize { [unowned self] in self.inFlight.remove(id) }
+            // Weak: a reload that turns re-authorization off lets this go before the answer comes.
+            let sent = stream.reauthorize { [weak self] in _ = self?.inFlight.remove(id) }
             if !sent { inFlight.remove(id) }
         }
     }

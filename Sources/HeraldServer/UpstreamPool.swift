@@ -26,6 +26,9 @@ final class UpstreamPool: ConnectionDelegate {
     private var sweepTimer: LoopTimer?
     /// The sweep timer is armed (asking libevent costs a call per request).
     private var sweepScheduled = false
+    /// A reload replaced this pool (the upstream moved or its settings changed): connections
+    /// given back are closed, not kept.
+    private var isRetired = false
 
     init(loop: EventLoop, address: SocketAddress, connectTimeout: Duration, maxIdle: Int, idleTimeout: Duration) {
         self.loop = loop
@@ -48,7 +51,7 @@ final class UpstreamPool: ConnectionDelegate {
     /// Keeps `connection` for reuse, or closes it when the pool is full.
     func put(_ connection: Connection) {
         // Bytes beyond the response mean the upstream and Herald disagree on framing: never reuse.
-        guard idle.count < maxIdle, !connection.isClosed, connection.inputCount == 0 else {
+        guard !isRetired, idle.count < maxIdle, !connection.isClosed, connection.inputCount == 0 else {
             connection.close()
             return
         }
@@ -65,6 +68,13 @@ final class UpstreamPool: ConnectionDelegate {
         for entry in all { entry.connection.close() }
         sweepTimer = nil
         sweepScheduled = false
+    }
+
+    /// A reload replaced this pool: its idle connections close now, the ones lent out when they
+    /// come back.
+    func retire() {
+        isRetired = true
+        closeAll()
     }
 
     private func scheduleSweep() {

@@ -5,18 +5,21 @@ import HeraldServer
 import Logging
 
 /// The `herald` command: flags (or their `HERALD_*` variables) → proxy.conf → logging → serve until
-/// a signal has drained it.
+/// a signal has drained it; SIGHUP reads proxy.conf again (`herald reload` sends it).
 @main
 struct Herald: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "A reverse proxy that adds Server-Sent Events to an existing web app.",
-        discussion: "Each option may instead be set by its environment variable, named in its help; the command line wins.",
-        version: HeraldVersion.number
+        discussion: """
+            Each option may instead be set by its environment variable, named in its help; the command line wins. \
+            SIGHUP (or `herald reload`) re-reads the configuration without closing a connection.
+            """,
+        version: HeraldVersion.number,
+        subcommands: [Reload.self]
     )
 
-    @Option(name: .long, help: "Path of the TOML configuration file (proxy.conf). Env: HERALD_CONFIG.")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Option(name: .long, help: "Public listener, host:port (overrides server.listen). Env: HERALD_LISTEN.")
     var listen: String?
@@ -38,8 +41,10 @@ struct Herald: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let settings: HeraldSettings
         let configPath: String?
+        let overrides: SettingsOverrides
         let check: Bool
         let printSettings: Bool
+        let activation: SocketActivation
         do {
             var sources: [String: String] = [:]
             func given(_ value: String?, _ flag: String) -> String? {
@@ -47,15 +52,17 @@ struct Herald: ParsableCommand {
                 if source != flag { sources[flag] = source }
                 return text
             }
-            configPath = given(config, "--config")
-            var overrides = SettingsOverrides(
+            configPath = given(configFile.config, "--config")
+            var given = SettingsOverrides(
                 listen: given(listen, "--listen"), upstream: given(upstream, "--upstream"),
                 publishListen: given(publishListen, "--publish-listen"))
             printSettings = try Self.flag(self.printSettings, flag: "--print", environment: environment)
             check = try Self.flag(self.check, flag: "--check", environment: environment) || printSettings
-            let base = try configPath.map { path throws(ConfigError) in try ConfigLoader.load(path: path) } ?? HeraldSettings()
-            overrides.sources = sources
-            settings = try base.applying(overrides)
+            given.sources = sources
+            overrides = given
+            settings = try Self.load(configPath, overrides)
+            activation = try SocketActivation(environment: environment, pid: getpid())
+            for name in SocketActivation.variables { unsetenv(name) }
         } catch let error as CustomStringConvertible {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
@@ -70,26 +77,27 @@ struct Herald: ParsableCommand {
             return
         }
 
-        let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
-        let format = settings.log.format
-        LoggingSystem.bootstrap { label in
-            switch format {
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
-        }
+        let control = LogControl(settings.log)
+        LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, control: control) }
         let logger = Logger(label: "herald")
+        let reloading = HeraldServer.Reloading(read: { try Self.load(configPath, overrides) }, applyLog: control.apply)
         do {
-            try HeraldServer(settings: settings, logger: logger).run()
+            try HeraldServer(settings: settings, logger: logger, reloading: reloading, activation: activation).run()
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
     }
+
+    /// proxy.conf at `path` (the defaults without one), with the command line's overrides.
+    static func load(_ path: String?, _ overrides: SettingsOverrides) throws(ConfigError) -> HeraldSettings {
+        let base = try path.map { path throws(ConfigError) in try ConfigLoader.load(path: path) } ?? HeraldSettings()
+        return try base.applying(overrides)
+    }
+}
+
+/// `--config`, shared by `herald` and `herald reload` (an option of both is parsed once, for both).
+struct ConfigFileOption: ParsableArguments {
+    @Option(name: .long, help: "Path of the TOML configuration file (proxy.conf). Env: HERALD_CONFIG.")
+    var config: String?
 }

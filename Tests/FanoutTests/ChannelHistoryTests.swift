@@ -17,6 +17,30 @@ import Testing
         #expect(history.droppedThrough == 2)
     }
 
+    @Test func aSmallerCapacityDropsTheOldestAndALargerOneKeepsAll() {
+        var history = ChannelHistory(capacity: 4, ttl: .seconds(60))
+        for sequence in 1...6 { history.append(event(UInt64(sequence), id: "p\(sequence)")) }
+        history.resize(capacity: 2, ttl: .seconds(60))
+        #expect(history.inOrder().map(\.sequence) == [5, 6])
+        #expect(history.droppedThrough == 4)
+        #expect(history.sequence(ofID: "p4") == nil)
+        #expect(history.sequence(ofID: "p5") == 5)
+        history.resize(capacity: 3, ttl: .seconds(60))
+        for sequence in 7...9 { history.append(event(UInt64(sequence))) }
+        #expect(history.inOrder().map(\.sequence) == [7, 8, 9])
+        #expect(history.capacity == 3)
+    }
+
+    @Test func aShorterTTLTakesEffectAtTheNextTrim() {
+        let start = ContinuousClock.now
+        var history = ChannelHistory(capacity: 4, ttl: .seconds(60))
+        history.append(event(1, at: start))
+        history.append(event(2, at: start + .seconds(20)))
+        history.resize(capacity: 4, ttl: .seconds(15))
+        history.trim(now: start + .seconds(30))
+        #expect(history.inOrder().map(\.sequence) == [2])
+    }
+
     @Test func aPageOfARingStopsOnceItReachesItsBytes() {
         var history = ChannelHistory(capacity: 4, ttl: .seconds(60))
         for sequence in 1...7 { history.append(event(UInt64(sequence))) }

@@ -154,6 +154,20 @@ import Testing
         #expect(plan.coveredThrough == 1)
     }
 
+    @Test func changedLimitsApplyToEveryHistoryAndToTheNextAdmission() {
+        let hub = hub(historySize: 5, maxSubscribers: 10, perIP: 1)
+        for n in 1...5 { publish(hub, "\(n)", to: ["a"]) }
+        #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) == .admitted)
+        #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) != .admitted)
+        hub.change(limits: HubLimits(historySize: 2, historyTTL: .seconds(60), maxSubscribers: 10, maxSubscribersPerIP: 2))
+        #expect(hub.stats(channel: "a")?.eventsHeld == 2)
+        #expect(hub.limits.maxSubscribersPerIP == 2)
+        #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) == .admitted)
+        // A new channel's history has the new size too.
+        for n in 1...3 { publish(hub, "\(n)", to: ["b"]) }
+        #expect(hub.stats(channel: "b")?.eventsHeld == 2)
+    }
+
     @Test func admissionCountsPerAddressAndInTotal() {
         let hub = hub(maxSubscribers: 3, perIP: 2)
         #expect(hub.admit(address: "1.1.1.1", channels: ["a"]) == .admitted)

@@ -327,6 +327,26 @@ class Herald:
     def signal(self, signum=signal.SIGTERM):
         self.proc.send_signal(signum)
 
+    RELOAD_OUTCOMES = ("reloaded", "the running settings stay")
+
+    def reload_outcomes(self):
+        return [line for line in self.stderr().splitlines() if any(o in line for o in self.RELOAD_OUTCOMES)]
+
+    def reload(self, text=None, send=None, timeout=10.0):
+        """Writes `text` (default: `self.config` as TOML) to the config file, sends SIGHUP (or runs
+        `send()`), and returns the log line of the outcome: "… reloaded" or "… reload refused …"."""
+        self.config_path.write_text(to_toml(self.config) if text is None else text)
+        before = len(self.reload_outcomes())
+        if send is None:
+            self.signal(signal.SIGHUP)
+        else:
+            send()
+        wait_for(lambda: len(self.reload_outcomes()) > before, timeout=timeout, message="a reload outcome in the log")
+        return self.reload_outcomes()[before]
+
+    def stderr(self):
+        return self.stderr_path.read_text(errors="replace")
+
     def wait(self, timeout):
         """Exit status within `timeout`, else None."""
         try:
