@@ -171,3 +171,16 @@ def test_a_stream_refused_by_the_open_rate_has_its_503_line(start_herald):
     line = wait_line(herald, lambda r: r["status"] == 503, "the 503's line")
     assert line["target"] == "/events/rate", line
     kept.close()
+
+
+def test_a_reload_changes_the_publish_listener_s_format_too(start_herald):
+    herald = start_herald(log={"access": "off"})
+    with Publisher(herald.publish_port) as publisher:
+        publisher.publish("before", "unlogged")
+    herald.config["log"] = {"access": "json"}
+    assert "reloaded" in herald.reload()
+    with Publisher(herald.publish_port) as publisher:
+        publisher.publish("after", "logged")
+    line = wait_line(herald, lambda r: r["target"] == "/publish/after", "the publish's line after the reload")
+    assert line["channel"] == "after" and line["subscribers"] == 0, line
+    assert "/publish/before" not in herald.stdout_path.read_text()
