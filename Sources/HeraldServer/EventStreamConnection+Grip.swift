@@ -15,12 +15,14 @@ import Proxy
 
 extension EventStreamConnection {
     /// Holds `downstream` as a GRIP stream, or answers 429/503 when the limits refuse it.
+    /// `access`: the forwarded exchange's access-log line, written when the stream ends.
     static func hold(downstream: Connection, request: HTTPRequestHead, response: HTTPResponseHead, body: [UInt8],
-                     instruction: GripInstruction, worker: LoopWorker) {
+                     instruction: GripInstruction, access: PendingAccess?, worker: LoopWorker) {
         let channels = instruction.channels.map(\.name)
         let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
-            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))])
+            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))],
+                   request: request, worker: worker)
             return
         }
         var head = response
@@ -33,7 +35,9 @@ extension EventStreamConnection {
         // Without Grip-Keep-Alive, an event stream gets Herald's own heartbeat; a body of any
         // other format, nothing (no bytes are safe in it).
         let keepAlive = instruction.keepAlive ?? (GripInstruction.isEventStream(response.fields) ? heartbeat : nil)
-        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
+        var access = access
+        access?.entry.status = head.status
+        let stream = EventStreamConnection(downstream: downstream, worker: worker, access: access, channels: channels, address: address,
                                            kind: .grip(keepAlive: keepAlive), authorization: nil)
         downstream.write(worker.rewriter.downstreamResponseBytes(head, framing: .untilClose, keepAlive: false,
                                                                  clientVersion: request.version))

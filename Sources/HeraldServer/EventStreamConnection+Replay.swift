@@ -54,7 +54,7 @@ extension EventStreamConnection {
                 return
             case .lost:
                 self.replay = nil
-                cut("replay lost events to the history's bounds", unsent: unsentBytes)
+                cut("replay lost events to the history's bounds", unsent: unsentBytes, end: .replayLost)
                 return
             }
         }
@@ -98,6 +98,7 @@ extension EventStreamConnection {
     private func queueReference(_ bytes: EventBytes, events: Int) {
         wroteSinceTick = true
         downstream.write(retaining: bytes, bytes: wire(bytes))
+        eventsQueued += events
         unsentEvents += events
         unsentReferences += 1
     }

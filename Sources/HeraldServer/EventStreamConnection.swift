@@ -70,6 +70,14 @@ final class EventStreamConnection: ConnectionDelegate {
     var following = false
     var followWaiter: Int?
     private var finishing = false
+    /// The access-log line written when the stream ends (nil: no access log).
+    let pendingAccess: PendingAccess?
+    /// What the connection had sent before it became a stream (earlier requests kept alive).
+    let bytesBefore: UInt64
+    /// Events queued so far; those still unsent at the close were not sent.
+    var eventsQueued = 0
+    /// Why the stream ended, once known (the first cause counts).
+    var end: StreamEnd?
 
     /// Opens a stream for a subscribe request, after an auth request when one is needed, or
     /// answers an error and closes. `request` is a GET or HEAD (`EventsGate` answered the
@@ -86,7 +94,8 @@ final class EventStreamConnection: ConnectionDelegate {
                 maxChannels: settings.limits.maxChannelsPerConnection)
         } catch {
             worker.metrics.refusals(.badRequest).increment()
-            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: extraFields.map { ($0.name, $0.valueString) })
+            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: extraFields.map { ($0.name, $0.valueString) },
+                   request: request, worker: worker)
             return
         }
         if settings.events.authorize == .upstream {
@@ -112,7 +121,8 @@ final class EventStreamConnection: ConnectionDelegate {
         let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
-            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors)
+            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors,
+                   request: request, worker: worker)
             return
         }
         if request.method == "HEAD" {
@@ -120,18 +130,27 @@ final class EventStreamConnection: ConnectionDelegate {
             worker.hub.release(address: address, channels: channels)
             worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: true, channels: channels,
                                        chunked: request.version == .http11)
+            if worker.logsAccess {
+                worker.recordAccess(AccessLog.Entry(client: address, request: request, status: 200, bytesSent: 0, duration: .zero))
+            }
             worker.resumeForwarding(downstream, after: request)
             return
         }
-        let stream = EventStreamConnection(downstream: downstream, worker: worker, channels: channels, address: address,
-                                           kind: .serverSentEvents, chunked: request.version == .http11,
+        let access = worker.logsAccess
+            ? PendingAccess(entry: AccessLog.Entry(client: address, request: request, status: 200, bytesSent: 0, duration: .zero),
+                            startedAt: .now)
+            : nil
+        let stream = EventStreamConnection(downstream: downstream, worker: worker, access: access, channels: channels,
+                                           address: address, kind: .serverSentEvents, chunked: request.version == .http11,
                                            authorization: authorization)
         stream.admitted = true
         stream.start(request: request, lastEventID: lastEventID, extraFields: extraFields)
     }
 
-    init(downstream: Connection, worker: LoopWorker, channels: [String], address: String, kind: Kind,
+    init(downstream: Connection, worker: LoopWorker, access: PendingAccess?, channels: [String], address: String, kind: Kind,
          chunked: Bool = false, authorization: StreamAuthorization?) {
+        pendingAccess = access
+        bytesBefore = downstream.bytesSent
         self.downstream = downstream
         self.worker = worker
         self.channels = channels
@@ -150,8 +169,15 @@ final class EventStreamConnection: ConnectionDelegate {
     /// the kernel would let the buffer grow to.
     static let socketSendBufferBytes = 64 << 10
 
-    static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = []) {
-        downstream.write(error.response(extraFields: extra))
+    /// Answers a subscribe request with `error` (logged as its access-log line) and closes.
+    static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = [],
+                       request: HTTPRequestHead, worker: LoopWorker) {
+        let bytes = error.response(extraFields: extra)
+        if worker.logsAccess {
+            worker.recordAccess(AccessLog.Entry(client: worker.clientAddress(of: request, on: downstream), request: request,
+                                                status: error.status, bytesSent: UInt64(bytes.count), duration: .zero))
+        }
+        downstream.write(bytes)
         downstream.closeWhenFlushed(lingering: .afterAnswer)
     }
 
@@ -167,6 +193,7 @@ final class EventStreamConnection: ConnectionDelegate {
                 let reset = ServerSentEvent(id: plan.resetID ?? "", event: worker.settings.events.resetEvent,
                                             data: String(decoding: data, as: UTF8.self))
                 write(EventEncoder.encode(reset))
+                eventsQueued += 1
             }
             startReplay(plan)
         }
@@ -235,6 +262,7 @@ final class EventStreamConnection: ConnectionDelegate {
     @discardableResult
     private func queue(_ bytes: EventBytes, events: Int) -> Bool {
         wroteSinceTick = true
+        eventsQueued += events
         // A visit is a stream's one write in a turn: it goes to the socket at once when nothing
         // waits before it, and only what the socket does not take is left unsent.
         if downstream.writeNow(retaining: bytes, bytes: wire(bytes)) { return true }
@@ -253,10 +281,11 @@ final class EventStreamConnection: ConnectionDelegate {
     private func cutIfSlow() {
         let unsent = unsentBytes
         guard unsent > worker.maxBufferedBytes else { return }
-        cut("slow subscriber cut", unsent: unsent)
+        cut("slow subscriber cut", unsent: unsent, end: .slowSubscriber)
     }
 
-    func cut(_ why: String, unsent: Int) {
+    func cut(_ why: String, unsent: Int, end: StreamEnd) {
+        if self.end == nil { self.end = end }
         worker.logger.info("\(why)", metadata: [
             "channel": "\(channels.joined(separator: ","))", "unsent": "\(unsent)",
         ])
@@ -267,7 +296,7 @@ final class EventStreamConnection: ConnectionDelegate {
     /// Fires every `events.heartbeat`: a comment on streams that sent nothing since the last tick;
     /// a replay that the socket took nothing of since the last tick is cut.
     func heartbeatTick() {
-        if replayStalledSinceLastTick() { return cut("stalled replay cut", unsent: unsentBytes) }
+        if replayStalledSinceLastTick() { return cut("stalled replay cut", unsent: unsentBytes, end: .replayStalled) }
         if !wroteSinceTick && !finishing {
             switch kind {
             case .serverSentEvents: downstream.write(chunked ? Self.chunkedHeartbeat : Self.heartbeat)
@@ -292,7 +321,9 @@ final class EventStreamConnection: ConnectionDelegate {
         downstream.write(chunked ? ChunkedEncoder.framed(bytes) : bytes)
     }
 
-    func close() {
+    /// Closes at once; `end` is why, unless an earlier cause was noted (a cut, a finish).
+    func close(_ end: StreamEnd = .shutdown) {
+        if self.end == nil { self.end = end }
         downstream.close()
     }
 
@@ -302,9 +333,10 @@ final class EventStreamConnection: ConnectionDelegate {
     /// `reconnectWithin`: a `retry:` drawn at random over that window goes first, so the clients
     /// of streams ended together (a drain, a channel closed) come back spread over it instead of
     /// all at once. Herald's own event streams only: a GRIP body has no `retry:`.
-    func finish(reconnectWithin window: Duration = .zero) {
+    func finish(reconnectWithin window: Duration = .zero, end: StreamEnd = .drained) {
         guard !finishing else { return }
         finishing = true
+        if self.end == nil { self.end = end }
         if window > .zero, case .serverSentEvents = kind {
             write(EventEncoder.retry(milliseconds: Int.random(in: 0...Int(window.wholeMilliseconds))))
         }
@@ -358,7 +390,7 @@ final class EventStreamConnection: ConnectionDelegate {
             worker.metrics.reauthorizations(.refused).increment()
             worker.logger.info("stream closed: the app no longer authorizes it",
                                metadata: metadata.merging(["status": "\(head.status)"]) { $1 })
-            close()
+            close(.reauthorizationRefused)
         }
     }
 
@@ -380,12 +412,14 @@ final class EventStreamConnection: ConnectionDelegate {
     }
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
+        if end == nil { end = StreamEnd(reason) }
         connection.close()
     }
 
     func connectionDidClose(_ connection: Connection) {
         reauthorization?.cancel()
         reauthorization = nil
+        recordAccess()
         worker.streamClosed()
         if unsentEvents > 0 { worker.metrics.eventsDropped.increment(by: unsentEvents) }
         if registered {

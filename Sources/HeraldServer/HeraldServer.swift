@@ -111,8 +111,8 @@ public final class HeraldServer {
                                        interest: interest, health: health, metrics: metrics, logger: logger)
             }
             let store: any PublishStore = engine ?? LocalPublishStore(hub: hub, handOff: handOff, metrics: metrics)
-            let publishLoop = PublishLoop(loop: loop, service: PublishService(hub: hub, store: store, metrics: metrics, settings: settings),
-                                          engine: engine)
+            let service = PublishService(hub: hub, store: store, metrics: metrics, settings: settings, loop: loop)
+            let publishLoop = PublishLoop(loop: loop, service: service, engine: engine)
             try publishLoop.listen(adopting: publishSocket)
             engine?.start()
             return (publishLoop, loop)
@@ -328,6 +328,7 @@ final class PublishLoop: @unchecked Sendable {
             engine?.stop()
             listener?.close()
             listener = nil
+            service.accessLog.flush()
             loop.stop()
         }
     }

@@ -256,10 +256,11 @@ final class LoopWorker: @unchecked Sendable {
 
     /// A forwarded response asked to hold its client (GRIP): the connection leaves `proxy`.
     func holdGripStream(from proxy: ProxyConnection, downstream: Connection, request: HTTPRequestHead,
-                        response: HTTPResponseHead, body: [UInt8], instruction: GripInstruction) {
+                        response: HTTPResponseHead, body: [UInt8], instruction: GripInstruction,
+                        access: EventStreamConnection.PendingAccess?) {
         connections[ObjectIdentifier(proxy)] = nil
         EventStreamConnection.hold(downstream: downstream, request: request, response: response, body: body,
-                                   instruction: instruction, worker: self)
+                                   instruction: instruction, access: access, worker: self)
     }
 
     func authorizationStarted(_ pending: SubscribeAuthorization) {
@@ -360,7 +361,7 @@ final class LoopWorker: @unchecked Sendable {
     func closeStreams(of channel: String) {
         deliverBacklog()
         guard let subscribers = streams.subscribers(of: channel) else { return }
-        for stream in subscribers { stream.finish(reconnectWithin: settings.server.drainSpread) }
+        for stream in subscribers { stream.finish(reconnectWithin: settings.server.drainSpread, end: .channelDeleted) }
     }
 
     func connectionClosed(_ connection: ProxyConnection) {
@@ -371,6 +372,13 @@ final class LoopWorker: @unchecked Sendable {
 
     func recordAccess(_ entry: AccessLog.Entry) {
         accessLog.record(entry)
+    }
+
+    /// The X-Request-Id for a request forwarded upstream, when the access log logs ids (JSON):
+    /// the client's when usable (`made` false: it goes up unchanged), else a new one. Nil otherwise:
+    /// whatever the client sent goes up unchanged.
+    func requestID(for request: HTTPRequestHead) -> (id: String, made: Bool)? {
+        accessLog.makesRequestIDs ? accessLog.requestID(for: request) : nil
     }
 
     /// Stops accepting, closes idle connections, and lets the others finish their exchange.

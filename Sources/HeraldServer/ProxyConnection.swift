@@ -53,10 +53,15 @@ final class ProxyConnection: ConnectionDelegate {
         let isUpgrade: Bool
         var status = 0
         var bytesSent: UInt64 = 0
+        /// The X-Request-Id sent upstream, for the access log (nil when the log keeps none).
+        let requestID: String?
+        /// When the upstream's final response head came (timed exchanges only).
+        var headAt: ContinuousClock.Instant?
 
         init(upstreamHead: UpstreamRequestHead, upstream: Connection, pool: UpstreamPool, requestBody: BodyReader,
-             requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool, timed: Bool) {
+             requestEncoding: BodyEncoding, keepAlive: Bool, mayRetry: Bool, isUpgrade: Bool, timed: Bool, requestID: String?) {
             startedAt = timed ? .now : nil
+            self.requestID = requestID
             self.upstreamHead = upstreamHead
             self.upstream = upstream
             self.pool = pool
@@ -252,10 +257,12 @@ final class ProxyConnection: ConnectionDelegate {
                     throw HTTPParseError(.bodyTooLarge, "request body of \(length) bytes exceeds \(worker.settings.server.maxBodyBytes)")
                 }
                 let isUpgrade = request.isUpgradeRequest
+                // Only a made id is written by Herald: a usable one of the client's goes up as it came.
+                let requestID = worker.requestID(for: request)
                 let upstreamHead = worker.rewriter.upstreamRequestHead(
                     request, clientAddress: downstream.peerHost, framing: framing, tunnel: isUpgrade,
-                    fromTrustedProxy: worker.isTrustedProxy(downstream))
-                connectUpstream(upstreamHead, framing: framing, isUpgrade: isUpgrade)
+                    fromTrustedProxy: worker.isTrustedProxy(downstream), requestID: requestID?.made == true ? requestID?.id : nil)
+                connectUpstream(upstreamHead, framing: framing, isUpgrade: isUpgrade, requestID: requestID?.id)
             } catch {
                 fail(ProxyError(error), request: request)
             }
@@ -265,7 +272,8 @@ final class ProxyConnection: ConnectionDelegate {
     // MARK: Phase: connect upstream and send the head
 
     /// `upstreamHead` (which holds the request) is consumed: it moves into the exchange.
-    private func connectUpstream(_ upstreamHead: consuming UpstreamRequestHead, framing: RequestBodyFraming, isUpgrade: Bool) {
+    private func connectUpstream(_ upstreamHead: consuming UpstreamRequestHead, framing: RequestBodyFraming, isUpgrade: Bool,
+                                 requestID: String?) {
         let pool = worker.pool
         let pooled = pool.takeIdle()
         let upstream: Connection
@@ -281,7 +289,7 @@ final class ProxyConnection: ConnectionDelegate {
         let exchange = Exchange(
             upstreamHead: upstreamHead, upstream: upstream, pool: pool, requestBody: body,
             requestEncoding: framing == .chunked ? .chunked : .identity,
-            keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade, timed: worker.logsAccess)
+            keepAlive: keepAlive, mayRetry: mayRetry, isUpgrade: isUpgrade, timed: worker.logsAccess, requestID: requestID)
         state = .exchanging(exchange)
         start(exchange, on: upstream)
         streamRequestBody(exchange)
@@ -381,6 +389,7 @@ final class ProxyConnection: ConnectionDelegate {
                 return
             }
             exchange.mayRetry = false
+            if exchange.startedAt != nil && (head.status == 101 || head.status >= 200) { exchange.headAt = .now }
             if head.status == 101 {
                 switchProtocols(exchange, head)
                 return
@@ -575,9 +584,9 @@ final class ProxyConnection: ConnectionDelegate {
         }
         upstreamTimer?.disarm()
         exchange.response = .done
-        exchange.bytesSent = UInt64(bytes.count)
         worker.metrics.proxied(status: exchange.status)
-        recordAccess(exchange)
+        // The exchange's access-log line is written when the held stream ends.
+        let access = accessEntry(exchange).map { EventStreamConnection.PendingAccess(entry: $0, startedAt: exchange.startedAt!) }
         if exchange.upstreamReusable { exchange.pool.put(upstream) } else { upstream.close() }
         headTimer.disarm()
         state = .closing
@@ -586,7 +595,7 @@ final class ProxyConnection: ConnectionDelegate {
         // A held stream reads its client again, to hear it leave.
         downstream.setReading(true)
         worker.holdGripStream(from: self, downstream: downstream, request: exchange.request, response: head, body: bytes,
-                              instruction: instruction)
+                              instruction: instruction, access: access)
     }
 
     // MARK: Phase: finish (log, keep-alive or close)
@@ -633,11 +642,17 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private func recordAccess(_ exchange: Exchange) {
+        if let entry = accessEntry(exchange) { worker.recordAccess(entry) }
+    }
+
+    /// The exchange's access-log line as it stands; nil when no log wants it.
+    private func accessEntry(_ exchange: Exchange) -> AccessLog.Entry? {
         // Most of an entry is copies (the client's address, the request head): none when no log wants it.
-        guard let startedAt = exchange.startedAt else { return }
-        worker.recordAccess(AccessLog.Entry(
+        guard let startedAt = exchange.startedAt else { return nil }
+        return AccessLog.Entry(
             client: worker.clientAddress(of: exchange.request, on: downstream), request: exchange.request, status: exchange.status,
-            bytesSent: exchange.bytesSent, duration: ContinuousClock.now - startedAt))
+            bytesSent: exchange.bytesSent, duration: ContinuousClock.now - startedAt, requestID: exchange.requestID,
+            upstreamTime: exchange.headAt.map { $0 - startedAt })
     }
 
     // MARK: Errors
@@ -662,13 +677,15 @@ final class ProxyConnection: ConnectionDelegate {
         if forwarded { worker.metrics.proxied(status: error.status) }
         upstreamTimer?.disarm()
         headTimer.disarm()
-        if let request {
-            var startedAt: ContinuousClock.Instant?
-            if case .exchanging(let exchange) = state { startedAt = exchange.startedAt }
+        if let request, worker.logsAccess {
+            var exchange: Exchange?
+            if case .exchanging(let current) = state { exchange = current }
             let now = ContinuousClock.now
+            let startedAt = exchange?.startedAt ?? now
             worker.recordAccess(AccessLog.Entry(
                 client: worker.clientAddress(of: request, on: downstream), request: request, status: error.status,
-                bytesSent: 0, duration: now - (startedAt ?? now)))
+                bytesSent: 0, duration: now - startedAt, requestID: exchange?.requestID,
+                upstreamTime: exchange?.headAt.map { $0 - startedAt }))
         }
         state = .closing
         downstream.write(error.response(extraFields: extraFields.map { ($0.name, $0.valueString) }))

@@ -19,6 +19,8 @@ final class PublishAPI: Sendable {
         var contentType = "application/json"
         var body: [UInt8]
         var extraFields: [(String, String)] = []
+        /// A publish's results, for the access log.
+        var published: [PublishResult]?
 
         static func text(_ status: Int, _ reason: String, extra: [(String, String)] = []) -> Response {
             Response(status: status, contentType: "text/plain; charset=utf-8", body: Array((reason + "\n").utf8), extraFields: extra)
@@ -170,7 +172,9 @@ final class PublishAPI: Sendable {
     private static func answer(_ outcome: Result<[PublishResult], StoreUnavailable>, single: Bool) -> Response {
         switch outcome {
         case .success(let results):
-            return single && results.count == 1 ? .json(202, results[0]) : .json(202, results)
+            var response: Response = single && results.count == 1 ? .json(202, results[0]) : .json(202, results)
+            response.published = results
+            return response
         case .failure(let unavailable):
             return .text(503, unavailable.reason, extra: [("Retry-After", String(unavailable.retryAfterSeconds))])
         }

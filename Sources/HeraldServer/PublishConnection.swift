@@ -1,9 +1,11 @@
+import Fanout
 import HTTP1
 import LibeventIO
 import Proxy
 
 /// A connection on the publish listener: reads requests (bodies bounded by
 /// `publish.max_body_bytes`), answers each through `PublishAPI`, keeps the connection alive.
+/// Each answer is a line of the publish loop's access log.
 final class PublishConnection: ConnectionDelegate {
     /// Waiting for a head (`.awaitingHead`), collecting the body of `head`, or waiting for the
     /// answer to `head` (Redis mode: the store answers when Redis has); pipelined requests wait
@@ -28,6 +30,10 @@ final class PublishConnection: ConnectionDelegate {
     private var reading = false
     /// The read timeout is off while an answer comes later than at once (Redis mode).
     private var idleTimeoutSuspended = false
+    private var accessLog: PublishAccessLog { service.accessLog }
+    /// The request being read or answered and when its head came, for the access log (nil when
+    /// the log is off, or between requests).
+    private var logged: (head: HTTPRequestHead, startedAt: ContinuousClock.Instant)?
 
     init(connection: Connection, service: PublishService) {
         self.connection = connection
@@ -44,6 +50,7 @@ final class PublishConnection: ConnectionDelegate {
                 switch state {
                 case .awaitingHead:
                     guard let head = try connection.readRequestHead(limits: limits) else { return }
+                    if accessLog.isOn { logged = (head, .now) }
                     let framing = try head.bodyFraming()
                     if case .contentLength(let length) = framing, length > UInt64(maxBodyBytes) {
                         throw HTTPParseError(.bodyTooLarge, "body exceeds publish.max_body_bytes (\(maxBodyBytes))")
@@ -67,7 +74,9 @@ final class PublishConnection: ConnectionDelegate {
                 }
             }
         } catch {
-            connection.write(ProxyError(error).response())
+            let answer = ProxyError(error)
+            record(status: answer.status, bodyBytes: 0, published: nil)
+            connection.write(answer.response())
             // The publisher may still be sending (an oversize body): it must get the answer, not a reset.
             connection.closeWhenFlushed(lingering: .afterAnswer)
         }
@@ -123,9 +132,18 @@ final class PublishConnection: ConnectionDelegate {
         responseHead.end()
         connection.write(responseHead.bytes)
         if head.method != "HEAD" { connection.write(response.body) }
+        record(status: response.status, bodyBytes: head.method == "HEAD" ? 0 : response.body.count, published: response.published)
         // The publisher hears 202 before this loop turns to delivering (a pass over every
         // subscriber), so its next publish is on its way meanwhile and joins the next pass.
         connection.flushNow()
+    }
+
+    /// The access-log line of the request being answered, if a head was read and the log is on.
+    private func record(status: Int, bodyBytes: Int, published: [PublishResult]?) {
+        guard let (head, startedAt) = logged else { return }
+        logged = nil
+        accessLog.record(AccessLog.Entry(client: connection.peerHost, request: head, status: status, bytesSent: UInt64(bodyBytes),
+                                         duration: ContinuousClock.now - startedAt, published: published))
     }
 
     func connectionDidDrain(_ connection: Connection) {}

@@ -145,6 +145,10 @@ public final class Connection {
     /// The peer's address, for X-Forwarded-For and logs ("" when unknown). Its owner replaces it
     /// with the client's when a PROXY protocol header names the client.
     public var peerHost: String
+    /// Bytes the socket took so far (the access log's size of a stream).
+    public private(set) var bytesSent: UInt64 = 0
+    /// Bytes still queued when the connection closed (discarded): 0 when everything went out.
+    public private(set) var unsentAtClose = 0
 
     /// An evbuffer chain holds its header in the same allocation: reservations a little under a
     /// power of two keep each chain in one malloc size class.
@@ -244,6 +248,7 @@ public final class Connection {
         if let writeEvent { event_free(writeEvent) }
         readEvent = nil
         writeEvent = nil
+        unsentAtClose = stagedCount + evbuffer_get_length(output)
         // Frees bytes written by reference too (their owners are released).
         evbuffer_free(input)
         evbuffer_free(output)
@@ -586,6 +591,7 @@ public final class Connection {
         // touch was a cache miss per visit (perf), and the flags above already say it is empty.
         assert(evbuffer_get_length(output) == 0 && stagingBlock == nil, "output bytes without a flush or a write armed")
         let sent = send(fd, base, bytes.count, Int32(MSG_NOSIGNAL))
+        if sent > 0 { bytesSent &+= UInt64(sent) }
         if sent == bytes.count { return true }
         let failure = sent < 0 ? errno : 0
         addReference(retaining: owner, bytes: UnsafeRawBufferPointer(rebasing: bytes[max(sent, 0)...]))
@@ -637,6 +643,7 @@ public final class Connection {
         guard !closed, !writeArmed else { return }
         if let stagingBlock {
             let sent = send(fd, stagingBlock, stagedCount, Int32(MSG_NOSIGNAL))
+            if sent > 0 { bytesSent &+= UInt64(sent) }
             if sent == stagedCount {
                 releaseStagingBlock()
                 drained()
@@ -667,10 +674,15 @@ public final class Connection {
     private func writeOutput() -> Int {
         var run = iovec()
         guard evbuffer_peek(output, -1, nil, &run, 1) == 1, let base = run.iov_base else {
-            return Int(evbuffer_write(output, fd))
+            let written = Int(evbuffer_write(output, fd))
+            if written > 0 { bytesSent &+= UInt64(written) }
+            return written
         }
         let sent = send(fd, base, run.iov_len, Int32(MSG_NOSIGNAL))
-        if sent > 0 { evbuffer_drain(output, sent) }
+        if sent > 0 {
+            evbuffer_drain(output, sent)
+            bytesSent &+= UInt64(sent)
+        }
         return sent
     }
 

@@ -14,13 +14,15 @@ public struct HeadRewriter: Sendable {
     /// straight from the request's fields in their order. `tunnel` keeps Upgrade (a WebSocket
     /// handshake); `framing` is the request body's. `fromTrustedProxy` (the peer is in
     /// `server.trusted_proxies`) keeps the X-Forwarded-Proto and -Host the peer sent instead of
-    /// replacing them. (The tests hold a field-by-field model of the same rewrite and check the two
-    /// agree byte for byte.)
+    /// replacing them. `requestID`, when given, replaces every X-Request-Id the client sent (one
+    /// Herald made because the client's was missing or not `RequestID.isAcceptable`); nil leaves
+    /// them as they came. (The tests hold a field-by-field model of the same rewrite and check the
+    /// two agree byte for byte.)
     public func upstreamRequestHead(_ request: consuming HTTPRequestHead, clientAddress: String,
                                     framing: RequestBodyFraming, tunnel: Bool,
-                                    fromTrustedProxy: Bool = false) -> UpstreamRequestHead {
+                                    fromTrustedProxy: Bool = false, requestID: String? = nil) -> UpstreamRequestHead {
         UpstreamRequestHead(request, clientAddress: clientAddress, framing: framing, tunnel: tunnel,
-                            upstreamAuthority: upstreamAuthority, fromTrustedProxy: fromTrustedProxy)
+                            upstreamAuthority: upstreamAuthority, fromTrustedProxy: fromTrustedProxy, requestID: requestID)
     }
 
     /// The head sent downstream for the upstream's `response`: `framing` is how Herald delimits
@@ -42,7 +44,7 @@ public struct HeadRewriter: Sendable {
 
 /// What Herald's rewrites add to a head besides the bytes counted one by one (field values it
 /// copies, the client's address, the reason phrase): its own field names, fixed values and
-/// separators: 167 bytes at most in `UpstreamRequestHead.write`, 106 in `DownstreamResponseHead`'s.
+/// separators: 183 bytes at most in `UpstreamRequestHead.write`, 106 in `DownstreamResponseHead`'s.
 private let addedFixedBytes = 256
 
 extension HTTPVersion {
@@ -84,14 +86,20 @@ public struct UpstreamRequestHead: RewrittenHead {
     /// The last X-Forwarded-For and Via forwarded get Herald's element appended.
     private let forwardedFor: Int?
     private let via: Int?
+    /// Herald's X-Request-Id, sent instead of the client's (nil: the client's go on unchanged).
+    private let requestID: String?
+    /// The client sent an X-Request-Id that `requestID` replaces.
+    private let replacesRequestID: Bool
     /// At least the head's length in bytes: every forwarded field is one of the request's, so its
     /// serialized fields bound them; to that the request line, the client's address (appended or
-    /// added), a Host or X-Forwarded-Host, an Upgrade and the fixed bytes.
+    /// added), a Host or X-Forwarded-Host, an Upgrade, Herald's request id and the fixed bytes.
     public let capacity: Int
 
     init(_ request: consuming HTTPRequestHead, clientAddress: String, framing: RequestBodyFraming, tunnel: Bool,
-         upstreamAuthority: String, fromTrustedProxy: Bool) {
+         upstreamAuthority: String, fromTrustedProxy: Bool, requestID: String? = nil) {
         self.clientAddress = clientAddress
+        self.requestID = requestID
+        replacesRequestID = requestID != nil && request.fields.contains("x-request-id")
         keepsForwardedFields = fromTrustedProxy
         self.framing = framing
         self.tunnel = tunnel
@@ -120,7 +128,7 @@ public struct UpstreamRequestHead: RewrittenHead {
         self.via = via
         capacity = request.fields.serializedCountBound + request.method.utf8.count + request.targetBytes.count
             + 2 * clientAddress.utf8.count + (request.fields.firstCount(.host) ?? 0) + upstreamAuthority.utf8.count
-            + (request.fields.firstCount(.upgrade) ?? 0) + addedFixedBytes
+            + (request.fields.firstCount(.upgrade) ?? 0) + (requestID?.utf8.count ?? 0) + addedFixedBytes
         // Last, so that the head moves in.
         self.request = request
     }
@@ -133,10 +141,12 @@ public struct UpstreamRequestHead: RewrittenHead {
         var runStart = 0
         let replacesForwarded = !keepsForwardedFields && (fields.contains(.xForwardedProto) || fields.contains(.xForwardedHost))
         let rewritesSome = forwardedFor != nil || via != nil || hopByHop.mayContainAny(of: fields) || replacesForwarded
+            || replacesRequestID
         for index in fields.indices where rewritesSome {
             let known = fields.known(at: index)
             let dropped = (replacesForwarded && (known == .xForwardedProto || known == .xForwardedHost))
                 || hopByHop.contains(at: index, of: fields)
+                || (replacesRequestID && known == .other && fields[index].hasName("x-request-id"))
             guard dropped || index == forwardedFor || index == via else { continue }
             head.fields(runStart..<index, of: fields)
             runStart = index + 1
@@ -156,6 +166,7 @@ public struct UpstreamRequestHead: RewrittenHead {
             head.field("Host", upstreamAuthority)
         }
         if via == nil { head.field("Via", viaElement) }
+        if let requestID { head.field("X-Request-Id", requestID) }
         if framing == .chunked { head.field("Transfer-Encoding", "chunked") }
         if tunnel, let upgrade = request.fields.firstBytes(.upgrade) {
             head.field("Connection", "Upgrade")

@@ -48,6 +48,31 @@ import Testing
         #expect(builder.bytes == model.serialized())
     }
 
+    private func written(_ head: UpstreamRequestHead) -> String {
+        var builder = HeadBuilder(capacity: head.capacity)
+        head.write(to: &builder)
+        return String(decoding: builder.bytes, as: UTF8.self)
+    }
+
+    @Test func heraldsRequestIDReplacesEveryOneTheClientSent() {
+        let fields = [("Host", "app"), ("X-Request-Id", "bad id"), ("Accept", "*/*"), ("x-request-id", "second")]
+        let text = written(rewriter.upstreamRequestHead(request(fields), clientAddress: "10.0.0.2", framing: .none, tunnel: false,
+                                                        requestID: "0123456789abcdef0123456789abcdef"))
+        #expect(!text.contains("bad id") && !text.contains("second"))
+        #expect(text.contains("\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\n"))
+        #expect(text.contains("\r\nAccept: */*\r\n"))
+    }
+
+    @Test func withoutHeraldsRequestIDTheClientsGoesOnUnchanged() {
+        let fields = [("Host", "app"), ("X-Request-Id", "abc-1")]
+        let text = written(rewriter.upstreamRequestHead(request(fields), clientAddress: "10.0.0.2", framing: .none, tunnel: false))
+        #expect(text.contains("\r\nX-Request-Id: abc-1\r\n"))
+        #expect(text.split(separator: "\r\n").filter { $0.hasPrefix("X-Request-Id") }.count == 1)
+        let added = written(rewriter.upstreamRequestHead(request([("Host", "app")]), clientAddress: "10.0.0.2", framing: .none,
+                                                         tunnel: false, requestID: "made"))
+        #expect(added.contains("\r\nX-Request-Id: made\r\n"))
+    }
+
     @Test func aTrustedProxyThatSentNoForwardedProtoGetsHeraldsOwn() {
         let head = rewriter.upstreamRequest(request([("Host", "shop.example")]), clientAddress: "10.0.0.2", framing: .none,
                                             tunnel: false, fromTrustedProxy: true)
