@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An IPv4, IPv6 or Unix-domain socket address, resolved once (at start-up, never on a loop's hot path).
 public struct SocketAddress: Sendable, CustomStringConvertible {
