@@ -70,7 +70,7 @@ ROUTES = [
 
 def handle_control(req):
     """Requests of the tests themselves, straight to the upstream; never logged."""
-    req.drain()
+    req.discard_body()
     if req.path == "/__log":
         body = LOG.snapshot(int(req.query.get("since", "0"))).encode()
         send_simple(req, 200, body, "application/json")
@@ -118,7 +118,7 @@ def serve_connection(sock, conn_id):
             close = dispatch(req)
             if close or req.wants_close():
                 return
-            req.drain()
+            req.discard_body()
     except BadRequest as e:
         LOG.add({"kind": "bad", "conn_id": conn_id, "error": str(e)})
     except (PeerClosed, OSError):

@@ -12,7 +12,7 @@ BAD_CHUNK_HOLD_S = 20             # /bad-chunk waits at most this long for Heral
 
 
 def handle_silent(req):
-    req.drain()
+    req.discard_body()
     deadline = time.monotonic() + SILENT_HOLD_S
     req.conn.sock.settimeout(1)
     while time.monotonic() < deadline:
@@ -28,19 +28,19 @@ def handle_silent(req):
 
 
 def handle_drop(req):
-    req.drain()
+    req.discard_body()
     return True
 
 
 def handle_truncate(req):
-    req.drain()
+    req.discard_body()
     req.conn.send(response_head(200, [("Content-Type", "application/octet-stream"), ("Content-Length", "1000")])
                   + b"0123456789")
     return True
 
 
 def handle_bad_chunk(req):
-    req.drain()
+    req.discard_body()
     head = response_head(200, [("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")])
     bad = b"zz\r\nnot a chunk\r\n"
     if req.query.get("later") == "1":

@@ -48,7 +48,7 @@ def handle_upload(req):
 
 
 def handle_download(req, close_delimited=False):
-    req.drain()
+    req.discard_body()
     size = int(req.query.get("size", "0"))
     seed = int(req.query.get("seed", "0"))
     chunked = req.query.get("chunked") == "1" and not close_delimited
@@ -78,7 +78,7 @@ def handle_download(req, close_delimited=False):
 
 
 def handle_sse(req):
-    req.drain()
+    req.discard_body()
     n = int(req.query.get("n", "3"))
     sid = req.query.get("id")
     interval = int(req.query.get("interval_ms", "0")) / 1000
@@ -102,7 +102,7 @@ def handle_sse(req):
 
 
 def handle_status(req):
-    req.drain()
+    req.discard_body()
     try:
         code = int(req.path.split("/")[2])
     except (IndexError, ValueError):
@@ -118,7 +118,7 @@ def handle_status(req):
 
 
 def handle_head(req):
-    req.drain()
+    req.discard_body()
     body = b"h" * 1234
     if req.query.get("chunked") == "1":
         head = response_head(200, [("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")])
@@ -142,7 +142,7 @@ def handle_interim(req):
             total += len(piece)
         send_json(req, {"expect_seen": expect, "body_sha256": h.hexdigest(), "body_len": total})
         return
-    req.drain()
+    req.discard_body()
     req.conn.send(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
     if sid is not None and not ACKS.wait(sid, 0, ACK_TIMEOUT_S):
         LOG.update(req.record, error="no ack for the 103 within %ss" % ACK_TIMEOUT_S)

@@ -86,7 +86,8 @@ class Request(HeaderLookup):
         if self.record is not None:
             LOG.update(self.record, state="complete", body_len=total, body_sha256=h.hexdigest())
 
-    def drain(self):
+    def discard_body(self):
+        """Reads the body, when no handler did, to throw it away."""
         if not self.body_read:
             for _ in self.body():
                 pass

@@ -9,7 +9,7 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 
 
 def handle_ws(req):
-    req.drain()
+    req.discard_body()
     key = req.header("sec-websocket-key")
     if ("websocket" not in req.tokens("upgrade") or "upgrade" not in req.tokens("connection")
             or not key or req.header("sec-websocket-version") != "13"):
