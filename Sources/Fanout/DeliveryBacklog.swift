@@ -67,7 +67,7 @@ public struct DeliveryBacklog<Stream: AnyObject> {
     /// Advances the sweep: the next stream to deliver to, or the events a finished sweep
     /// delivered, or `.idle`. A finished sweep with events left starts the next one.
     @inlinable
-    public mutating func next(in registry: SubscriberRegistry<Stream>) -> Step {
+    public mutating func next(in registry: StreamRegistry<Stream>) -> Step {
         // Read in place: `events.last` would retain the event and release it again, per visit.
         guard !events.isEmpty else { return .idle }
         guard let through = sweepThrough else {
@@ -79,7 +79,7 @@ public struct DeliveryBacklog<Stream: AnyObject> {
         }
         while sweepChannel < channels.count {
             if !membersTaken {
-                members = registry.subscribers(of: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
+                members = registry.streams(on: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
                 membersTaken = true
                 nextMember = 0
             }

@@ -7,7 +7,7 @@ import LibeventIO
 extension LoopWorker {
     /// Fires on this loop when the hand-off brings published events. They join the backlog; a
     /// sweep not already under way starts at once.
-    func deliver(_ events: [PublishedEvent]) {
+    func receive(handedOff events: [PublishedEvent]) {
         backlog.append(events)
         if !sliceTimer.isScheduled { deliverSlice() }
     }

@@ -41,7 +41,7 @@ final class LoopWorker: @unchecked Sendable {
     /// Touched on the loop's thread only, and never re-entrantly (a parse calls no connection).
     @exclusivity(unchecked) var headBuffers = HeadBufferPool()
     /// This loop's open event streams, by channel.
-    private(set) var streams = SubscriberRegistry<EventStreamConnection>()
+    private(set) var streams = StreamRegistry<EventStreamConnection>()
     /// Published events not yet delivered to every stream, and the sweep delivering them
     /// (LoopWorker+Delivery.swift). Touched on the loop's thread only, never re-entrantly (a visit
     /// calls into the stream, which never reaches the backlog), so exclusivity is not checked at
@@ -304,8 +304,8 @@ final class LoopWorker: @unchecked Sendable {
     /// event published before.
     func closeStreams(of channel: String) {
         deliverBacklog()
-        guard let subscribers = streams.subscribers(of: channel) else { return }
-        for stream in subscribers { stream.finish(reconnectWithin: settings.server.drainSpread, end: .channelDeleted) }
+        guard let onChannel = streams.streams(on: channel) else { return }
+        for stream in onChannel { stream.finish(reconnectWithin: settings.server.drainSpread, end: .channelDeleted) }
     }
 
     func connectionClosed(_ connection: ProxyConnection) {

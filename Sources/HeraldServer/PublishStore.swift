@@ -80,6 +80,6 @@ final class LocalPublishStore: PublishStore {
 
     private func finish(stored: Int, _ delivered: [PublishedEvent]) {
         metrics.eventsPublished.increment(by: stored)
-        if !delivered.isEmpty { handOff.deliver(delivered) }
+        if !delivered.isEmpty { handOff.handOff(delivered) }
     }
 }

@@ -218,7 +218,7 @@ import Testing
     @Test func aSweepForgetsChannelsWithNothingLeft() {
         let hub = Hub(limits: HubLimits(historySize: 10, historyTTL: .milliseconds(1)), instance: "t")
         publish(hub, "1", to: ["a"])
-        hub.sweep(at: .now + .seconds(1))
+        hub.expire(at: .now + .seconds(1))
         #expect(hub.stats(channel: "a") == nil)
         #expect(hub.totals.channels == 0)
     }
