@@ -6,6 +6,7 @@
 // Only the http-stream format means something here (streams held through GRIP); its content is
 // written to them byte for byte. Pure: the parsed JSON in, validated items out, all or none.
 
+import EventStream
 import Foundation
 
 /// One item to publish: raw content for the GRIP streams of one channel.

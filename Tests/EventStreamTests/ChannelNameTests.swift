@@ -1,5 +1,5 @@
 import Testing
-@testable import Fanout
+@testable import EventStream
 
 @Suite struct ChannelNameTests {
     private func reason(_ spelling: String, plusIsSpace: Bool = false) -> String? {
