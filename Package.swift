@@ -1,9 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Herald runs on Linux only: it needs Glibc, eventfd and malloc.h. SwiftPM has no "Linux only"
+// platform key (`platforms` lists minimum versions of Apple's), so the manifest says it here.
+#if !os(Linux)
+#error("Herald builds on Linux only: it needs Glibc, eventfd and malloc.h")
+#endif
+
 let package = Package(
     name: "Herald",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
         .executable(name: "herald-bench", targets: ["herald-bench"]),

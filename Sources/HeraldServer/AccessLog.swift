@@ -2,9 +2,7 @@ import Fanout
 import HeraldConfig
 import HTTP1
 import Proxy
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One line per finished exchange, in the configured format, written to standard output: proxied
 /// requests, requests Herald answers itself, event streams when they end, their refusals, and
