@@ -42,10 +42,11 @@ let package = Package(
         .target(name: "HTTP1"),
         // Pure SSE wire format: event encoding, comments, Last-Event-ID, channel names.
         .target(name: "EventStream"),
-        // Channels, subscribers, bounded queues, replay history. No IO.
+        // Channels, subscribers, bounded queues (the slow-subscriber bound), replay history. No IO.
         .target(name: "Fanout", dependencies: ["EventStream"]),
-        // The publish listener's pure rules: webhook signatures (Standard Webhooks, GitHub), who may
-        // use which route, and webhooks in their senders' own formats (route templates). No IO.
+        // The publish listener's pure rules: publish requests (Herald's JSON and raw, Pushpin's format)
+        // and their answers, webhook signatures (Standard Webhooks, GitHub), who may use which route,
+        // and webhooks in their senders' own formats (route templates). No IO.
         .target(name: "Publishing", dependencies: ["EventStream", .product(name: "Crypto", package: "swift-crypto")]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
         .target(name: "Proxy", dependencies: ["HTTP1", "EventStream"]),

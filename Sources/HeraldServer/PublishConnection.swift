@@ -2,6 +2,7 @@ import Fanout
 import HTTP1
 import LibeventIO
 import Proxy
+import Publishing
 
 /// A connection on the publish listener: reads requests (bodies bounded by
 /// `publish.max_body_bytes`), answers each through `PublishAPI`, keeps the connection alive.
