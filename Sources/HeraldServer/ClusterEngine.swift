@@ -18,6 +18,7 @@ import Foundation
 import HeraldConfig
 import LibeventIO
 import Logging
+import Publishing
 import RedisClient
 
 final class ClusterEngine: PublishStore, @unchecked Sendable {

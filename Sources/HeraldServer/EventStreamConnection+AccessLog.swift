@@ -3,9 +3,7 @@
 // events sent and why it ended (`StreamEnd`).
 
 import LibeventIO
-#if canImport(Glibc)
 import Glibc
-#endif
 
 extension EventStreamConnection {
     /// The access-log line of a stream, completed when it ends: the request, the status sent (200,

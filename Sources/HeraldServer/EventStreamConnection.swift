@@ -271,16 +271,12 @@ final class EventStreamConnection: ConnectionDelegate {
         return false
     }
 
-    /// Libevent keeps each reference in a chain of at least 1 KiB: the bound counts that memory
-    /// too, so a stream behind on many small events is cut as surely as one behind on big ones.
-    static let referenceCost = 1024
-
     /// What the stream holds unsent, as `events.max_buffered_bytes` counts it.
-    var unsentBytes: Int { downstream.outputCount + unsentReferences * Self.referenceCost }
+    var unsentBytes: Int { worker.slowSubscriberBound.unsent(bytes: downstream.outputCount, references: unsentReferences) }
 
     private func cutIfSlow() {
         let unsent = unsentBytes
-        guard unsent > worker.maxBufferedBytes else { return }
+        guard worker.slowSubscriberBound.isExceeded(by: unsent) else { return }
         cut("slow subscriber cut", unsent: unsent, end: .slowSubscriber)
     }
 

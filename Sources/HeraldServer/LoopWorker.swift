@@ -24,7 +24,7 @@ final class LoopWorker: @unchecked Sendable {
     var streamOpening: StreamOpening { tuning.streamOpening }
     var rewriter: HeadRewriter { tuning.rewriter }
     /// `events.max_buffered_bytes`, read at each delivery.
-    var maxBufferedBytes: Int { tuning.maxBufferedBytes }
+    var slowSubscriberBound: SlowSubscriberBound { tuning.slowSubscriberBound }
     /// An access log is kept (`log.access` is not "off").
     var logsAccess: Bool { tuning.logsAccess }
     /// Where new exchanges find upstream connections; a reload that moves the upstream replaces

@@ -1,5 +1,6 @@
 import EventStream
 import Fanout
+import Publishing
 
 /// Where the publish API stores what it is given, and how it reaches the subscribers: this
 /// instance's hub (`LocalPublishStore`), or Redis, which every instance follows (`ClusterEngine`).

@@ -65,6 +65,14 @@ def test_json_publish_of_one_object_answers_an_array(herald):
         assert_next_is(stream, "one", id=results[0]["id"], type="message")
 
 
+def test_json_publish_naming_a_channel_twice_publishes_to_it_once(herald):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "twice") as stream:
+        results = pub.publish_json({"channel": ["twice", "other-twice", "twice"], "data": "once"})
+        assert [r["channel"] for r in results] == ["twice", "other-twice"], results
+        assert_next_is(stream, "once", id=results[0]["id"])
+        assert pub.channel("twice")["events_held"] == 1
+
+
 def test_json_publish_of_an_array_publishes_in_order(herald):
     with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, ["ja", "jb"]) as both, \
