@@ -21,8 +21,8 @@ extension EventStreamConnection {
         let channels = instruction.channels.map(\.name)
         let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
-            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))],
-                   request: request, worker: worker)
+            worker.answer(ProxyError(.downstream, status: status, reason), on: downstream, request: request,
+                          extraFields: [("Retry-After", String(retryAfter))], logger: worker.logger)
             return
         }
         var head = response

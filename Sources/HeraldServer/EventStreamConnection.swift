@@ -94,9 +94,8 @@ final class EventStreamConnection: ConnectionDelegate {
                 lastEventIDHeader: request.fields.first("last-event-id"),
                 maxChannels: settings.limits.maxChannelsPerConnection)
         } catch {
-            worker.metrics.refusals(.badRequest).increment()
-            refuse(downstream, ProxyError(.downstream, status: 400, error.reason), extra: extraFields.map { ($0.name, $0.valueString) },
-                   request: request, worker: worker)
+            worker.answer(ProxyError(.downstream, status: 400, error.reason), on: downstream, request: request,
+                          extraFields: extraFields.map { ($0.name, $0.valueString) }, refusal: .badRequest, logger: worker.logger)
             return
         }
         if settings.events.authorize == .upstream {
@@ -122,8 +121,9 @@ final class EventStreamConnection: ConnectionDelegate {
         let address = worker.clientAddress(of: request, on: downstream)
         if case .refused(let status, let reason, let retryAfter) = worker.admitStream(address: address, channels: channels) {
             let cors = extraFields.map { ($0.name, $0.valueString) }
-            refuse(downstream, ProxyError(.downstream, status: status, reason), extra: [("Retry-After", String(retryAfter))] + cors,
-                   request: request, worker: worker)
+            // Counted by the admission (a reason per limit).
+            worker.answer(ProxyError(.downstream, status: status, reason), on: downstream, request: request,
+                          extraFields: [("Retry-After", String(retryAfter))] + cors, logger: worker.logger)
             return
         }
         if request.method == "HEAD" {
@@ -169,18 +169,6 @@ final class EventStreamConnection: ConnectionDelegate {
     /// kernel doubles the value) beside `events.max_buffered_bytes` in Herald, not the 4 MiB
     /// the kernel would let the buffer grow to.
     static let socketSendBufferBytes = 64 << 10
-
-    /// Answers a subscribe request with `error` (logged as its access-log line) and closes.
-    static func refuse(_ downstream: Connection, _ error: ProxyError, extra: [(String, String)] = [],
-                       request: HTTPRequestHead, worker: LoopWorker) {
-        let bytes = error.response(extraFields: extra)
-        if worker.logsAccess {
-            worker.recordAccess(AccessLog.Entry(client: worker.clientAddress(of: request, on: downstream), request: request,
-                                                status: error.status, bytesSent: UInt64(bytes.count), duration: .zero))
-        }
-        downstream.write(bytes)
-        downstream.closeWhenFlushed(lingering: .afterAnswer)
-    }
 
     private func start(request: HTTPRequestHead, lastEventID: LastEventID?, extraFields: [HTTPField]) {
         worker.streamOpening.write(to: downstream, extraFields: extraFields, headOnly: false, channels: channels, chunked: chunked)

@@ -102,14 +102,8 @@ final class SubscribeAuthorization: ConnectionDelegate {
     }
 
     private func refuse(_ error: ProxyError) {
-        switch error.source {
-        case .downstream: worker.logger.debug("subscribe refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
-        case .upstream, .internal: worker.logger.warning("auth request failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
-        }
-        let bytes = error.response(extraFields: extraFields.map { ($0.name, $0.valueString) })
-        record(status: error.status, bytes: bytes.count)
-        downstream.write(bytes)
-        downstream.closeWhenFlushed(lingering: .afterAnswer)
+        worker.answer(error, on: downstream, request: request, extraFields: extraFields.map { ($0.name, $0.valueString) },
+                      logger: worker.logger) { [startedAt] entry in entry.duration = ContinuousClock.now - startedAt }
     }
 
     private func record(status: Int, bytes: Int) {
