@@ -53,7 +53,8 @@ extension ProxyConnection {
     private func relayResponseHead(_ exchange: ForwardedExchange, _ head: consuming HTTPResponseHead, framing: DownstreamFraming,
                                    keepAlive: Bool) {
         worker.metrics.proxied(status: exchange.status)
-        let rewritten = worker.rewriter.downstreamResponseHead(head, framing: framing, keepAlive: keepAlive, clientVersion: exchange.request.version)
+        let rewritten = worker.rewriter.downstreamResponseHead(
+            head, framing: framing, keepAlive: keepAlive, clientVersion: exchange.request.version)
         downstream.write(upTo: rewritten.capacity) { rewritten.write(into: $0) }
         var written = consume rewritten
         written.recycle(into: &worker.headBuffers)

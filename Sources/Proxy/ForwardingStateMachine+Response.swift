@@ -159,7 +159,8 @@ extension ForwardingStateMachine {
         }
         exchange.status = instruction.status?.code ?? head.status
         let body = BoundedBody(BodyReader(response: framing, limits: limits), maxBytes: Self.maxGripBodyBytes)
-        state = .exchanging(exchange, request, .gripBody(head, instruction, body, upstreamReusable: head.wantsKeepAlive && framing != .untilClose))
+        let reusable = head.wantsKeepAlive && framing != .untilClose
+        state = .exchanging(exchange, request, .gripBody(head, instruction, body, upstreamReusable: reusable))
         // Nothing has reached the client yet: the initial body too must come within upstream.timeout.
         return .beginGripHold
     }

@@ -72,7 +72,9 @@ public struct ForwardingStateMachine {
                                     limits: HTTPLimits) {
         let body = BodyReader(request: framing, maxDataBytes: maxBodyBytes, limits: limits)
         let mayRetry = pooled && framing == .none && Self.isIdempotent(exchange.request.method)
-        state = .exchanging(exchange, .sending(body, framing == .chunked ? .chunked : .identity), .awaitingHead(mayRetry: mayRetry, keepAlive: exchange.request.wantsKeepAlive && !draining))
+        let keepAlive = exchange.request.wantsKeepAlive && !draining
+        state = .exchanging(exchange, .sending(body, framing == .chunked ? .chunked : .identity),
+                            .awaitingHead(mayRetry: mayRetry, keepAlive: keepAlive))
     }
 
     static func isIdempotent(_ method: String) -> Bool {
