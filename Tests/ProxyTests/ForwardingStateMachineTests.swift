@@ -210,6 +210,7 @@ import Testing
     @Test func noRetryForABodyAnAnswerStartedATimeoutOrAFreshConnection() {
         for (request, pooled, end, nothing) in [
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n", true, ForwardingStateMachine.UpstreamEnd.closed, true),
+            ("POST / HTTP/1.1\r\nHost: a\r\n", true, .closed, true),
             ("GET / HTTP/1.1\r\nHost: a\r\n", true, .closed, false),
             ("GET / HTTP/1.1\r\nHost: a\r\n", true, .timedOut, true),
             ("GET / HTTP/1.1\r\nHost: a\r\n", false, .closed, true),
