@@ -1,9 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Herald runs on Linux only: it needs Glibc, eventfd and malloc.h. SwiftPM has no "Linux only"
+// platform key (`platforms` lists minimum versions of Apple's), so the manifest says it here.
+#if !os(Linux)
+#error("Herald builds on Linux only: it needs Glibc, eventfd and malloc.h")
+#endif
+
 let package = Package(
     name: "Herald",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
         .executable(name: "herald-bench", targets: ["herald-bench"]),
@@ -35,22 +40,23 @@ let package = Package(
         .target(name: "RedisClient", dependencies: ["LibeventIO", "CHiredis"]),
         // Pure HTTP/1.1 framing: heads, bodies, limits. No IO.
         .target(name: "HTTP1"),
-        // Pure SSE wire format: event encoding, comments, Last-Event-ID.
+        // Pure SSE wire format: event encoding, comments, Last-Event-ID, channel names.
         .target(name: "EventStream"),
-        // Channels, subscribers, bounded queues, replay history. No IO.
+        // Channels, subscribers, bounded queues (the slow-subscriber bound), replay history. No IO.
         .target(name: "Fanout", dependencies: ["EventStream"]),
-        // The publish listener's pure rules: webhook signatures (Standard Webhooks, GitHub), who may
-        // use which route, and webhooks in their senders' own formats (route templates). No IO.
-        .target(name: "Publishing", dependencies: ["EventStream", "Fanout", .product(name: "Crypto", package: "swift-crypto")]),
+        // The publish listener's pure rules: publish requests (Herald's JSON and raw, Pushpin's format)
+        // and their answers, webhook signatures (Standard Webhooks, GitHub), who may use which route,
+        // and webhooks in their senders' own formats (route templates). No IO.
+        .target(name: "Publishing", dependencies: ["EventStream", .product(name: "Crypto", package: "swift-crypto")]),
         // The phases of a forwarded exchange as state machines; routing; header rewriting.
-        .target(name: "Proxy", dependencies: ["HTTP1", "Fanout"]),
+        .target(name: "Proxy", dependencies: ["HTTP1", "EventStream"]),
         // Scale-out through Redis, without the connection: keys, Lua scripts, entry and message codecs,
         // the shard map and the channel tracker (offsets, gaps, epochs) as a state machine. No IO.
         .target(name: "Cluster", dependencies: ["EventStream"]),
         // The figures /metrics reports by hand: process_* from /proc text, refusal reasons. No IO.
         .target(name: "Telemetry"),
         // proxy.conf -> validated settings.
-        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "Fanout", "Publishing"]),
+        .target(name: "HeraldConfig", dependencies: ["TOMLKit", "EventStream", "Publishing"]),
         // Runs the state machines on LibeventIO connections; lifecycle.
         .target(
             name: "HeraldServer",

@@ -1,6 +1,8 @@
 /// The replay history of one channel: the newest events, bounded by count and by age.
 ///
-/// Invariant: `events` is in publish order (sequences increase), holds at most `capacity` events,
+/// Invariant: read from `head` round the ring (`inOrder()`), `events` are in the order this
+/// instance recorded them, so their sequences increase (in Redis mode, the order they reached this
+/// instance, not the order of their publishes across shards); it holds at most `capacity` events,
 /// and after `trim(now:)` none older than `ttl`. `droppedThrough` is the sequence of the newest
 /// event that left (evicted or expired): a reader after an older sequence has lost events.
 public struct ChannelHistory: Sendable {

@@ -1,25 +1,25 @@
-// The events one loop has received and not yet delivered to every subscriber, and the sweep that
-// delivers them a few subscribers at a time, so that the loop goes on reading (publishes among
-// them) while a sweep over thousands of streams is under way.
+// The events one loop has been handed and not yet delivered to every stream, and the sweep that
+// delivers them a few streams at a time, so that the loop goes on reading (publishes among them)
+// while a sweep over thousands of streams is under way.
 //
-// A sweep goes channel by channel, over the subscribers each channel has when the sweep reaches
-// it. A visited subscriber takes every backlog event it has not had yet (those after its
-// `coveredThrough`), so events that arrive during a sweep join it for every subscriber not yet
-// visited, in the same write; the subscribers visited before get them from the next sweep. When a
-// sweep ends, every event that was in the backlog when it began has reached every subscriber: a
-// subscriber that joined a channel after the sweep passed it was covered through them at admission
-// (they were published before it subscribed). Those events leave the backlog.
+// A sweep goes channel by channel, over the streams each channel has when the sweep reaches it. A
+// visited stream takes every backlog event it has not had yet (those after its `coveredThrough`),
+// so events that arrive during a sweep join it for every stream not yet visited, in the same
+// write; the streams visited before get them from the next sweep. When a sweep ends, every event
+// that was in the backlog when it began has reached every stream: a stream that joined a channel
+// after the sweep passed it was covered through them at admission (they were published before it
+// subscribed). Those events leave the backlog.
 
-/// A loop's undelivered events and the sweep over its subscribers. Not thread-safe: each loop has
-/// its own. Inlinable, so the loop's module specializes it for its stream type: unspecialized,
-/// instantiating generic metadata cost more than the rest of a visit.
-public struct DeliveryBacklog<Subscriber: AnyObject> {
+/// A loop's undelivered events and the sweep over its streams. Not thread-safe: each loop has its
+/// own. Inlinable, so the loop's module specializes it for its stream type (why: BENCHMARKS.md,
+/// "Why the hot paths look as they do").
+public struct DeliveryBacklog<Stream: AnyObject> {
     /// What `next(in:)` asks of the caller.
     public enum Step {
-        /// Deliver to this subscriber what it has not had: `batch(after:)` when it is on the
-        /// sweep's channel alone, `events(after:)` (filtered to its channels) when on several.
-        case visit(Subscriber)
-        /// These events have reached every subscriber and left the backlog.
+        /// Deliver to this stream what it has not had: `batch(after:)` when it is on the sweep's
+        /// channel alone, `events(after:)` (filtered to its channels) when on several.
+        case visit(Stream)
+        /// These events have reached every stream and left the backlog.
         case delivered(ArraySlice<PublishedEvent>)
         /// The backlog is empty.
         case idle
@@ -31,14 +31,14 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
     @usableFromInline var channels: [ChannelEvents] = []
     @usableFromInline var channelIndex: [String: Int] = [:]
 
-    /// The sweep under way: the channel it is on (an index into `channels`), the subscribers that
+    /// The sweep under way: the channel it is on (an index into `channels`), the streams that
     /// channel had when the sweep reached it (once `membersTaken`) and the next of them, and the
     /// newest sequence in the backlog when the sweep began.
     @usableFromInline var sweepChannel = 0
     /// A copy, not the registry's own collection: streams that leave during the sweep then cost
     /// the registry no copy of its whole table. Not an optional: binding one to read it would
     /// retain the array on every visit.
-    @usableFromInline var members: ContiguousArray<Subscriber> = []
+    @usableFromInline var members: ContiguousArray<Stream> = []
     @usableFromInline var membersTaken = false
     @usableFromInline var nextMember = 0
     @usableFromInline var sweepThrough: UInt64?
@@ -64,10 +64,10 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         events += new
     }
 
-    /// Advances the sweep: the next subscriber to deliver to, or the events a finished sweep
+    /// Advances the sweep: the next stream to deliver to, or the events a finished sweep
     /// delivered, or `.idle`. A finished sweep with events left starts the next one.
     @inlinable
-    public mutating func next(in registry: SubscriberRegistry<Subscriber>) -> Step {
+    public mutating func next(in registry: StreamRegistry<Stream>) -> Step {
         // Read in place: `events.last` would retain the event and release it again, per visit.
         guard !events.isEmpty else { return .idle }
         guard let through = sweepThrough else {
@@ -79,7 +79,7 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         }
         while sweepChannel < channels.count {
             if !membersTaken {
-                members = registry.subscribers(of: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
+                members = registry.streams(on: channels[sweepChannel].channel).map(ContiguousArray.init) ?? []
                 membersTaken = true
                 nextMember = 0
             }
@@ -95,22 +95,20 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
         return .delivered(removeAll(through: through))
     }
 
-    /// Calls `body` with the subscriber `ahead` places after the one `.visit` just named, when the
+    /// Calls `body` with the stream `ahead` places after the one `.visit` just named, when the
     /// sweep's channel has one, borrowed (not retained, so not touched): for cache hints, so that
-    /// the memory of the subscribers to come is on its way while the caller writes to this one.
-    /// Mutating only so that it runs on the backlog in place: called on one stored in a class, a
-    /// non-mutating method with a closure runs on a copy, and copying and destroying the backlog
-    /// (a retain and a release of each of its arrays) cost more than the rest of a visit.
+    /// the memory of the streams to come is on its way while the caller writes to this one.
+    /// Mutating so that it runs on the backlog in place, not on a copy of it (why: BENCHMARKS.md).
     @inlinable
-    public mutating func withUpcoming(_ ahead: Int, _ body: (Subscriber) -> Void) {
+    public mutating func withUpcoming(_ ahead: Int, _ body: (Stream) -> Void) {
         let index = nextMember - 1 + ahead
         members.withUnsafeBufferPointer { upcoming in
             if index < upcoming.count { body(upcoming[index]) }
         }
     }
 
-    /// The events of the sweep's channel after `covered`, as one batch shared by every subscriber
-    /// at the same point; nil when there are none. For the subscriber `.visit` just named.
+    /// The events of the sweep's channel after `covered`, as one batch shared by every stream at
+    /// the same point; nil when there are none. For the stream `.visit` just named.
     @inlinable
     public mutating func batch(after covered: UInt64) -> EventBatch? {
         guard sweepChannel < channels.count else { return nil }
@@ -144,7 +142,7 @@ public struct DeliveryBacklog<Subscriber: AnyObject> {
 struct ChannelEvents {
     @usableFromInline let channel: String
     @usableFromInline var events: [PublishedEvent]
-    /// Batches of `events` from an index to the end; subscribers visited at the same point
+    /// Batches of `events` from an index to the end; streams visited at the same point
     /// share one (and so one buffer). Emptied when events are added or removed.
     @usableFromInline var batches: [(start: Int, batch: EventBatch)] = [] {
         didSet { latest = nil }

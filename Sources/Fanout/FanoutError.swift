@@ -1,4 +1,4 @@
-/// A request Fanout refuses (a subscribe request, a publish in Pushpin's format): always the
+/// A request Fanout refuses (a subscribe request): always the
 /// client's mistake, so its reason goes into a 400.
 public struct FanoutError: Error, Sendable, Equatable {
     public var reason: String

@@ -370,7 +370,7 @@ public final class Hub: Sendable {
     // MARK: Upkeep and figures
 
     /// Drops expired events, and channels with neither history nor subscribers.
-    public func sweep(at now: ContinuousClock.Instant) {
+    public func expire(at now: ContinuousClock.Instant) {
         state.withLock { state in
             for name in Array(state.channels.keys) {
                 state.channels[name]!.history.trim(now: now)

@@ -1,4 +1,5 @@
 import EventStream
+import Synchronization
 
 /// An event after publishing: its place in the instance-wide order, and its wire bytes, encoded
 /// once and shared by every subscriber.
@@ -63,13 +64,13 @@ public final class PublishedEvent: Sendable {
     /// The bytes for a stream on `streamChannels`. A stream on several of the channels this
     /// event was published to gets it once (`Hub.replay` and the delivery skip the copies of one
     /// sequence) naming each of them, so client.js hands it to the tabs of every one; that case
-    /// is encoded for the stream, the others are shared.
+    /// is encoded once per publish and set of channels, and shared like the others.
     public func bytes(forStreamOn streamChannels: [String]) -> EventBytes {
         guard streamChannels.count > 1 else { return bytes }
         guard let publish else { return bytesNamingChannel }
         let shared = publish.channelsInOrder(of: streamChannels)
         guard shared.count > 1 else { return bytesNamingChannel }
-        return EventBytes(EventEncoder.encode(publish.event, typeOverride: shared[0], channels: shared))
+        return publish.bytes(naming: shared)
     }
 }
 
@@ -78,12 +79,28 @@ private final class MultiChannelPublish: Sendable {
     let event: ServerSentEvent
     /// Each channel's place in the publisher's list.
     private let order: [String: Int]
+    /// The event encoded naming several of the channels, by those channels (in the publisher's
+    /// order); shared by every stream on them, on every loop.
+    private let encodings = Mutex<[[String]: EventBytes]>([:])
+    /// Most channel sets kept encoded: streams on further sets of this publish's channels get
+    /// bytes of their own, so a publish to many channels cannot hold one encoding per subset.
+    static let maxEncodings = 16
 
     init(event: ServerSentEvent, channels: [String]) {
         self.event = event
         var order: [String: Int] = [:]
         for (index, channel) in channels.enumerated() where order[channel] == nil { order[channel] = index }
         self.order = order
+    }
+
+    /// The event naming `channels` (two or more of this publish's, in the publisher's order).
+    func bytes(naming channels: [String]) -> EventBytes {
+        encodings.withLock { encodings in
+            if let bytes = encodings[channels] { return bytes }
+            let bytes = EventBytes(EventEncoder.encode(event, typeOverride: channels[0], channels: channels))
+            if encodings.count < Self.maxEncodings { encodings[channels] = bytes }
+            return bytes
+        }
     }
 
     /// Those of `channels` that this publish named, in the publisher's order.

@@ -24,13 +24,13 @@ public struct SubscribeRequest: Sendable, Equatable {
         let rest = path.utf8.dropFirst(eventsPath.utf8.count)
         // Each name percent-decoded (the query's form-encoded), so every spelling is one channel.
         if rest.count > 1 {
-            channels.append(try ChannelName.decode(Substring(rest.dropFirst())))
+            channels.append(try decode(Substring(rest.dropFirst())))
         } else if rest.first == UInt8(ascii: "/") {
             throw Problem(reason: "empty channel name")
         }
         if let query {
             for spelling in QueryString.spellings("channel", in: query) {
-                channels.append(try ChannelName.decode(spelling, plusIsSpace: true))
+                channels.append(try decode(spelling, plusIsSpace: true))
             }
         }
         if channels.count > 1 {
@@ -44,5 +44,13 @@ public struct SubscribeRequest: Sendable, Equatable {
             throw Problem(reason: "too many channels: at most \(maxChannels) per connection")
         }
         return SubscribeRequest(channels: channels, lastEventID: LastEventID.from(header: lastEventIDHeader, query: query.map(String.init)))
+    }
+
+    private static func decode(_ spelling: Substring, plusIsSpace: Bool = false) throws(Problem) -> String {
+        do {
+            return try ChannelName.decode(spelling, plusIsSpace: plusIsSpace)
+        } catch {
+            throw Problem(reason: error.reason)
+        }
     }
 }

@@ -1,5 +1,24 @@
 import Glibc
 
+/// What differs between parsing a request head and a response head: the start line, what the
+/// fields must satisfy, and how the head is made of its parts. Everything else is one path.
+protocol ParsableHead {
+    /// The start line's parts (ranges of the head's bytes, and values), and what the field checks note.
+    associatedtype StartLine
+    /// How messages name the start line.
+    static var startLineName: String { get }
+    /// What a start line longer than `limits.maxStartLineBytes` is.
+    static func startLineTooLong(_ limits: HTTPLimits) -> HTTPParseError
+    /// Parses the start line's content, `line` of `bytes`.
+    static func parseStartLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) throws(HTTPParseError) -> StartLine
+    /// Sees each field line before it is kept.
+    static func inspect(_ field: FieldLine, of bytes: UnsafeBufferPointer<UInt8>, _ start: inout StartLine) throws(HTTPParseError)
+    /// Checks what the field lines together must satisfy.
+    static func finish(_ start: StartLine) throws(HTTPParseError)
+    /// The head, its bytes copied into `storage`.
+    init(_ start: StartLine, storage: [UInt8], fields: HTTPFields)
+}
+
 extension HTTPHeadParser {
     /// The request head at the front of `raw` (a connection's input) and its length, or nil until a
     /// whole one is there. A whole and valid head is parsed in one pass over its bytes; anything
@@ -8,68 +27,19 @@ extension HTTPHeadParser {
     public static func readRequestHead(_ raw: UnsafeRawBufferPointer,
                                        limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
         var pool = HeadBufferPool()
-        return try readRequestHead(raw, limits: limits, reusing: &pool)
+        return try read(raw, limits: limits, reusing: &pool)
     }
 
     /// As `readRequestHead(_:limits:)`, the head's arrays taken from `pool` when it has spares.
     public static func readRequestHead(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
                                        reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int)? {
-        if let found = try? requestHead(byteView(raw), limits: limits, whole: false, pool: &pool), found.length <= limits.maxHeadBytes {
-            return found
-        }
-        guard case .complete(let length) = try scanRequestHead(raw, limits: limits) else { return nil }
-        return (try parseRequestHead(UnsafeRawBufferPointer(rebasing: raw[..<length]), limits: limits), length)
+        try read(raw, limits: limits, reusing: &pool)
     }
 
     /// Parses exactly the bytes of a complete request head, as found by `scanRequestHead`.
     public static func parseRequestHead(_ raw: UnsafeRawBufferPointer,
                                         limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
-        let bytes = byteView(raw)
-        if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
-        var pool = HeadBufferPool()
-        return try requestHead(bytes, limits: limits, whole: true, pool: &pool).head
-    }
-
-    /// The request head at the front of `bytes` and its length; with `whole`, it must end where
-    /// the bytes do.
-    private static func requestHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, whole: Bool,
-                                    pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPRequestHead, length: Int) {
-        guard let (line, fieldsStart) = try startLine(bytes) else {
-            throw .malformed("incomplete request line")
-        }
-        if line.count > limits.maxStartLineBytes {
-            throw HTTPParseError(.startLineTooLong, "request line longer than \(limits.maxStartLineBytes) bytes")
-        }
-
-        // method SP request-target SP HTTP-version
-        var index = bytes.firstNonToken(from: line.lowerBound, to: line.upperBound)
-        guard index > line.lowerBound, index < line.upperBound, bytes[index] == HTTPByte.space else {
-            throw lineError(bytes, line, "invalid method")
-        }
-        let method = line.lowerBound..<index
-        index += 1
-        let targetStart = index
-        index = bytes.firstNonTargetByte(from: index, to: line.upperBound)
-        guard index > targetStart else { throw lineError(bytes, line, "invalid request-target") }
-        guard index < line.upperBound, bytes[index] == HTTPByte.space else {
-            throw lineError(bytes, line, index == line.upperBound ? "missing HTTP version" : "invalid request-target")
-        }
-        let target = targetStart..<index
-        let version = try parseVersion(bytes, index + 1..<line.upperBound, line)
-
-        var hosts = 0
-        let (lines, names, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole, into: pool.takeLines()) { field throws(HTTPParseError) in
-            guard isHost(bytes, field.name) else { return }
-            hosts += 1
-            for position in field.value where !HTTPByte.isHostByte(bytes[position]) {
-                throw .malformed("invalid Host header")
-            }
-        }
-        if hosts > 1 { throw .malformed("more than one Host header") }
-        if hosts == 0 && version == .http11 { throw .malformed("missing Host header") }
-        let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
-        return (HTTPRequestHead(method: methodString(bytes, method), targetBytes: storage[target], version: version,
-                                fields: HTTPFields(storage: storage, lines: lines, names: names)), length)
+        try parse(raw, limits: limits)
     }
 
     /// The response head at the front of `raw` and its length, or nil until a whole one is there;
@@ -77,72 +47,62 @@ extension HTTPHeadParser {
     public static func readResponseHead(_ raw: UnsafeRawBufferPointer,
                                         limits: HTTPLimits) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
         var pool = HeadBufferPool()
-        return try readResponseHead(raw, limits: limits, reusing: &pool)
+        return try read(raw, limits: limits, reusing: &pool)
     }
 
     /// As `readResponseHead(_:limits:)`, the head's arrays taken from `pool` when it has spares.
     public static func readResponseHead(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
                                         reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int)? {
-        if let found = try? responseHead(byteView(raw), limits: limits, whole: false, pool: &pool), found.length <= limits.maxHeadBytes {
-            return found
-        }
-        guard case .complete(let length) = try scanResponseHead(raw, limits: limits) else { return nil }
-        return (try parseResponseHead(UnsafeRawBufferPointer(rebasing: raw[..<length]), limits: limits), length)
+        try read(raw, limits: limits, reusing: &pool)
     }
 
     /// Parses exactly the bytes of a complete response head, as found by `scanResponseHead`.
     public static func parseResponseHead(_ raw: UnsafeRawBufferPointer,
                                          limits: HTTPLimits) throws(HTTPParseError) -> HTTPResponseHead {
+        try parse(raw, limits: limits)
+    }
+
+    // MARK: - The one path
+
+    static func read<Head: ParsableHead>(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
+                                         reusing pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: Head, length: Int)? {
+        if let found: (head: Head, length: Int) = try? head(byteView(raw), limits: limits, whole: false, pool: &pool),
+           found.length <= limits.maxHeadBytes {
+            return found
+        }
+        guard case .complete(let length) = try scan(raw, limits: limits, as: Head.self) else { return nil }
+        return (try parse(UnsafeRawBufferPointer(rebasing: raw[..<length]), limits: limits), length)
+    }
+
+    static func parse<Head: ParsableHead>(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits) throws(HTTPParseError) -> Head {
         let bytes = byteView(raw)
         if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limits) }
         var pool = HeadBufferPool()
-        return try responseHead(bytes, limits: limits, whole: true, pool: &pool).head
+        return try head(bytes, limits: limits, whole: true, pool: &pool).head
     }
 
-    /// The response head at the front of `bytes` and its length; with `whole`, it must end where
-    /// the bytes do.
-    private static func responseHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, whole: Bool,
-                                     pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: HTTPResponseHead, length: Int) {
+    /// The head at the front of `bytes` and its length; with `whole`, it must end where the bytes do.
+    private static func head<Head: ParsableHead>(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, whole: Bool,
+                                                 pool: inout HeadBufferPool) throws(HTTPParseError) -> (head: Head, length: Int) {
         guard let (line, fieldsStart) = try startLine(bytes) else {
-            throw .malformed("incomplete status line")
+            throw .malformed("incomplete \(Head.startLineName)")
         }
-        if line.count > limits.maxStartLineBytes {
-            throw HTTPParseError(.headTooLarge, "status line longer than \(limits.maxStartLineBytes) bytes")
-        }
-
-        // HTTP-version SP 3DIGIT [ SP reason-phrase ]; a missing SP before an empty reason is accepted.
-        let start = line.lowerBound
-        guard line.count >= 12 else { throw lineError(bytes, line, "invalid status line") }
-        let version = try parseVersion(bytes, start..<start + 8, line)
-        guard bytes[start + 8] == HTTPByte.space else { throw lineError(bytes, line, "invalid status line") }
-        var status = 0
-        for position in start + 9..<start + 12 {
-            guard HTTPByte.isDigit(bytes[position]) else { throw lineError(bytes, line, "invalid status code") }
-            status = status * 10 + Int(bytes[position] &- 0x30)
-        }
-        guard status >= 100 else { throw .malformed("invalid status code") }
-        var reason = line.upperBound..<line.upperBound
-        if line.count > 12 {
-            guard bytes[start + 12] == HTTPByte.space else { throw lineError(bytes, line, "invalid status line") }
-            reason = start + 13..<line.upperBound
-            let stop = bytes.firstNonFieldContent(from: reason.lowerBound, to: reason.upperBound)
-            if stop < reason.upperBound {
-                if bytes[stop] == HTTPByte.cr { throw .bareCR(in: .head) }
-                throw .malformed("control character in reason phrase")
-            }
-        }
+        if line.count > limits.maxStartLineBytes { throw Head.startLineTooLong(limits) }
+        var start = try Head.parseStartLine(bytes, line)
         let (lines, names, length) = try parseFields(bytes, from: fieldsStart, limits: limits, whole: whole,
-                                                     into: pool.takeLines()) { _ throws(HTTPParseError) in }
+                                                     into: pool.takeLines()) { field throws(HTTPParseError) in
+            try Head.inspect(field, of: bytes, &start)
+        }
+        try Head.finish(start)
         let storage = pool.bytes(copying: UnsafeBufferPointer(rebasing: bytes[..<length]))
-        return (HTTPResponseHead(version: version, status: status, reasonBytes: storage[reason],
-                                 fields: HTTPFields(storage: storage, lines: lines, names: names)), length)
+        return (Head(start, storage: storage, fields: HTTPFields(storage: storage, lines: lines, names: names)), length)
     }
 
     // MARK: - Parts
 
     /// The start line's content (without its line end) and where the next line starts, after
     /// skipping leading empty lines; nil when no line end is found.
-    private static func startLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (Range<Int>, next: Int)? {
+    static func startLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (Range<Int>, next: Int)? {
         guard let start = try skipLeadingEmptyLines(bytes),
               let lineFeed = bytes.firstLineFeed(from: start, to: bytes.count) else { return nil }
         // A CR before the LF belongs to the line end; any other CR is left for the checks to find.
@@ -151,7 +111,7 @@ extension HTTPHeadParser {
     }
 
     /// `HTTP/1.1` or `HTTP/1.0`; another `HTTP/<digit>.<digit>` is a version not supported (505).
-    private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+    static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
                                      _ line: Range<Int>) throws(HTTPParseError) -> HTTPVersion {
         let start = range.lowerBound
         guard range.count == 8,
@@ -171,7 +131,7 @@ extension HTTPHeadParser {
     /// `whole`, the bytes), as ranges of `bytes` appended to `lines` (empty), what their names say,
     /// and where the head ends; `inspect` sees each line before it is kept. The head's bytes are
     /// copied once its length is known.
-    private static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
+    static func parseFields(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, limits: HTTPLimits, whole: Bool,
                                     into lines: consuming [HTTPFields.Line],
                                     inspect: (FieldLine) throws(HTTPParseError) -> Void)
         throws(HTTPParseError) -> (lines: [HTTPFields.Line], names: HTTPFields.NameSummary, end: Int) {
@@ -204,7 +164,7 @@ extension HTTPHeadParser {
     /// The method as a String: the common ones are literals (decoding and checking the bytes
     /// would cost more than the rest of the request line).
     @inline(__always)
-    private static func methodString(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    static func methodString(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         func spells(_ method: StaticString) -> Bool {
             memcmp(method.utf8Start, bytes.baseAddress.unsafelyUnwrapped + range.lowerBound, range.count) == 0
         }
@@ -226,10 +186,10 @@ extension HTTPHeadParser {
         Range(uncheckedBounds: (Int32(truncatingIfNeeded: range.lowerBound), Int32(truncatingIfNeeded: range.upperBound)))
     }
 
-    private static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }
+    static var incompleteHead: HTTPParseError { .malformed("head does not end with an empty line") }
 
     @inline(__always)
-    private static func isHost(_ bytes: UnsafeBufferPointer<UInt8>, _ name: Range<Int>) -> Bool {
+    static func isHost(_ bytes: UnsafeBufferPointer<UInt8>, _ name: Range<Int>) -> Bool {
         guard name.count == 4 else { return false }
         let start = name.lowerBound
         return HTTPByte.lowercased(bytes[start]) == UInt8(ascii: "h")
@@ -239,7 +199,7 @@ extension HTTPHeadParser {
     }
 
     /// A start line's error: a bare CR anywhere in it is named as such, since that is the real fault.
-    private static func lineError(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>,
+    static func lineError(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>,
                                   _ reason: String) -> HTTPParseError {
         for position in line where bytes[position] == HTTPByte.cr { return .bareCR(in: .head) }
         return .malformed(reason)

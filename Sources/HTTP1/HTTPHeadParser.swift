@@ -21,21 +21,18 @@ public enum HTTPHeadParser {
     /// within `limits.maxHeadBytes`. O(n) and allocation-free: it is called on each read.
     public static func scanRequestHead(_ bytes: UnsafeRawBufferPointer,
                                        limits: HTTPLimits) throws(HTTPParseError) -> HeadScan {
-        try scanHead(byteView(bytes), limits: limits,
-                     startLineTooLong: HTTPParseError(.startLineTooLong,
-                                                      "request line longer than \(limits.maxStartLineBytes) bytes"))
+        try scan(bytes, limits: limits, as: HTTPRequestHead.self)
     }
 
     /// Same for a response head (a status line too long counts as headTooLarge).
     public static func scanResponseHead(_ bytes: UnsafeRawBufferPointer,
                                         limits: HTTPLimits) throws(HTTPParseError) -> HeadScan {
-        try scanHead(byteView(bytes), limits: limits,
-                     startLineTooLong: HTTPParseError(.headTooLarge,
-                                                      "status line longer than \(limits.maxStartLineBytes) bytes"))
+        try scan(bytes, limits: limits, as: HTTPResponseHead.self)
     }
 
-    private static func scanHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits,
-                                 startLineTooLong: @autoclosure () -> HTTPParseError) throws(HTTPParseError) -> HeadScan {
+    static func scan<Head: ParsableHead>(_ raw: UnsafeRawBufferPointer, limits: HTTPLimits,
+                                         as _: Head.Type) throws(HTTPParseError) -> HeadScan {
+        let bytes = byteView(raw)
         let count = bytes.count
         let startLine = try skipLeadingEmptyLines(bytes)
         guard let startLine, startLine < count else { return .incomplete }
@@ -43,13 +40,13 @@ public enum HTTPHeadParser {
         // The start line: its content plus CRLF must fit in maxStartLineBytes + 2.
         let startLineSearchEnd = min(count, startLine + limits.maxStartLineBytes + 2)
         guard let startLineEnd = bytes.firstLineFeed(from: startLine, to: startLineSearchEnd) else {
-            if startLineSearchEnd - startLine == limits.maxStartLineBytes + 2 { throw startLineTooLong() }
+            if startLineSearchEnd - startLine == limits.maxStartLineBytes + 2 { throw Head.startLineTooLong(limits) }
             if count >= limits.maxHeadBytes { throw .headTooLarge(limits) }
             return .incomplete
         }
         var contentEnd = startLineEnd
         if contentEnd > startLine && bytes[contentEnd - 1] == HTTPByte.cr { contentEnd -= 1 }
-        if contentEnd - startLine > limits.maxStartLineBytes { throw startLineTooLong() }
+        if contentEnd - startLine > limits.maxStartLineBytes { throw Head.startLineTooLong(limits) }
 
         // Field lines until an empty one, never looking past maxHeadBytes (so a head found is
         // never too large, and what lies beyond the limit never changes the outcome).

@@ -1,4 +1,4 @@
-import Fanout
+import EventStream
 
 /// `events.public_channels`: the channels any client may subscribe to without an auth request.
 ///
@@ -33,14 +33,15 @@ public struct ChannelPatternList: Sendable, Equatable {
     mutating func append(_ pattern: String) throws(ConfigValueError) {
         let isPrefix = pattern.hasSuffix("*")
         let name = isPrefix ? String(pattern.dropLast()) : pattern
-        let bytes = Array(name.utf8)
         func failure(_ detail: String) -> ConfigValueError {
             ConfigValueError(expected: Self.expectedForm + detail, got: ConfigValueError.quoted(pattern))
         }
         if name.contains("*") { throw failure(#" ("*" only at the end)"#) }
-        if bytes.isEmpty && !isPrefix { throw failure("") }
-        if bytes.count > ChannelName.maxBytes { throw failure(" of at most \(ChannelName.maxBytes) bytes") }
-        if !bytes.allSatisfy(ChannelName.isAllowed) { throw failure(" (channel names use A-Z a-z 0-9 - _ . : @ /)") }
+        if name.isEmpty && !isPrefix { throw failure("") }
+        if !ChannelName.isValidPrefix(name) {
+            throw failure(name.utf8.count > ChannelName.maxBytes
+                          ? " of at most \(ChannelName.maxBytes) bytes" : " (channel names use \(ChannelName.allowedBytes))")
+        }
         patterns.append(pattern)
         if isPrefix {
             if !prefixes.contains(name) { prefixes.append(name) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A numeric IP address, parsed by `inet_pton` so that Herald accepts exactly what the socket
 /// layer will later accept: dotted-decimal IPv4 (no leading zeros) or IPv6 without brackets.

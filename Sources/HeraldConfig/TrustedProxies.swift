@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `server.trusted_proxies`: the peers (load balancers, CDNs, another proxy) whose X-Forwarded-*
 /// fields Herald believes, and the rule that finds the client behind them.

@@ -1,4 +1,4 @@
-import Fanout
+import EventStream
 import Foundation
 import TOMLKit
 
@@ -107,7 +107,7 @@ extension ValueParser where Value == String {
         .string(expected: "a string") { text throws(ConfigValueError) in
             let bytes = text.utf8
             guard (1...maxBytes).contains(bytes.count), bytes.allSatisfy(ChannelName.isAllowed) else {
-                throw ConfigValueError(expected: "a key prefix of 1 to \(maxBytes) bytes of A-Z a-z 0-9 - _ . : @ /",
+                throw ConfigValueError(expected: "a key prefix of 1 to \(maxBytes) bytes of \(ChannelName.allowedBytes)",
                                        got: ConfigValueError.quoted(text))
             }
             return text

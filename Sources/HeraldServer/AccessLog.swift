@@ -1,10 +1,9 @@
 import Fanout
+import Glibc
 import HeraldConfig
 import HTTP1
 import Proxy
-#if canImport(Glibc)
-import Glibc
-#endif
+import Publishing
 
 /// One line per finished exchange, in the configured format, written to standard output: proxied
 /// requests, requests Herald answers itself, event streams when they end, their refusals, and

@@ -18,6 +18,7 @@ import Foundation
 import HeraldConfig
 import LibeventIO
 import Logging
+import Publishing
 import RedisClient
 
 final class ClusterEngine: PublishStore, @unchecked Sendable {
@@ -189,7 +190,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
             delivered.append(hub.record(content, id: event.id, on: channel, publishedTo: event.channels,
                                         origin: PublishOrigin(shard: shard, g: event.g), at: now - age))
         }
-        handOff.deliver(delivered)
+        handOff.handOff(delivered)
     }
 
     /// The mirror of `channel` holds ids Redis no longer knows (a new epoch): forget them.

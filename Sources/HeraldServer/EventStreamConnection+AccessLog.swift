@@ -3,21 +3,28 @@
 // events sent and why it ended (`StreamEnd`).
 
 import LibeventIO
-#if canImport(Glibc)
 import Glibc
-#endif
 
 extension EventStreamConnection {
     /// The access-log line of a stream, completed when it ends: the request, the status sent (200,
     /// or a GRIP hold's), what the forwarding took for a GRIP hold, and when the exchange began.
-    struct PendingAccess {
-        var entry: AccessLog.Entry
-        var startedAt: ContinuousClock.Instant
+    /// A class: a stream holds a reference (nil without an access log), not the entry inline,
+    /// which would make every stream larger and the delivery sweep slower (BENCHMARKS.md).
+    final class PendingAccess {
+        let entry: AccessLog.Entry
+        let startedAt: ContinuousClock.Instant
+
+        init(entry: AccessLog.Entry, startedAt: ContinuousClock.Instant) {
+            self.entry = entry
+            self.startedAt = startedAt
+        }
     }
 
     /// Writes the line: the events sent are those queued, less those still unsent at the close.
     func recordAccess() {
-        guard var entry = pendingAccess?.entry, let startedAt = pendingAccess?.startedAt else { return }
+        guard let pendingAccess else { return }
+        var entry = pendingAccess.entry
+        let startedAt = pendingAccess.startedAt
         let sent = eventsQueued - (downstream.unsentAtClose == 0 ? 0 : unsentEvents)
         entry.bytesSent = downstream.bytesSent - bytesBefore
         entry.duration = ContinuousClock.now - startedAt

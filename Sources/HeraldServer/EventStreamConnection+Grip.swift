@@ -35,8 +35,11 @@ extension EventStreamConnection {
         // Without Grip-Keep-Alive, an event stream gets Herald's own heartbeat; a body of any
         // other format, nothing (no bytes are safe in it).
         let keepAlive = instruction.keepAlive ?? (GripInstruction.isEventStream(response.fields) ? heartbeat : nil)
-        var access = access
-        access?.entry.status = head.status
+        let access = access.map { access in
+            var entry = access.entry
+            entry.status = head.status
+            return PendingAccess(entry: entry, startedAt: access.startedAt)
+        }
         let stream = EventStreamConnection(downstream: downstream, worker: worker, access: access, channels: channels, address: address,
                                            kind: .grip(keepAlive: keepAlive), authorization: nil)
         downstream.write(worker.rewriter.downstreamResponseBytes(head, framing: .untilClose, keepAlive: false,

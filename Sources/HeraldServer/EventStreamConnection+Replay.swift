@@ -43,7 +43,7 @@ extension EventStreamConnection {
     func continueReplay() {
         guard let replay else { return }
         while true {
-            let room = worker.maxBufferedBytes - unsentBytes
+            let room = worker.slowSubscriberBound.room(beside: unsentBytes)
             guard room > 0 else { return }
             switch worker.hub.nextPage(&replay.cursor, maxBytes: min(room, Self.replayPageBytes)) {
             case .events(let events):
@@ -64,7 +64,7 @@ extension EventStreamConnection {
     /// big ones queued by reference (shared with the history and every other stream).
     static let replayPageBytes = 64 << 10
     /// Events at least this big go by reference: a copy would cost more than the chain libevent
-    /// gives a reference (`referenceCost`).
+    /// gives a reference (`SlowSubscriberBound.referenceCost`).
     static let replayReferenceBytes = 16 << 10
 
     /// Queues one page in the stream's form, in order: small events joined, big ones by reference.

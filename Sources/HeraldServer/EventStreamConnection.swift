@@ -9,7 +9,7 @@
 // (EventStreamConnection+Replay.swift).
 //
 // A stream opened after an auth request keeps that request and asks it again when
-// re-authorization comes round (`reauthorize`). A stream held through GRIP
+// re-authorization comes round (EventStreamConnection+Reauthorization.swift). A stream held through GRIP
 // (EventStreamConnection+Grip.swift) writes the app's own head and body instead, then every item
 // as it was published.
 
@@ -36,7 +36,7 @@ final class EventStreamConnection: ConnectionDelegate {
     let downstream: Connection
     unowned let worker: LoopWorker
     let channels: [String]
-    private let address: String
+    let address: String
     let isMultiChannel: Bool
     let kind: Kind
     /// The body is framed in chunks (HTTP/1.1): every write is one chunk, the shared bytes' own
@@ -49,7 +49,8 @@ final class EventStreamConnection: ConnectionDelegate {
     /// request was made, for public channels, GRIP streams or `events.authorize = "none"`).
     let authorization: StreamAuthorization?
     /// The re-authorization in flight, if any.
-    private var reauthorization: AuthorizationExchange?
+    /// The re-authorization in flight (EventStreamConnection+Reauthorization.swift).
+    var reauthorization: AuthorizationExchange?
     /// Events up to this sequence were written, replayed, or predate the stream. `.max` while a
     /// replay is under way, so the hand-off skips every live event.
     var coveredThrough: UInt64 = 0
@@ -271,16 +272,12 @@ final class EventStreamConnection: ConnectionDelegate {
         return false
     }
 
-    /// Libevent keeps each reference in a chain of at least 1 KiB: the bound counts that memory
-    /// too, so a stream behind on many small events is cut as surely as one behind on big ones.
-    static let referenceCost = 1024
-
     /// What the stream holds unsent, as `events.max_buffered_bytes` counts it.
-    var unsentBytes: Int { downstream.outputCount + unsentReferences * Self.referenceCost }
+    var unsentBytes: Int { worker.slowSubscriberBound.unsent(bytes: downstream.outputCount, references: unsentReferences) }
 
     private func cutIfSlow() {
         let unsent = unsentBytes
-        guard unsent > worker.maxBufferedBytes else { return }
+        guard worker.slowSubscriberBound.isExceeded(by: unsent) else { return }
         cut("slow subscriber cut", unsent: unsent, end: .slowSubscriber)
     }
 
@@ -352,47 +349,6 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// A cache hint for the sweep: this stream's connection will be written to soon.
     func prefetchConnection() { prefetch(downstream, bytes: 192) }
-
-    // MARK: Re-authorization
-
-    /// Asks the app again with the auth request the stream opened with; closes the stream when the
-    /// app refuses it or no longer grants one of its channels. An app that cannot be reached or
-    /// does not answer in time keeps the stream: only an answer closes it. `done` hears the end
-    /// of the check (not when the stream closes first). False when nothing was sent (no auth
-    /// request, or one already in flight).
-    func reauthorize(_ done: @escaping () -> Void) -> Bool {
-        guard let authorization, reauthorization == nil, !downstream.isClosed else { return false }
-        let exchange = AuthorizationExchange(request: authorization.request, worker: worker)
-        reauthorization = exchange
-        exchange.begin { [unowned self] outcome in
-            self.reauthorization = nil
-            done()
-            self.reauthorized(outcome, authorization)
-        }
-        return true
-    }
-
-    private func reauthorized(_ outcome: AuthorizationExchange.Outcome, _ authorization: StreamAuthorization) {
-        let metadata: Logger.Metadata = ["channel": "\(channels.joined(separator: ","))", "client": "\(address)"]
-        switch outcome {
-        case .failed(let error):
-            worker.metrics.reauthorizations(.failed).increment()
-            worker.logger.warning("re-authorization got no answer; the stream stays open",
-                                  metadata: metadata.merging(["reason": "\(error.logReason)"]) { $1 })
-        case .answered(let head, _):
-            let verdict = AuthorizationVerdict.decide(head, asked: authorization.request.askedChannels,
-                                                      publicChannels: authorization.publicChannels,
-                                                      maxChannels: worker.settings.limits.maxChannelsPerConnection)
-            if verdict.keeps(channels) {
-                worker.metrics.reauthorizations(.granted).increment()
-                return
-            }
-            worker.metrics.reauthorizations(.refused).increment()
-            worker.logger.info("stream closed: the app no longer authorizes it",
-                               metadata: metadata.merging(["status": "\(head.status)"]) { $1 })
-            close(.reauthorizationRefused)
-        }
-    }
 
     // MARK: ConnectionDelegate
 

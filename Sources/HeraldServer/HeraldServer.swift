@@ -46,7 +46,7 @@ public final class HeraldServer {
     var hub: Hub?
     private var signalWatchers: [SignalWatcher] = []
     private var graceTimer: LoopTimer?
-    private var sweepTimer: LoopTimer?
+    private var expiryTimer: LoopTimer?
     private var drainingWorkers = 0
     private let stoppedThreads = DispatchSemaphore(value: 0)
     /// The pid file this process wrote (`server.pid_file`), removed when it stops.
@@ -118,9 +118,9 @@ public final class HeraldServer {
             return (publishLoop, loop)
         }
         // Expired history goes, and channels left with nothing: memory follows what is in use.
-        let sweep = LoopTimer(loop: mainLoop, repeating: true) { hub.sweep(at: .now) }
-        sweep.schedule(after: .seconds(30))
-        sweepTimer = sweep
+        let expiry = LoopTimer(loop: mainLoop, repeating: true) { hub.expire(at: .now) }
+        expiry.schedule(after: .seconds(30))
+        expiryTimer = expiry
         publishLoop = publish
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(try SignalWatcher(loop: mainLoop, signal: signal) { [unowned self] in
@@ -251,7 +251,7 @@ public final class HeraldServer {
 
     private func stopAll() {
         graceTimer = nil
-        sweepTimer = nil
+        expiryTimer = nil
         publishLoop?.stop()
         signalWatchers.removeAll()
         for worker in workers.dropFirst() {

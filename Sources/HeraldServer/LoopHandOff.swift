@@ -4,7 +4,7 @@ import Synchronization
 /// The one way published events reach the loops. Each loop has an inbox; a publish appends its
 /// events to every inbox and wakes a loop (`EventLoop.execute`) only when its inbox was empty.
 /// A loop busy with a long pass finds every publish that arrived meanwhile in its inbox and
-/// delivers them together, so each subscriber gets one write for all of them.
+/// takes them together, so each stream gets one write for all of them.
 final class LoopHandOff: Sendable {
     private final class Inbox: Sendable {
         let worker: LoopWorker
@@ -14,13 +14,13 @@ final class LoopHandOff: Sendable {
             self.worker = worker
         }
 
-        /// Fires on the worker's loop: takes everything queued so far and delivers it.
-        func drain() {
+        /// Fires on the worker's loop: hands everything queued so far to the worker.
+        func takeAll() {
             let batch = events.withLock { queued in
                 defer { queued.removeAll(keepingCapacity: true) }
                 return queued
             }
-            worker.deliver(batch)
+            worker.receive(handedOff: batch)
         }
     }
 
@@ -31,13 +31,13 @@ final class LoopHandOff: Sendable {
     }
 
     /// Queues `events` (in publish order) for every loop. Called on the publish loop.
-    func deliver(_ events: [PublishedEvent]) {
+    func handOff(_ events: [PublishedEvent]) {
         for inbox in inboxes {
             let wasEmpty = inbox.events.withLock { queued in
                 defer { queued += events }
                 return queued.isEmpty
             }
-            if wasEmpty { inbox.worker.loop.execute { inbox.drain() } }
+            if wasEmpty { inbox.worker.loop.execute { inbox.takeAll() } }
         }
     }
 

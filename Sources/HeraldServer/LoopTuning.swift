@@ -16,7 +16,7 @@ struct LoopTuning {
     let rewriter: HeadRewriter
     /// `events.max_buffered_bytes`, read at each delivery (reading it through `settings` copies
     /// the settings).
-    let maxBufferedBytes: Int
+    let slowSubscriberBound: SlowSubscriberBound
     /// An access log is kept (`log.access` is not "off").
     let logsAccess: Bool
     /// This loop's share of `server.max_connections`; beyond it new connections are closed at once.
@@ -34,7 +34,7 @@ struct LoopTuning {
         clientScript = ClientScript(settings: settings.events)
         streamOpening = StreamOpening(events: settings.events)
         rewriter = HeadRewriter(upstreamAuthority: settings.upstream.url.authority)
-        maxBufferedBytes = settings.events.maxBufferedBytes
+        slowSubscriberBound = SlowSubscriberBound(maxBytes: settings.events.maxBufferedBytes)
         logsAccess = settings.log.access != .off
         maxConnections = max(1, settings.server.maxConnections / loops)
         streamOpenRate = StreamOpenRate(perSecond: Double(settings.limits.streamOpensPerSecond) / Double(loops))

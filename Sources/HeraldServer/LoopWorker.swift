@@ -24,7 +24,7 @@ final class LoopWorker: @unchecked Sendable {
     var streamOpening: StreamOpening { tuning.streamOpening }
     var rewriter: HeadRewriter { tuning.rewriter }
     /// `events.max_buffered_bytes`, read at each delivery.
-    var maxBufferedBytes: Int { tuning.maxBufferedBytes }
+    var slowSubscriberBound: SlowSubscriberBound { tuning.slowSubscriberBound }
     /// An access log is kept (`log.access` is not "off").
     var logsAccess: Bool { tuning.logsAccess }
     /// Where new exchanges find upstream connections; a reload that moves the upstream replaces
@@ -41,13 +41,13 @@ final class LoopWorker: @unchecked Sendable {
     /// Touched on the loop's thread only, and never re-entrantly (a parse calls no connection).
     @exclusivity(unchecked) var headBuffers = HeadBufferPool()
     /// This loop's open event streams, by channel.
-    private var streams = SubscriberRegistry<EventStreamConnection>()
-    /// Published events not yet delivered to every stream, and the sweep delivering them.
-    /// Touched on the loop's thread only, never re-entrantly (a visit calls into the stream, which
-    /// never reaches the backlog), so exclusivity is not checked at run time: the checks cost a
-    /// quarter of a visit.
-    @exclusivity(unchecked) private var backlog = DeliveryBacklog<EventStreamConnection>()
-    private lazy var sliceTimer = LoopTimer(loop: loop) { [unowned self] in self.deliverSlice() }
+    private(set) var streams = StreamRegistry<EventStreamConnection>()
+    /// Published events not yet delivered to every stream, and the sweep delivering them
+    /// (LoopWorker+Delivery.swift). Touched on the loop's thread only, never re-entrantly (a visit
+    /// calls into the stream, which never reaches the backlog), so exclusivity is not checked at
+    /// run time (a visit's hot path).
+    @exclusivity(unchecked) var backlog = DeliveryBacklog<EventStreamConnection>()
+    lazy var sliceTimer = LoopTimer(loop: loop) { [unowned self] in self.deliverSlice() }
     private var heartbeatTimer: LoopTimer?
     /// Subscribe requests waiting for the app's answer to their auth request.
     private var pendingAuthorizations: [ObjectIdentifier: SubscribeAuthorization] = [:]
@@ -300,68 +300,12 @@ final class LoopWorker: @unchecked Sendable {
         finishDrainingIfIdle()
     }
 
-    /// Fires on this loop when the hand-off brings published events. They join the backlog; a
-    /// sweep not already under way starts at once.
-    func deliver(_ events: [PublishedEvent]) {
-        backlog.append(events)
-        if !sliceTimer.isScheduled { deliverSlice() }
-    }
-
-    /// Delivers the backlog to the next `EventLoop.flushSlice` streams (their writes follow at the
-    /// end of this turn), then lets the loop run (read publishes, answer requests) before the next
-    /// slice: a zero-delay timer fires only after the loop has polled its sockets again. Every
-    /// stream gets what is for it in publish order, as shared bytes.
-    private func deliverSlice(all: Bool = false) {
-        var visited = 0
-        var delivered = 0
-        sweep: while all || visited < EventLoop.flushSlice {
-            switch backlog.next(in: streams) {
-            case .visit(let stream):
-                // Each visit's first touches of a stream and of its connection were cache misses
-                // (perf at 10,000 streams: most of the sweep's user time): ask for the next
-                // stream's connection (that stream was asked for one visit ago) and for the one after.
-                backlog.withUpcoming(1) { $0.prefetchConnection() }
-                backlog.withUpcoming(2) { prefetch($0) }
-                guard stream.takesEvents else { continue }
-                visited += 1
-                if !stream.isMultiChannel {
-                    if let batch = backlog.batch(after: stream.coveredThrough) { delivered += stream.deliver(batch) }
-                } else {
-                    // Streams on several channels take the events one by one, so their order
-                    // across channels is the publish order and an event on two of their
-                    // channels comes once.
-                    for event in backlog.events(after: stream.coveredThrough)
-                    where stream.channels.contains(event.channel) && stream.deliver(event) {
-                        delivered += 1
-                    }
-                }
-            case .delivered(let events):
-                let now = ContinuousClock.now
-                for event in events {
-                    let (seconds, attoseconds) = (now - event.publishedAt).components
-                    metrics.publishToWrite.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-                }
-            case .idle:
-                break sweep
-            }
-        }
-        if delivered > 0 { metrics.eventsDelivered.increment(by: delivered) }
-        if !backlog.isEmpty && !all { sliceTimer.schedule(after: .zero) }
-    }
-
-    /// Delivers the whole backlog now (before streams are ended on purpose, so none misses an
-    /// event published before).
-    private func deliverBacklog() {
-        sliceTimer.cancel()
-        deliverSlice(all: true)
-    }
-
     /// `DELETE /channels/<channel>`: ends this loop's streams on it, once each has written every
     /// event published before.
     func closeStreams(of channel: String) {
         deliverBacklog()
-        guard let subscribers = streams.subscribers(of: channel) else { return }
-        for stream in subscribers { stream.finish(reconnectWithin: settings.server.drainSpread, end: .channelDeleted) }
+        guard let onChannel = streams.streams(on: channel) else { return }
+        for stream in onChannel { stream.finish(reconnectWithin: settings.server.drainSpread, end: .channelDeleted) }
     }
 
     func connectionClosed(_ connection: ProxyConnection) {

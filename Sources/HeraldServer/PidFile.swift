@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Foundation
 
 /// `server.pid_file`: this process's id, written once it serves so `herald reload` can find it;

@@ -2,6 +2,7 @@ import Fanout
 import HTTP1
 import LibeventIO
 import Proxy
+import Publishing
 
 /// A connection on the publish listener: reads requests (bodies bounded by
 /// `publish.max_body_bytes`), answers each through `PublishAPI`, keeps the connection alive.
@@ -101,24 +102,9 @@ final class PublishConnection: ConnectionDelegate {
 
     /// Copies body data out of the input (publish bodies are small and bounded); true when complete.
     private func readBody(_ reader: inout BodyReader, into body: inout [UInt8]) throws(HTTPParseError) -> Bool {
-        while true {
-            let available = connection.inputCount
-            let step = try connection.withInput(upTo: limits.maxHeadBytes + 2) { bytes throws(HTTPParseError) in try reader.next(bytes) }
-            switch step {
-            case .needMore:
-                return false
-            case .drop(let count):
-                connection.drainInput(count)
-            case .data(let limit):
-                let count = Int(min(UInt64(available), limit))
-                guard count > 0 else { return false }
-                connection.withInput(upTo: count) { body.append(contentsOf: $0) }
-                connection.drainInput(count)
-                try reader.consumed(count)
-            case .finished(let drop):
-                connection.drainInput(drop)
-                return true
-            }
+        try reader.read(from: connection) { input, count in
+            input.withInput(upTo: count) { body.append(contentsOf: $0) }
+            input.drainInput(count)
         }
     }
 

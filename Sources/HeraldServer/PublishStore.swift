@@ -1,5 +1,6 @@
 import EventStream
 import Fanout
+import Publishing
 
 /// Where the publish API stores what it is given, and how it reaches the subscribers: this
 /// instance's hub (`LocalPublishStore`), or Redis, which every instance follows (`ClusterEngine`).
@@ -80,6 +81,6 @@ final class LocalPublishStore: PublishStore {
 
     private func finish(stored: Int, _ delivered: [PublishedEvent]) {
         metrics.eventsPublished.increment(by: stored)
-        if !delivered.isEmpty { handOff.deliver(delivered) }
+        if !delivered.isEmpty { handOff.handOff(delivered) }
     }
 }

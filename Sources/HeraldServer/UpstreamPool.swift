@@ -23,9 +23,9 @@ final class UpstreamPool: ConnectionDelegate {
     /// call that could reach the pool again (a connection is closed only once out of the list), so
     /// exclusivity is not checked at run time (twice per request otherwise).
     @exclusivity(unchecked) private var idle: [IdleConnection] = []
-    private var sweepTimer: LoopTimer?
-    /// The sweep timer is armed (asking libevent costs a call per request).
-    private var sweepScheduled = false
+    private var expiryTimer: LoopTimer?
+    /// The expiry timer is armed (asking libevent costs a call per request).
+    private var expiryScheduled = false
     /// A reload replaced this pool (the upstream moved or its settings changed): connections
     /// given back are closed, not kept.
     private var isRetired = false
@@ -58,7 +58,7 @@ final class UpstreamPool: ConnectionDelegate {
         connection.attach(self)
         connection.setReading(true)
         idle.append(IdleConnection(connection: connection, since: MonotonicClock.coarseNanoseconds()))
-        scheduleSweep()
+        scheduleExpiry()
     }
 
     /// Closes every idle connection (shutdown).
@@ -66,8 +66,8 @@ final class UpstreamPool: ConnectionDelegate {
         let all = idle
         idle.removeAll()
         for entry in all { entry.connection.close() }
-        sweepTimer = nil
-        sweepScheduled = false
+        expiryTimer = nil
+        expiryScheduled = false
     }
 
     /// A reload replaced this pool: its idle connections close now, the ones lent out when they
@@ -77,24 +77,24 @@ final class UpstreamPool: ConnectionDelegate {
         closeAll()
     }
 
-    private func scheduleSweep() {
-        guard !sweepScheduled else { return }
-        let timer = sweepTimer ?? LoopTimer(loop: loop) { [unowned self] in self.sweep() }
-        sweepTimer = timer
+    private func scheduleExpiry() {
+        guard !expiryScheduled else { return }
+        let timer = expiryTimer ?? LoopTimer(loop: loop) { [unowned self] in self.expireIdle() }
+        expiryTimer = timer
         timer.schedule(after: idleTimeout / 2)
-        sweepScheduled = true
+        expiryScheduled = true
     }
 
     /// Fires every half idle timeout while connections are idle: closes those unused too long.
-    private func sweep() {
-        sweepScheduled = false
+    private func expireIdle() {
+        expiryScheduled = false
         let timeout = MonotonicClock.nanoseconds(idleTimeout)
         let now = MonotonicClock.coarseNanoseconds()
         let cutoff = now > timeout ? now - timeout : 0
         let stale = idle.filter { $0.since < cutoff }
         idle.removeAll { $0.since < cutoff }
         for entry in stale { entry.connection.close() }
-        if !idle.isEmpty { scheduleSweep() }
+        if !idle.isEmpty { scheduleExpiry() }
     }
 
     private func remove(_ connection: Connection) {

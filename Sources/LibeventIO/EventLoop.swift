@@ -8,9 +8,7 @@
 
 internal import CLibevent
 import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An event loop: a libevent `event_base` plus the hand-off queue other threads use to reach it.
 public final class EventLoop: @unchecked Sendable {
@@ -39,9 +37,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Where a connection whose input is empty reads a small message (`Connection.readable`): its
     /// owner reads it from here during the read callback, and only what is left then is copied
     /// into the connection's input buffer. On the loop's thread only, one read at a time.
-    let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Connection.minReadSize, alignment: 16)
-    /// Blocks of `Connection.stagingBlockSize` bytes that connections stage a turn's output in
-    /// (`Connection.write`), kept for the next turns: at most `maxFreeStagingBlocks` of them
+    let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: ConnectionInput.minReadSize, alignment: 16)
+    /// Blocks of `ConnectionOutput.stagingBlockSize` bytes that connections stage a turn's output in
+    /// (`ConnectionOutput`), kept for the next turns: at most `maxFreeStagingBlocks` of them
     /// (256 KiB; a turn's connections beyond that allocate and free theirs).
     @exclusivity(unchecked) private var freeStagingBlocks: [UnsafeMutableRawPointer] = []
     static let maxFreeStagingBlocks = 64
@@ -103,7 +101,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// A staging block for a connection's output (on the loop's thread).
     func takeStagingBlock() -> UnsafeMutableRawPointer {
-        freeStagingBlocks.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: Connection.stagingBlockSize, alignment: 16)
+        freeStagingBlocks.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: ConnectionOutput.stagingBlockSize, alignment: 16)
     }
 
     /// Gives back a block from `takeStagingBlock`, once its bytes are sent or moved.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A libevent or socket call that failed: which operation, and errno when the call set it.
 public struct LibeventError: Error, CustomStringConvertible, Sendable {

@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A listening socket served by one loop. Several loops listen on the same address with
 /// SO_REUSEPORT and the kernel spreads new connections between them (or, on a socket inherited

@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A bound, listening TCP socket not yet served by any loop: made on one thread, handed to the
 /// loop that will accept on it (`Listener(loop:adopting:)`). Binding apart from the loops lets a

@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Process-wide settings a server makes once, at start-up, for what the kernel and the C heap
 /// would otherwise do at the worst moment.

@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Delivers a POSIX signal as an ordinary callback on a loop's thread (libevent's signal events),
 /// so signal handling never runs in async-signal context.

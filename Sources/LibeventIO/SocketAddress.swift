@@ -1,7 +1,5 @@
 internal import CLibevent
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An IPv4, IPv6 or Unix-domain socket address, resolved once (at start-up, never on a loop's hot path).
 public struct SocketAddress: Sendable, CustomStringConvertible {
@@ -120,8 +118,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
             inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
             return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        // Four decimal octets by hand: inet_ntop formats them with sprintf, 7 % of a
-        // subscribe's instructions.
+        // Four decimal octets by hand: inet_ntop formats them with sprintf (BENCHMARKS.md).
         let address = UInt32(bigEndian: raw.assumingMemoryBound(to: sockaddr_in.self).pointee.sin_addr.s_addr)
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
             var count = 0

@@ -6,7 +6,7 @@
 // granted. Public channels the client asked for are kept whatever the app says: they were never
 // asked about. Any other status refuses, and that answer is relayed to the client.
 
-import Fanout
+import EventStream
 import HTTP1
 
 public enum AuthorizationVerdict: Sendable, Equatable {
@@ -32,7 +32,7 @@ public enum AuthorizationVerdict: Sendable, Equatable {
             }.filter { !$0.isEmpty }
             // Percent-decoded as a channel named in a URL is: `user%3A42` is `user:42`.
             do {
-                granted = try spellings.map { spelling throws(FanoutError) in try ChannelName.decode(spelling[...]) }
+                granted = try spellings.map { spelling throws(ChannelNameError) in try ChannelName.decode(spelling[...]) }
             } catch {
                 return .unusable(ProxyError(.upstream, status: 502, "the app's Herald-Channels names an invalid channel: \(error.reason)"))
             }

@@ -9,7 +9,7 @@
 // Herald's `:` comment line), Grip-Status. Every other Grip-* field (Grip-Timeout,
 // Grip-Link, Grip-Set-Meta, Grip-Expose-Headers, …) is removed and otherwise ignored.
 
-import Fanout
+import EventStream
 import Foundation
 import HTTP1
 

@@ -6,11 +6,7 @@
 // v1:  "PROXY TCP4 <src> <dst> <sport> <dport>\r\n" (TCP6 alike; "PROXY UNKNOWN …\r\n"), ≤ 107 bytes.
 // v2:  12-byte signature, version/command, family/transport, 2-byte length, addresses, TLVs.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A PROXY protocol header, v1 or v2, as read from the start of a connection.
 public struct ProxyProtocolHeader: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Fanout
+import EventStream
 
 /// How a route makes a channel, an event type or an id from a request: literal text with parts
 /// filled from the request, such as `repo-{/repository/full_name}` or `{header:X-GitHub-Event}`.

@@ -1,5 +1,4 @@
 import EventStream
-import Fanout
 
 /// A webhook in its sender's own format, made into an event: the channel, event type and id come
 /// from templates over the request's headers and JSON body; the data is the body as received.

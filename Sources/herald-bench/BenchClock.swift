@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The two clocks the tool reads, in nanoseconds. Event timestamps are wall-clock time
 /// (`CLOCK_REALTIME`), because publisher and subscribers are different processes; intervals that

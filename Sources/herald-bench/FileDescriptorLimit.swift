@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The open-file limit, checked before a run so that a run too large for one process fails at once
 /// with advice instead of part-way with EMFILE.

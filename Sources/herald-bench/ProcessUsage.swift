@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// This process's memory and CPU time: a load tool must show that it was not the bottleneck.
 enum ProcessUsage {

@@ -27,7 +27,7 @@ final class PublishConnection: ConnectionDelegate {
     private unowned let run: PublishRun
     private var connection: Connection?
     private(set) var state = State.closed
-    private var body = ResponseBodyDecoder()
+    private var body = BodyReader(response: .none, limits: HTTPLimits())
     private var keepAlive = true
     /// Reused for every request: no allocation per publish once grown.
     private var request: [UInt8] = []
@@ -116,7 +116,7 @@ final class PublishConnection: ConnectionDelegate {
         do {
             guard let head = try connection.takeResponseHead(limits: Self.headLimits) else { return false }
             if (100..<200).contains(head.status) { return true } // interim: the final head follows
-            body = ResponseBodyDecoder(framing: try head.bodyFraming(requestMethod: "POST"))
+            body = BodyReader(response: try head.bodyFraming(requestMethod: "POST"), limits: HTTPLimits())
             keepAlive = head.wantsKeepAlive
             if body.isFinished {
                 finishResponse(sequence: sequence, sentAt: sentAt, status: head.status)
@@ -131,15 +131,10 @@ final class PublishConnection: ConnectionDelegate {
     }
 
     private func readBody(_ connection: Connection, sequence: UInt64, sentAt: UInt64, status: Int) {
-        // Bounded: each pass drains at least one byte or stops.
-        while connection.inputCount > 0 && !body.isFinished {
-            var failure: HTTPParseError?
-            let used = connection.withInput(upTo: Self.sliceBytes) { bytes -> Int in
-                do throws(HTTPParseError) { return try body.decode(bytes) { _ in } } catch { failure = error; return 0 }
-            }
-            if let failure { return lose("bad response body: \(failure.reason)", failedSequence: sequence) }
-            if used == 0 { break }
-            connection.drainInput(used)
+        do throws(HTTPParseError) {
+            _ = try body.read(from: connection, maxRun: Self.sliceBytes) { input, count in input.drainInput(count) }
+        } catch {
+            return lose("bad response body: \(error.reason)", failedSequence: sequence)
         }
         if body.isFinished { finishResponse(sequence: sequence, sentAt: sentAt, status: status) }
     }

@@ -6,9 +6,7 @@
 // latency from it counts the wait a held-back publisher would otherwise hide.
 
 import LibeventIO
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Drives the publisher connections of one process and keeps the run's totals.
 final class PublishRun {

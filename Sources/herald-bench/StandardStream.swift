@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Lines for a script to read (stdout) or a person to read (stderr), written unbuffered: a script
 /// waiting for `READY` must see it at once, and Swift 6 forbids touching C's `stdout` global.

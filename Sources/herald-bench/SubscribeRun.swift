@@ -5,9 +5,7 @@
 //   start → subscribe storm (window of connects) → READY → events → finish → report
 
 import LibeventIO
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Drives the subscribers of one process on one loop and keeps the run's totals.
 final class SubscribeRun {

@@ -33,7 +33,7 @@ final class Subscriber: ConnectionDelegate {
     private unowned let run: SubscribeRun
     private var connection: Connection?
     private(set) var state = State.closed
-    private var body = ResponseBodyDecoder()
+    private var body = BodyReader(response: .none, limits: HTTPLimits())
     private var parser = SSEStreamParser()
     /// Events dispatched on this stream (with or without a stamp).
     private(set) var received: UInt64 = 0
@@ -105,7 +105,7 @@ final class Subscriber: ConnectionDelegate {
             guard let complete = try connection.takeResponseHead(limits: Self.headLimits) else { return }
             head = complete
             guard head.status == 200 else { return fail("status \(head.status)") }
-            body = ResponseBodyDecoder(framing: try head.bodyFraming(requestMethod: "GET"))
+            body = BodyReader(response: try head.bodyFraming(requestMethod: "GET"), limits: HTTPLimits())
         } catch {
             return fail("bad response: \(error.reason)")
         }
@@ -127,24 +127,19 @@ final class Subscriber: ConnectionDelegate {
         var received = self.received
         var sequence = self.sequence
         var failure: HTTPParseError?
-        // Bounded: each pass drains at least one byte or stops.
-        while connection.inputCount > 0 && failure == nil {
-            let used = connection.withInput(upTo: Self.sliceBytes) { bytes -> Int in
-                do throws(HTTPParseError) {
-                    return try body.decode(bytes) { data in
-                        parser.consume(data) { stamp in
-                            received &+= 1
-                            if let number = stamp.sequence { sequence.observe(number) }
-                            run.eventReceived(stamp, at: now)
-                        }
+        do throws(HTTPParseError) {
+            _ = try body.read(from: connection, maxRun: Self.sliceBytes) { input, count in
+                input.withInput(upTo: count) { data in
+                    parser.consume(data) { stamp in
+                        received &+= 1
+                        if let number = stamp.sequence { sequence.observe(number) }
+                        run.eventReceived(stamp, at: now)
                     }
-                } catch {
-                    failure = error
-                    return 0
                 }
+                input.drainInput(count)
             }
-            if used == 0 { break }
-            connection.drainInput(used)
+        } catch {
+            failure = error
         }
         self.body = body
         self.parser = parser

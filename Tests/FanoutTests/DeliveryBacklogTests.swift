@@ -23,7 +23,7 @@ import Testing
         }
     }
 
-    private var registry = SubscriberRegistry<Subscriber>()
+    private var registry = StreamRegistry<Subscriber>()
     private var backlog = DeliveryBacklog<Subscriber>()
     /// The sequences of each `.delivered` step, in order.
     private var delivered: [[UInt64]] = []

@@ -37,6 +37,28 @@ import Testing
         #expect(events[0].bytes(forStreamOn: ["news"]) === events[0].bytes)
     }
 
+    @Test func streamsOnTheSameChannelsOfOnePublishShareOneEncoding() {
+        let events = publish(hub(), "x", to: ["news", "orders", "user:1"])
+        let first = events[1].bytes(forStreamOn: ["user:1", "orders"])
+        // another stream on those channels (in any order, with others), through any of the events
+        #expect(events[1].bytes(forStreamOn: ["orders", "user:1", "other"]) === first)
+        #expect(events[2].bytes(forStreamOn: ["user:1", "orders"]) === first)
+        #expect(events[0].bytes(forStreamOn: ["news", "orders"]) !== first)
+    }
+
+    @Test func channelSetsPastTheBoundAreEncodedPerStreamAndStillRight() {
+        let channels = (0..<8).map { "c\($0)" }
+        let events = publish(hub(), "x", to: channels)
+        // 8 channels have far more than 16 subsets of two or more: past the bound, fresh bytes
+        var pairs: [[String]] = []
+        for a in 0..<8 { for b in (a + 1)..<8 { pairs.append([channels[a], channels[b]]) } }
+        for pair in pairs { _ = events[0].bytes(forStreamOn: pair) }
+        let last = pairs[pairs.count - 1]
+        let again = events[0].bytes(forStreamOn: last)
+        #expect(again !== events[0].bytes(forStreamOn: last))
+        #expect(String(decoding: again.array, as: UTF8.self) == "id: t-1\nevent: c6\nchannel: c6\nchannel: c7\ndata: x\n\n")
+    }
+
     @Test func replayReturnsWhatCameAfterTheIdInPublishOrderAcrossChannels() {
         let hub = hub()
         publish(hub, "1", to: ["a"], id: "one")
@@ -196,7 +218,7 @@ import Testing
     @Test func aSweepForgetsChannelsWithNothingLeft() {
         let hub = Hub(limits: HubLimits(historySize: 10, historyTTL: .milliseconds(1)), instance: "t")
         publish(hub, "1", to: ["a"])
-        hub.sweep(at: .now + .seconds(1))
+        hub.expire(at: .now + .seconds(1))
         #expect(hub.stats(channel: "a") == nil)
         #expect(hub.totals.channels == 0)
     }

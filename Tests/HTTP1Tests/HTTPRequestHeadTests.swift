@@ -114,4 +114,10 @@ import Testing
         let head = HTTPRequestHead(method: "DELETE", target: bytes("/x"), version: .http11, fields: fields)
         #expect(head.serialized() == bytes("DELETE /x HTTP/1.1\r\nHost: upstream\r\nVia: 1.1 herald\r\n\r\n"))
     }
+
+    @Test func aReceivedHeadIsSerializedAsTheWriterWritesEveryLine() throws {
+        // No space after a colon, spaces around a value, a bare LF: each line rewritten as `name: value` CRLF.
+        let head = try parseRequest("GET / HTTP/1.1\r\nHost:a\r\nX-A:  1  \nX-B: 2\r\n\r\n")
+        #expect(head.serialized() == bytes("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-B: 2\r\n\r\n"))
+    }
 }

@@ -2,9 +2,7 @@
 
 import LibeventIO
 import Testing
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What one connection reported, in order, and the bytes it read.
 private final class Recorder: ConnectionDelegate {

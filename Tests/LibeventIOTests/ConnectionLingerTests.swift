@@ -4,9 +4,7 @@
 
 import LibeventIO
 import Testing
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Answers the first bytes it reads with `answer` and closes with `linger`; counts what it hears after.
 private final class Refuser: ConnectionDelegate {

@@ -5,9 +5,7 @@
 import LibeventIO
 import RedisClient
 import Testing
-#if canImport(Glibc)
 import Glibc
-#endif
 
 @Suite(.serialized) struct RedisConnectionEndTests {
     @Test func refusedConnectFailsHeldCommandsThenCloses() throws {

@@ -4,9 +4,7 @@
 import Foundation
 import LibeventIO
 import RedisClient
-#if canImport(Glibc)
 import Glibc
-#endif
 
 final class RedisServer {
     let port: UInt16

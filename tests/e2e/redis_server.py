@@ -29,7 +29,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import publishing
 import sse
+import sse_parse
 from harness import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -270,7 +272,7 @@ class PublishRun(threading.Thread):
         return self.channel(n) if callable(self.channel) else self.channel
 
     def run(self):
-        pubs = [sse.Publisher(port, timeout=30.0) for port in self.ports]
+        pubs = [publishing.Publisher(port, timeout=30.0) for port in self.ports]
         try:
             for n in range(self.count):
                 data = "%s-%d" % (self.prefix, n)
@@ -324,9 +326,9 @@ class Collector:
                 self.error = e
                 return
             with self._lock:
-                if isinstance(item, sse.Event):
+                if isinstance(item, sse_parse.Event):
                     self.events.append(item)
-                elif isinstance(item, sse.Comment):
+                elif isinstance(item, sse_parse.Comment):
                     self.comments += 1
 
     def channel_of(self, event):

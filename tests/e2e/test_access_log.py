@@ -9,7 +9,8 @@ import signal
 
 import httpwire
 from conftest import wait_for
-from sse import Publisher, SSEStream, subscribe
+from publishing import Publisher
+from sse import SSEStream, subscribe
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 

@@ -10,7 +10,9 @@ afterwards and seeing that it is the very next one.
 """
 
 import httpwire
+import publishing
 import sse
+import sse_parse
 from conftest import refusing_port, wait_for
 from sse import assert_next_is
 
@@ -53,13 +55,13 @@ def test_a_logged_in_user_gets_its_own_channel_granted_by_herald_channels_and_ne
     alice, bob = session_app.new_user(), session_app.new_user()
     alice_cookie, bob_cookie = login(herald, alice), login(herald, bob)
     mark = session_app.mark()
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.SSEStream(herald.public_port, "/events/me", headers=[("Cookie", alice_cookie)]) as alice_stream, \
             sse.SSEStream(herald.public_port, "/events/me", headers=[("Cookie", bob_cookie)]) as bob_stream:
         for stream, user in ((alice_stream, alice), (bob_stream, bob)):
             assert stream.open(timeout=5).status == 200, stream.response
             # the stream is on the channel the app granted, not on the placeholder asked for
-            comments = [i.text for i in stream.read_preamble() if isinstance(i, sse.Comment)]
+            comments = [i.text for i in stream.read_preamble() if isinstance(i, sse_parse.Comment)]
             assert comments == ["herald: user:" + user], comments
         wait_for(lambda: pub.subscribers("user:" + alice) == 1 and pub.subscribers("user:" + bob) == 1, 3,
                  message="both streams registered on their user channels")
@@ -108,7 +110,7 @@ def test_asking_for_another_users_channel_gets_the_apps_refusal(start_herald, se
     response = refused(herald, "/events/user:" + bob, headers=[("Cookie", cookie)])
     assert response.status == 403, response
     assert response.body == ("not your channel: user:%s\n" % bob).encode(), response
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.subscribers("user:" + bob) == 0
 
 
@@ -118,7 +120,7 @@ def test_the_app_can_narrow_the_channels_asked_for(start_herald, session_app):
     cookie = login(herald, user)
     target = sse.events_target(["me", "news", "team:blue"])
     with sse.SSEStream(herald.public_port, target, headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         assert stream.open().status == 200, stream.response
         stream.read_preamble()
         wait_for(lambda: pub.subscribers("news") == 1, 3, message="stream registered")
@@ -140,7 +142,7 @@ def test_without_a_session_the_apps_401_reaches_the_client_and_no_stream_opens(s
     assert response.body == b"log in first\n", response
     assert response.header("content-length") == str(len(response.body)), response
     assert response.header("herald-channels") is None
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.subscribers("me") == 0
 
 
@@ -182,7 +184,7 @@ def test_a_public_channel_is_served_without_an_auth_request(start_herald, sessio
     mark = session_app.mark()
     with sse.subscribe(herald.public_port, "news") as news, \
             sse.subscribe(herald.public_port, "public:prices") as prices, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         wait_for(lambda: pub.subscribers("news") == 1 and pub.subscribers("public:prices") == 1, 3,
                  message="public streams registered")
         pub.publish("news", "headline")
@@ -201,7 +203,7 @@ def test_only_the_private_channels_of_a_mixed_request_are_asked_about(start_hera
     mark = session_app.mark()
     target = sse.events_target(["public:prices", "me"])
     with sse.SSEStream(herald.public_port, target, headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         assert stream.open().status == 200, stream.response
         stream.read_preamble()
         wait_for(lambda: pub.subscribers("public:prices") == 1 and pub.subscribers("user:" + user) == 1, 3,
@@ -227,7 +229,7 @@ def test_an_app_that_is_down_during_authorization_gives_502_and_no_stream(start_
         response = refused(herald, "/events/me")
         assert response.status == 502, response
         assert response.header("content-type", "").startswith("text/plain"), response
-        with sse.Publisher(herald.publish_port) as pub:
+        with publishing.Publisher(herald.publish_port) as pub:
             assert pub.subscribers("me") == 0
         # public channels need no app
         with sse.subscribe(herald.public_port, "news") as stream:
@@ -241,7 +243,7 @@ def test_an_app_that_does_not_answer_within_upstream_timeout_gives_504(start_her
     cookie = login(herald, session_app.new_user())
     response = refused(herald, "/events/slow", headers=[("Cookie", cookie)])
     assert response.status == 504, response
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.subscribers("slow") == 0
 
 

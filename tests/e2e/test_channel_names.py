@@ -8,7 +8,10 @@ answer names it: the app's mistake).
 
 import pytest
 
+import metrics_text
+import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 from test_authorization import header, login
@@ -16,7 +19,7 @@ from test_grip import WELCOME, Held
 
 
 def comments(stream):
-    return [i.text for i in stream.read_preamble() if isinstance(i, sse.Comment)]
+    return [i.text for i in stream.read_preamble() if isinstance(i, sse_parse.Comment)]
 
 
 # ------------------------------------------------------------------------------- one channel
@@ -24,7 +27,7 @@ def comments(stream):
 
 def test_a_publish_in_the_encoded_spelling_reaches_subscribers_of_every_spelling(herald):
     port = herald.public_port
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.SSEStream(port, "/events/user:42") as plain, \
             sse.SSEStream(port, "/events?channel=user%3A42") as query, \
             sse.SSEStream(port, "/events?channel=user%3a42&channel=news") as several:
@@ -43,7 +46,7 @@ def test_a_publish_in_the_encoded_spelling_reaches_subscribers_of_every_spelling
 
 def test_a_publish_in_the_plain_spelling_reaches_subscribers_of_encoded_spellings(herald):
     port = herald.public_port
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.SSEStream(port, "/events/user%3A42") as upper, \
             sse.SSEStream(port, "/events/me%40example.com") as at, \
             sse.SSEStream(port, "/events/user%3a42?channel=user:42&channel=%75ser%3A42") as same:
@@ -63,7 +66,7 @@ def test_a_publish_in_the_plain_spelling_reaches_subscribers_of_encoded_spelling
 @pytest.mark.parametrize("spelling", ["/events/user%3A42", "/events/user:42", "/events?channel=user%3a42"])
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_every_spelling_resumes_from_the_one_history(herald, spelling, how):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = [pub.publish(name, "e%d" % n)["id"] for n, name in enumerate(["user%3A42", "user:42", "user%3a42"])]
         assert pub.channel("user:42")["events_held"] == 3
         headers = [("Last-Event-ID", ids[0])] if how == "header" else []
@@ -78,7 +81,7 @@ def test_every_spelling_resumes_from_the_one_history(herald, spelling, how):
 
 def test_channel_stats_are_the_same_in_both_spellings(start_herald):
     herald = start_herald(limits={"max_channels_per_connection": 1})
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, "user:42"), \
             sse.subscribe(herald.public_port, "user%3A42"), \
             sse.SSEStream(herald.public_port, "/events/user%3a42?channel=user:42") as one_channel:
@@ -91,17 +94,17 @@ def test_channel_stats_are_the_same_in_both_spellings(start_herald):
 
 
 def test_every_spelling_counts_as_one_channel_in_the_metrics(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         for spelling in ("m%3A1", "m:1", "m%3a1"):
             pub.publish(spelling, "x")
         metrics = pub.metrics()[0]
-        assert sse.metric(metrics, "herald_channels") == 1, metrics
-        assert sse.metric(metrics, "herald_events_published_total") == 3, metrics
+        assert metrics_text.metric(metrics, "herald_channels") == 1, metrics
+        assert metrics_text.metric(metrics, "herald_events_published_total") == 3, metrics
         assert pub.channel("m:1")["events_held"] == 3
 
 
 def test_delete_in_the_encoded_spelling_closes_the_plain_subscribers(herald):
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, "user:42") as plain, \
             sse.subscribe(herald.public_port, "user%3A42") as encoded, \
             sse.subscribe(herald.public_port, "other") as other:
@@ -150,7 +153,7 @@ def refused_on(route, herald, pub, spelling):
 
 @pytest.mark.parametrize("route", ["publish", "events path", "events query", "channels GET", "channels DELETE"])
 def test_a_malformed_escape_or_a_forbidden_decoded_byte_is_a_400_naming_it(herald, route):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "a") as guard:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "a") as guard:
         for spelling, reason in BAD.items():
             response = refused_on(route, herald, pub, spelling)
             assert reason in response.text, (spelling, response.text)
@@ -160,7 +163,7 @@ def test_a_malformed_escape_or_a_forbidden_decoded_byte_is_a_400_naming_it(heral
 
 
 def test_a_json_publish_takes_its_channel_names_as_they_are(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         response = pub.publish_json({"channel": "user%3A42", "data": "x"}, expect=400)
         assert "not percent-decoded" in response.text, response.text
         assert pub.channel("user:42")["events_held"] == 0
@@ -175,7 +178,7 @@ def test_a_grip_channel_in_the_encoded_spelling_holds_the_stream_on_the_canonica
     try:
         assert held.response.status == 200, held.response
         held.read_until(WELCOME % b"user%3A7")
-        with sse.Publisher(herald.publish_port) as pub:
+        with publishing.Publisher(herald.publish_port) as pub:
             wait_for(lambda: pub.subscribers("user:7") == 1, 3, message="held stream registered on user:7")
             pub.publish("user:7", "held", id="g1")
             assert held.read_until(b"data: held\n\n").endswith(b"id: g1\ndata: held\n\n")
@@ -192,7 +195,7 @@ def test_an_auth_answer_granting_an_encoded_name_opens_the_stream_on_the_canonic
     user = session_app.new_user()
     cookie = login(herald, user)
     mark = session_app.mark()
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.SSEStream(herald.public_port, "/events/me-encoded", headers=[("Cookie", cookie)]) as granted, \
             sse.SSEStream(herald.public_port, "/events/user%3A" + user, headers=[("Cookie", cookie)]) as asked, \
             sse.SSEStream(herald.public_port, "/events/public%3Aprices") as public:

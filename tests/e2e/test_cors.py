@@ -9,6 +9,7 @@ route ever reaches the upstream.
 
 import pytest
 
+import publishing
 import sse
 
 ALLOWED = "http://app.example:3000"
@@ -21,7 +22,7 @@ def cors_herald(start_herald):
 
 def test_an_allowed_origin_gets_its_own_name_with_credentials_and_events(cors_herald, upstream):
     mark = upstream.mark()
-    with sse.Publisher(cors_herald.publish_port) as pub, \
+    with publishing.Publisher(cors_herald.publish_port) as pub, \
             sse.SSEStream(cors_herald.public_port, "/events/orders", headers=[("Origin", ALLOWED)]) as stream:
         response = stream.open(timeout=3)
         assert response.status == 200, response
@@ -38,7 +39,7 @@ def test_an_allowed_origin_gets_its_own_name_with_credentials_and_events(cors_he
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://app.example:3001", "https://app.example:3000", "null"])
 def test_an_origin_not_listed_gets_403_and_no_stream(cors_herald, upstream, origin):
     mark = upstream.mark()
-    with sse.Publisher(cors_herald.publish_port) as pub:
+    with publishing.Publisher(cors_herald.publish_port) as pub:
         response = cors_herald.request("GET", "/events/orders", [("Origin", origin)])
         assert response.status == 403, response
         assert b"events.allow_origins" in response.body, response.body
@@ -124,7 +125,7 @@ def test_client_js_is_served_with_the_configured_path_and_revalidates(start_hera
 
 def test_client_js_turned_off_is_an_ordinary_channel(start_herald):
     herald = start_herald(events={"client_script": False})
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "client.js") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "client.js") as stream:
         result = pub.publish("client.js", "a channel like any other")
         sse.assert_next_is(stream, "a channel like any other", id=result["id"])
 

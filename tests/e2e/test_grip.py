@@ -15,6 +15,7 @@ import urllib.parse
 import pytest
 
 import httpwire
+import publishing
 import sse
 from conftest import wait_for
 from sse import assert_next_is
@@ -72,7 +73,7 @@ def test_a_grip_response_holds_the_stream_and_a_pushpin_publish_reaches_it(start
         assert not [n for n, _ in response.headers if n.lower().startswith("grip-")], response
         assert response.values("content-length") == [] and response.values("transfer-encoding") == [], response
         assert held.read_until(WELCOME % b"orders") == WELCOME % b"orders"
-        with sse.Publisher(herald.publish_port) as pub:
+        with publishing.Publisher(herald.publish_port) as pub:
             wait_for(lambda: pub.subscribers("orders") == 1, 3, message="held stream registered")
             result = pushpin_publish(pub, [item("orders", "event: update\ndata: {\"id\": 1}\n\n", id="p1")]).json()
             assert result == [{"channel": "orders", "id": "p1", "subscribers": 1}], result
@@ -91,7 +92,7 @@ def test_a_grip_response_holds_the_stream_and_a_pushpin_publish_reaches_it(start
 
 def test_pushpin_items_never_reach_herald_s_own_event_streams(start_herald, session_app):
     herald = start(start_herald, session_app)
-    with sse.subscribe(herald.public_port, "mixed") as stream, sse.Publisher(herald.publish_port) as pub:
+    with sse.subscribe(herald.public_port, "mixed") as stream, publishing.Publisher(herald.publish_port) as pub:
         wait_for(lambda: pub.subscribers("mixed") == 1, 3, message="stream registered")
         pushpin_publish(pub, [item("mixed", "raw bytes\n\n", id="raw1")])
         pub.publish("mixed", "an event")
@@ -100,7 +101,7 @@ def test_pushpin_items_never_reach_herald_s_own_event_streams(start_herald, sess
 
 def test_prev_id_replays_what_the_history_holds_after_it(start_herald, session_app):
     herald = start(start_herald, session_app)
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         pushpin_publish(pub, [item("feed", "one\n", id="1"), item("feed", "two\n", id="2"), item("feed", "three\n", id="3")])
         held = Held(herald, "/stream/feed?prev=1")
         try:
@@ -134,7 +135,7 @@ def test_an_idle_held_event_stream_gets_the_heartbeat_comment_and_another_type_n
         assert plain.read_until(WELCOME % b"plainheld") == WELCOME % b"plainheld"
         heartbeats = WELCOME % b"calm" + b":\n" * 3
         assert held.read_until(heartbeats, timeout=6) == heartbeats
-        with sse.Publisher(herald.publish_port) as pub:
+        with publishing.Publisher(herald.publish_port) as pub:
             pushpin_publish(pub, [item("calm", "data: after\n\n", id="c1"), item("plainheld", "next\n", id="t1")])
             body = held.read_until(b"data: after\n\n")
             # the plain stream, open as long, had two ticks of its loop's heartbeat and got nothing
@@ -168,7 +169,7 @@ def test_with_grip_off_grip_fields_pass_through_as_ordinary_fields(start_herald,
     assert response.status == 200, response
     assert response.header("grip-hold") == "stream" and response.header("grip-channel") == "plain", response
     assert response.body == WELCOME % b"plain", response
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.subscribers("plain") == 0
 
 
@@ -195,7 +196,7 @@ REFUSED_PUSHPIN = {
 
 def test_bad_pushpin_publishes_are_refused_with_a_reason_and_publish_nothing(start_herald, session_app):
     herald = start(start_herald, session_app)
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         for name, body in REFUSED_PUSHPIN.items():
             response = pub.request("POST", "/publish/", json.dumps(body).encode(), headers=[("Content-Type", "application/json")])
             assert response.status == 400, (name, response)
@@ -205,7 +206,7 @@ def test_bad_pushpin_publishes_are_refused_with_a_reason_and_publish_nothing(sta
 
 def test_the_pushpin_format_is_also_taken_on_publish_without_the_slash(start_herald, session_app):
     herald = start(start_herald, session_app)
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         result = pushpin_publish(pub, [item("c2", "x", id="a")], path="/publish").json()
         assert result == [{"channel": "c2", "id": "a", "subscribers": 0}], result
         assert pub.channel("c2")["last_event_id"] == "a"

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import httpwire
+import metrics_text
+import publishing
 import sse
 from conftest import refusing_port, wait_for
 
@@ -34,11 +36,11 @@ NEW_FAMILIES = {
 def scrape(herald):
     response = httpwire.request(herald.publish_port, "GET", "/metrics")
     assert response.status == 200, response
-    return sse.parse_metrics(response.text), response.text
+    return metrics_text.parse_metrics(response.text), response.text
 
 
 def value(herald, name, **labels):
-    return sse.metric(scrape(herald)[0], name, **labels)
+    return metrics_text.metric(scrape(herald)[0], name, **labels)
 
 
 def test_every_family_has_a_help_line_right_before_its_type(herald):
@@ -54,30 +56,30 @@ def test_every_family_has_a_help_line_right_before_its_type(herald):
         assert metrics["types"].get(name) == kind, "%s: TYPE %s expected in\n%s" % (name, kind, text)
     version = re.search(r'number = "([^"]+)"', (Path(__file__).parents[2] / "Sources/HeraldServer/HeraldVersion.swift")
                         .read_text()).group(1)
-    assert sse.metric(metrics, "herald_build_info", version=version) == 1, text
+    assert metrics_text.metric(metrics, "herald_build_info", version=version) == 1, text
     # Every labelled series exists from the start, at 0, so rate() works from the first scrape.
     for kind in ("connect", "timeout", "reset", "bad_response"):
-        assert sse.metric(metrics, "herald_upstream_errors_total", kind=kind) == 0, text
+        assert metrics_text.metric(metrics, "herald_upstream_errors_total", kind=kind) == 0, text
     for result in ("ok", "failed"):
-        assert sse.metric(metrics, "herald_reloads_total", result=result) == 0, text
+        assert metrics_text.metric(metrics, "herald_reloads_total", result=result) == 0, text
     for digit in "2345":
-        assert sse.metric(metrics, "herald_proxied_requests_total", **{"class": digit + "xx"}) == 0, text
-    assert sse.metric(metrics, "herald_drains_total") == 0, text
+        assert metrics_text.metric(metrics, "herald_proxied_requests_total", **{"class": digit + "xx"}) == 0, text
+    assert metrics_text.metric(metrics, "herald_drains_total") == 0, text
 
 
 def test_process_figures_describe_the_herald_process(herald):
     metrics, text = scrape(herald)
-    open_fds, max_fds = sse.metric(metrics, "process_open_fds"), sse.metric(metrics, "process_max_fds")
+    open_fds, max_fds = metrics_text.metric(metrics, "process_open_fds"), metrics_text.metric(metrics, "process_max_fds")
     assert 0 < open_fds <= max_fds, text
     # The same process as /proc shows the test (a few descriptors may come and go meanwhile).
     assert abs(open_fds - len(os.listdir("/proc/%d/fd" % herald.pid))) <= 8, text
-    rss = sse.metric(metrics, "process_resident_memory_bytes")
+    rss = metrics_text.metric(metrics, "process_resident_memory_bytes")
     with open("/proc/%d/status" % herald.pid) as f:
         vm_rss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
     assert 0 < rss and vm_rss / 2 < rss < vm_rss * 2, (rss, vm_rss)
-    started = sse.metric(metrics, "process_start_time_seconds")
+    started = metrics_text.metric(metrics, "process_start_time_seconds")
     assert time.time() - 600 < started <= time.time() + 1, started
-    cpu = sse.metric(metrics, "process_cpu_seconds_total")
+    cpu = metrics_text.metric(metrics, "process_cpu_seconds_total")
     assert cpu >= 0, text
 
 
@@ -96,11 +98,11 @@ def test_forwarded_requests_count_by_status_class_with_the_upstream_latency(hera
     for target in ("/echo/ok", "/status/404", "/status/404", "/status/302", "/status/503"):
         herald.request("GET", target)
     metrics, text = scrape(herald)
-    counts = {digit: sse.metric(metrics, "herald_proxied_requests_total", **{"class": digit + "xx"}) for digit in "2345"}
+    counts = {digit: metrics_text.metric(metrics, "herald_proxied_requests_total", **{"class": digit + "xx"}) for digit in "2345"}
     assert counts == {"2": 1, "3": 1, "4": 2, "5": 1}, text
-    assert sse.metric(metrics, "herald_upstream_response_seconds_count") == 5, text
-    assert sse.metric(metrics, "herald_upstream_response_seconds_sum") > 0, text
-    inf = sse.metric(metrics, "herald_upstream_response_seconds_bucket", le="+Inf")
+    assert metrics_text.metric(metrics, "herald_upstream_response_seconds_count") == 5, text
+    assert metrics_text.metric(metrics, "herald_upstream_response_seconds_sum") > 0, text
+    inf = metrics_text.metric(metrics, "herald_upstream_response_seconds_bucket", le="+Inf")
     assert inf == 5, text
     # Answered by Herald itself, not forwarded: counts nowhere here.
     herald.request("GET", "/events/bad%zz")
@@ -118,12 +120,12 @@ def test_upstream_errors_count_by_kind(start_herald):
         assert head.status == 200, head
         conn.wait_closed(5)
     metrics, text = scrape(herald)
-    kinds = {kind: sse.metric(metrics, "herald_upstream_errors_total", kind=kind)
+    kinds = {kind: metrics_text.metric(metrics, "herald_upstream_errors_total", kind=kind)
              for kind in ("connect", "timeout", "reset", "bad_response")}
     assert kinds == {"connect": 0, "timeout": 1, "reset": 2, "bad_response": 1}, text
     # 502, 502, 504 went to the client; the truncated one had sent its 200.
-    assert sse.metric(metrics, "herald_proxied_requests_total", **{"class": "5xx"}) == 3, text
-    assert sse.metric(metrics, "herald_proxied_requests_total", **{"class": "2xx"}) == 1, text
+    assert metrics_text.metric(metrics, "herald_proxied_requests_total", **{"class": "5xx"}) == 3, text
+    assert metrics_text.metric(metrics, "herald_proxied_requests_total", **{"class": "2xx"}) == 1, text
 
     holder, port = refusing_port()  # an upstream that is down: every connect refused
     try:
@@ -203,14 +205,14 @@ def test_refusals_count_by_reason(start_herald):
 
 def test_a_drain_counts_once(start_herald):
     herald = start_herald(server={"shutdown_grace": "5s"})
-    with sse.Publisher(herald.publish_port) as pub:
-        assert sse.metric(pub.metrics()[0], "herald_drains_total") == 0
+    with publishing.Publisher(herald.publish_port) as pub:
+        assert metrics_text.metric(pub.metrics()[0], "herald_drains_total") == 0
         # A request in flight keeps the server draining (not stopped) while the kept-alive publish
         # connection asks again; the publish listener no longer accepts new ones.
         slow = herald.connect()
         slow.send(httpwire.build_request("GET", "/silent", ["Host: a"]))
-        wait_for(lambda: sse.metric(pub.metrics()[0], "herald_connections_open") == 1, 5, message="the request in flight")
+        wait_for(lambda: metrics_text.metric(pub.metrics()[0], "herald_connections_open") == 1, 5, message="the request in flight")
         herald.signal(signal.SIGTERM)
-        wait_for(lambda: sse.metric(pub.metrics()[0], "herald_drains_total") == 1, 5, message="the drain counted")
+        wait_for(lambda: metrics_text.metric(pub.metrics()[0], "herald_drains_total") == 1, 5, message="the drain counted")
         slow.close()
     assert herald.wait(10) == 0

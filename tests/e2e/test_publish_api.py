@@ -8,6 +8,8 @@ import json
 import pytest
 
 import httpwire
+import metrics_text
+import publishing
 import sse
 from conftest import wait_for
 from sse import assert_next_is
@@ -19,7 +21,7 @@ TOKEN = "s3cret-token"
 
 
 def test_publish_answers_202_with_channel_id_and_subscriber_count(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.publish("count", "to nobody") == {"channel": "count", "id": pub.channel("count")["last_event_id"],
                                                      "subscribers": 0}
         with sse.subscribe(herald.public_port, "count") as one, \
@@ -34,7 +36,7 @@ def test_publish_answers_202_with_channel_id_and_subscriber_count(herald):
 
 
 def test_publishing_to_a_channel_nobody_listens_to_fills_its_history(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = [pub.publish("lonely", "e%d" % i)["id"] for i in range(3)]
         info = pub.channel("lonely")
         assert info == {"channel": "lonely", "subscribers": 0, "last_event_id": ids[-1], "events_held": 3}, info
@@ -45,7 +47,7 @@ def test_publishing_to_a_channel_nobody_listens_to_fills_its_history(herald):
 
 def test_channel_info_counts_streams_and_held_events(start_herald):
     herald = start_herald(events={"history_size": 3})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, "info"), sse.subscribe(herald.public_port, ["info", "x"]):
             wait_for(lambda: pub.subscribers("info") == 2, 1.0, message="two subscribers")
             info = pub.channel("info")
@@ -56,15 +58,23 @@ def test_channel_info_counts_streams_and_held_events(start_herald):
 
 
 def test_json_publish_of_one_object_answers_an_array(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "j1") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "j1") as stream:
         results = pub.publish_json({"channel": "j1", "data": "one"})
         assert isinstance(results, list) and len(results) == 1, results
         assert results[0]["channel"] == "j1" and results[0]["subscribers"] == 1, results
         assert_next_is(stream, "one", id=results[0]["id"], type="message")
 
 
+def test_json_publish_naming_a_channel_twice_publishes_to_it_once(herald):
+    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "twice") as stream:
+        results = pub.publish_json({"channel": ["twice", "other-twice", "twice"], "data": "once"})
+        assert [r["channel"] for r in results] == ["twice", "other-twice"], results
+        assert_next_is(stream, "once", id=results[0]["id"])
+        assert pub.channel("twice")["events_held"] == 1
+
+
 def test_json_publish_of_an_array_publishes_in_order(herald):
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, ["ja", "jb"]) as both, \
             sse.subscribe(herald.public_port, "jc") as only_c:
         batch = [
@@ -165,12 +175,12 @@ REFUSED = {
 def test_refused_publish_delivers_nothing(start_herald, case):
     status, send = REFUSED[case]
     herald = start_herald(publish={"token": TOKEN, "max_body_bytes": "4KiB"})
-    with sse.Publisher(herald.publish_port, token=TOKEN) as pub, \
+    with publishing.Publisher(herald.publish_port, token=TOKEN) as pub, \
             sse.subscribe(herald.public_port, "guard") as stream, \
             sse.subscribe(herald.public_port, "guard2") as stream2:
         wait_for(lambda: pub.subscribers("guard") == 1 and pub.subscribers("guard2") == 1, 1.0,
                  message="subscribers registered")
-        with sse.Publisher(herald.publish_port, token=TOKEN) as other:
+        with publishing.Publisher(herald.publish_port, token=TOKEN) as other:
             refused = send(other)
         assert refused.status == status, refused
         if status == 400:
@@ -186,7 +196,7 @@ def test_refused_publish_delivers_nothing(start_herald, case):
 
 def test_the_right_token_publishes(start_herald):
     herald = start_herald(publish={"token": TOKEN})
-    with sse.Publisher(herald.publish_port, token=TOKEN) as pub, sse.subscribe(herald.public_port, "t") as stream:
+    with publishing.Publisher(herald.publish_port, token=TOKEN) as pub, sse.subscribe(herald.public_port, "t") as stream:
         assert pub.publish("t", "authorised")["subscribers"] == 1
         assert pub.publish_json({"channel": "t", "data": "authorised too"})[0]["subscribers"] == 1
         assert_next_is(stream, "authorised")
@@ -195,13 +205,13 @@ def test_the_right_token_publishes(start_herald):
 
 def test_a_body_of_exactly_max_body_bytes_is_accepted(start_herald):
     herald = start_herald(publish={"max_body_bytes": "4KiB"})
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "edge") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "edge") as stream:
         pub.publish("edge", "z" * 4096)
         assert_next_is(stream, "z" * 4096)
 
 
 def test_keep_alive_publisher_survives_a_refused_publish(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "ka") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "ka") as stream:
         pub.publish("ka", "one")
         refused = pub.request("POST", "/publish/ka?id=x%0Ay", b"bad")
         assert refused.status == 400, refused
@@ -221,11 +231,11 @@ def test_healthz_answers_200(herald):
 def histogram(metrics, name):
     buckets = sorted(((float(labels["le"]), value) for n, labels, value in metrics["samples"]
                       if n == name + "_bucket"), key=lambda b: b[0])
-    return buckets, sse.metric(metrics, name + "_sum"), sse.metric(metrics, name + "_count")
+    return buckets, metrics_text.metric(metrics, name + "_sum"), metrics_text.metric(metrics, name + "_count")
 
 
 def test_metrics_count_subscribers_publishes_and_deliveries(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         before, response = pub.metrics()
         assert response.header("content-type", "").startswith("text/plain"), response
         for name, kind in (("herald_subscribers", "gauge"), ("herald_channels", "gauge"),
@@ -239,17 +249,17 @@ def test_metrics_count_subscribers_publishes_and_deliveries(herald):
         for name in ("herald_subscribers", "herald_channels", "herald_events_published_total",
                      "herald_events_delivered_total", "herald_slow_subscribers_disconnected_total",
                      "herald_publish_to_write_seconds_sum", "herald_publish_to_write_seconds_count"):
-            assert sse.metric(before, name) is not None, "%s missing from\n%s" % (name, response.text)
-        assert sse.metric(before, "herald_subscribers") == 0
+            assert metrics_text.metric(before, name) is not None, "%s missing from\n%s" % (name, response.text)
+        assert metrics_text.metric(before, "herald_subscribers") == 0
 
         def delta(name):
-            return sse.metric(pub.metrics()[0], name) - sse.metric(before, name)
+            return metrics_text.metric(pub.metrics()[0], name) - metrics_text.metric(before, name)
 
         streams = [sse.subscribe(herald.public_port, "m1"), sse.subscribe(herald.public_port, "m1"),
                    sse.subscribe(herald.public_port, ["m2", "m3"])]
         try:
-            wait_for(lambda: sse.metric(pub.metrics()[0], "herald_subscribers") == 3, 1.0, message="3 subscribers")
-            assert sse.metric(pub.metrics()[0], "herald_channels") >= 3
+            wait_for(lambda: metrics_text.metric(pub.metrics()[0], "herald_subscribers") == 3, 1.0, message="3 subscribers")
+            assert metrics_text.metric(pub.metrics()[0], "herald_channels") >= 3
             for i in range(4):
                 pub.publish("m1", "m1-%d" % i)                               # 4 × 2 deliveries
             pub.publish("m2", "m2")                                          # 1
@@ -270,4 +280,4 @@ def test_metrics_count_subscribers_publishes_and_deliveries(herald):
         finally:
             for stream in streams:
                 stream.close()
-        wait_for(lambda: sse.metric(pub.metrics()[0], "herald_subscribers") == 0, 1.0, message="subscribers gone")
+        wait_for(lambda: metrics_text.metric(pub.metrics()[0], "herald_subscribers") == 0, 1.0, message="subscribers gone")

@@ -4,13 +4,15 @@ judged per channel, and per item of an array. Each test ends by publishing a mar
 as the stream's next event, which proves the duplicate was not delivered in between.
 """
 
+import metrics_text
+import publishing
 import sse
 from sse import assert_next_is
 
 
 def test_a_repeated_id_is_answered_duplicate_and_delivered_once(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "orders") as stream:
-        duplicates_before = sse.metric(pub.metrics()[0], "herald_duplicate_publishes_total")
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "orders") as stream:
+        duplicates_before = metrics_text.metric(pub.metrics()[0], "herald_duplicate_publishes_total")
         first = pub.publish("orders", "paid", id="order-42-paid")
         assert first == {"channel": "orders", "id": "order-42-paid", "subscribers": 1}, first
         again = pub.publish("orders", "paid (retry)", id="order-42-paid")
@@ -24,11 +26,11 @@ def test_a_repeated_id_is_answered_duplicate_and_delivered_once(herald):
         assert_next_is(stream, "no id", id=assigned[1]["id"])
         assert_next_is(stream, "marker", id="marker")
         assert pub.channel("orders")["events_held"] == 4
-        assert sse.metric(pub.metrics()[0], "herald_duplicate_publishes_total") == duplicates_before + 1
+        assert metrics_text.metric(pub.metrics()[0], "herald_duplicate_publishes_total") == duplicates_before + 1
 
 
 def test_json_duplicates_are_judged_per_item(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "batch") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "batch") as stream:
         pub.publish_json({"channel": "batch", "data": "one", "id": "b-1"})
         results = pub.publish_json([
             {"channel": "batch", "data": "one again", "id": "b-1"},
@@ -42,7 +44,7 @@ def test_json_duplicates_are_judged_per_item(herald):
 
 
 def test_a_multi_channel_publish_lands_only_where_its_id_is_new(herald):
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, "ma") as on_a, \
             sse.subscribe(herald.public_port, "mb") as on_b, \
             sse.subscribe(herald.public_port, ["ma", "mb"]) as on_both:
@@ -64,7 +66,7 @@ def test_a_multi_channel_publish_lands_only_where_its_id_is_new(herald):
 
 
 def test_a_reconnecting_subscriber_does_not_replay_a_duplicate(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         pub.publish("resume", "before", id="r-0")
         pub.publish("resume", "once", id="r-1")
         assert pub.publish("resume", "twice", id="r-1")["duplicate"] is True
@@ -74,7 +76,7 @@ def test_a_reconnecting_subscriber_does_not_replay_a_duplicate(herald):
 
 
 def test_a_pushpin_item_with_a_held_id_is_a_duplicate(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         item = {"items": [{"channel": "pp", "id": "pp-1", "formats": {"http-stream": {"content": "hello\n"}}}]}
         assert "duplicate" not in pub.publish_json(item)[0]
         assert pub.publish_json(item)[0]["duplicate"] is True

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import publishing
 import sse
 from conftest import HERALD_BIN, to_toml, wait_for
 from sse import assert_next_is
@@ -48,7 +49,7 @@ def test_a_github_push_becomes_an_event_on_the_repositorys_channel_with_the_body
     herald = start_herald(publish={"routes": [GITHUB_ROUTE]})
     channel = "repo-" + json.loads(GITHUB_PUSH)["repository"]["full_name"]
     delivery = str(uuid.uuid4())
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channel) as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channel) as stream:
         wait_for(lambda: pub.subscribers(channel) == 1, 1.0, message="subscriber registered")
         response = pub.request("POST", "/hooks/github", GITHUB_PUSH, headers=github_headers("push", delivery))
         assert response.status == 202, response
@@ -62,7 +63,7 @@ def test_a_github_push_becomes_an_event_on_the_repositorys_channel_with_the_body
 def test_a_route_publishes_like_publish_to_a_channel_so_a_resume_replays_it(start_herald):
     herald = start_herald(publish={"routes": [GITHUB_ROUTE]})
     channel = "repo-octo-org/hello-world"
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         first = pub.publish(channel, "before")
         deliveries = [str(uuid.uuid4()) for _ in range(2)]
         for delivery in deliveries:
@@ -77,7 +78,7 @@ def test_an_apps_own_json_with_a_header_template_matched_in_any_case(start_heral
     herald = start_herald(publish={"routes": [GITHUB_ROUTE, APP_ROUTE]})
     body = json.dumps({"type": "invoice.paid", "object": {"id": "in_1Nv", "version": 3, "total": 4200}},
                       indent=2).encode()
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "tenant-acme") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "tenant-acme") as stream:
         response = pub.request("POST", "/hooks/app", body, headers=[("content-type", "application/json"),
                                                                      ("x-tenant", "acme")])
         assert response.status == 202, response
@@ -87,7 +88,7 @@ def test_an_apps_own_json_with_a_header_template_matched_in_any_case(start_heral
 
 def test_a_route_without_event_or_id_gives_a_message_with_an_id_herald_assigns(start_herald):
     herald = start_herald(publish={"routes": [{"path": "/hooks/plain", "channel": "plain"}]})
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "plain") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "plain") as stream:
         result = pub.request("POST", "/hooks/plain", b"deploy finished\nall green").json()
         assert result["channel"] == "plain" and result["id"], result
         event = assert_next_is(stream, "deploy finished\nall green", type="message", id=result["id"])
@@ -126,7 +127,7 @@ def test_a_webhook_the_route_cannot_read_is_refused_naming_why_and_publishes_not
     path, body, headers, status, reason = REFUSED[case]
     herald = start_herald(publish={"routes": [GITHUB_ROUTE, APP_ROUTE]})
     channel = "repo-octo-org/hello-world" if path == "/hooks/github" else "tenant-acme"
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channel) as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channel) as stream:
         response = pub.request("POST", path, body, headers=headers)
         assert response.status == status, response
         assert response.text.startswith(reason), response
@@ -137,7 +138,7 @@ def test_a_body_nested_as_deep_as_the_bound_is_published(start_herald):
     herald = start_herald(publish={"routes": [GITHUB_ROUTE]})
     # The object is one level, the arrays the other 255 of JSONParser.maxDepth.
     body = b'{"repository": {"full_name": "deep"}, "x": ' + b"[" * 255 + b"]" * 255 + b"}"
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "repo-deep") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "repo-deep") as stream:
         response = pub.request("POST", "/hooks/github", body, headers=github_headers("push", "d-deep"))
         assert response.status == 202, response
         assert_next_is(stream, body.decode(), type="push", id="d-deep")
@@ -145,7 +146,7 @@ def test_a_body_nested_as_deep_as_the_bound_is_published(start_herald):
 
 def test_other_methods_on_a_route_get_405_and_an_unknown_path_404(start_herald):
     herald = start_herald(publish={"routes": [GITHUB_ROUTE]})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.request("GET", "/hooks/github").status == 405
         assert pub.request("POST", "/hooks/gitlab", GITHUB_PUSH, headers=github_headers()).status == 404
         assert pub.request("POST", "/hooks/github/", GITHUB_PUSH, headers=github_headers()).status == 404
@@ -153,7 +154,7 @@ def test_other_methods_on_a_route_get_405_and_an_unknown_path_404(start_herald):
 
 def test_a_route_needs_the_bearer_token_like_any_publish(start_herald):
     herald = start_herald(publish={"token": "s3cret-token", "routes": [GITHUB_ROUTE]})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         refused = pub.request("POST", "/hooks/github", GITHUB_PUSH, headers=github_headers())
         assert refused.status == 401, refused
         accepted = pub.request("POST", "/hooks/github", GITHUB_PUSH, headers=github_headers(), token="s3cret-token")

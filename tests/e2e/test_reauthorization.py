@@ -7,7 +7,10 @@ cannot be reached keeps the streams open: only an answer closes one.
 
 import time
 
+import metrics_text
+import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 from test_authorization import header, login, refused
@@ -28,7 +31,7 @@ def test_a_user_logged_out_while_subscribed_is_cut_within_one_interval_and_canno
     user = session_app.new_user()
     cookie = login(herald, user)
     with sse.subscribe(herald.public_port, "me", headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         wait_for(lambda: pub.subscribers("user:" + user) == 1, 3, message="stream registered")
         pub.publish("user:" + user, "before")
         assert_next_is(stream, "before")
@@ -49,7 +52,7 @@ def test_a_stream_the_app_still_authorizes_stays_open_and_is_asked_about_with_it
     cookie = login(herald, user)
     mark = session_app.mark()
     with sse.subscribe(herald.public_port, "me", headers=[("Cookie", cookie), ("X-Forwarded-For", "198.51.100.7")]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         # three checks at least: the first auth request and two re-authorizations
         def checks():
             found = [r for r in session_app.auth_requests_since(mark) if header(r, "cookie") == cookie]
@@ -70,7 +73,7 @@ def test_a_stream_whose_granted_channels_shrink_is_closed(start_herald, session_
     cookie = login(herald, user)
     target = sse.events_target(["me", "team:red"])
     with sse.SSEStream(herald.public_port, target, headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         assert stream.open().status == 200, stream.response
         stream.read_preamble()
         wait_for(lambda: pub.subscribers("team:red") == 1, 3, message="stream registered")
@@ -81,9 +84,9 @@ def test_a_stream_whose_granted_channels_shrink_is_closed(start_herald, session_
         assert time.monotonic() - revoked <= CUT_BOUND_S
     # reconnecting gets the narrower grant only
     with sse.SSEStream(herald.public_port, target, headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         assert stream.open().status == 200, stream.response
-        comments = [i.text for i in stream.read_preamble() if isinstance(i, sse.Comment)]
+        comments = [i.text for i in stream.read_preamble() if isinstance(i, sse_parse.Comment)]
         assert comments == ["herald: user:" + user], comments
 
 
@@ -92,13 +95,13 @@ def test_an_app_that_cannot_answer_a_reauthorization_keeps_the_stream_open(start
     user = session_app.new_user()
     cookie = login(herald, user)
     with sse.subscribe(herald.public_port, "me", headers=[("Cookie", cookie)]) as stream, \
-            sse.Publisher(herald.publish_port) as pub:
+            publishing.Publisher(herald.publish_port) as pub:
         wait_for(lambda: pub.subscribers("user:" + user) == 1, 3, message="stream registered")
         session_app.drop_auth_requests(True)
         try:
             stream.expect_silence(2 * INTERVAL_S + 0.5)
             metrics, _ = pub.metrics()
-            assert sse.metric(metrics, "herald_reauthorizations_total", result="failed") >= 1, metrics
+            assert metrics_text.metric(metrics, "herald_reauthorizations_total", result="failed") >= 1, metrics
         finally:
             session_app.drop_auth_requests(False)
         pub.publish("user:" + user, "survived")

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+import publishing
 import sse
 from redis_server import Collector, PublishRun, assert_one_order, publish_stored
 from sse import assert_next_is
@@ -56,7 +57,7 @@ def test_publishes_to_every_instance_reach_every_subscriber_in_one_order_with_th
     heralds = start_cluster(redis, events=HISTORY)
     collectors = [Collector.subscribe(h, "fan", "%s%d" % (h.config_path.stem, i)) for h in heralds for i in (1, 2)]
     try:
-        with sse.Publisher(heralds[1].publish_port) as pub:
+        with publishing.Publisher(heralds[1].publish_port) as pub:
             warm_up(pub, ["fan"], collectors)
             runs = [PublishRun(h.publish_port, h.config_path.stem, "fan", 150, own_ids=False) for h in heralds]
             for run in runs:
@@ -83,7 +84,7 @@ def test_a_subscriber_moved_between_instances_misses_nothing_and_gets_nothing_tw
     order is the channel's order), each time resuming with the last id it read: c and b have never
     followed the channel (they load it), a has followed it before (it catches up)."""
     a, b, c = start_cluster(redis, events=HISTORY)
-    with sse.Publisher(a.publish_port) as pub:
+    with publishing.Publisher(a.publish_port) as pub:
         origin = publish_stored(pub, "move", "origin", "move origin ✓" if own_ids else None)["id"]
     run = PublishRun([a.publish_port, b.publish_port, c.publish_port], "m", "move", 320, own_ids=own_ids,
                      pace_s=0.005)
@@ -101,7 +102,7 @@ def test_a_subscriber_moved_between_instances_misses_nothing_and_gets_nothing_tw
                     got.append((event.data, event.id))
                 last_id = got[-1][1]
                 if len(got) == run.count:
-                    with sse.Publisher(c.publish_port) as pub:
+                    with publishing.Publisher(c.publish_port) as pub:
                         live = publish_stored(pub, "move", "live")
                     assert_next_is(stream, "live", id=live["id"])
     finally:
@@ -114,8 +115,8 @@ def test_a_subscriber_moved_between_instances_misses_nothing_and_gets_nothing_tw
 
 def test_a_publisher_id_stored_through_one_instance_is_a_duplicate_on_the_others(redis, start_cluster):
     a, b, c = start_cluster(redis)
-    with sse.Publisher(a.publish_port) as pub_a, sse.Publisher(b.publish_port) as pub_b, \
-            sse.Publisher(c.publish_port) as pub_c:
+    with publishing.Publisher(a.publish_port) as pub_a, publishing.Publisher(b.publish_port) as pub_b, \
+            publishing.Publisher(c.publish_port) as pub_c:
         origin = publish_stored(pub_a, "dup", "origin", "dup-origin")["id"]
         streams = [sse.subscribe(h.public_port, "dup", header_id=origin, timeout=10.0) for h in (a, b, c)]
         try:
@@ -143,7 +144,7 @@ def test_a_publisher_id_stored_through_one_instance_is_a_duplicate_on_the_others
 def test_a_202_means_redis_holds_the_event(redis, start_cluster):
     """REDIS_PLAN.md "Data model": the stream `P s:<c>` and the id index `P i:<c>`, P = key_prefix."""
     (a,) = start_cluster(redis, count=1, redis={"key_prefix": "e2e:"})
-    with sse.Publisher(a.publish_port) as pub:
+    with publishing.Publisher(a.publish_port) as pub:
         for n in range(20):
             result = pub.publish("held", "event %d" % n, id="held-%d" % n)
             # asked at once, on another connection than Herald's: it is there already
@@ -163,7 +164,7 @@ def test_two_shards_spread_the_channels_and_deliver_everything(start_redis, star
     collectors += [Collector.subscribe(h, channels[n], "%s-%s" % (h.config_path.stem, channels[n]))
                    for h, n in zip(heralds, (0, 7, 13))]
     try:
-        with sse.Publisher(heralds[0].publish_port) as pub:
+        with publishing.Publisher(heralds[0].publish_port) as pub:
             warm_up(pub, channels, collectors)
             runs = [PublishRun(h.publish_port, h.config_path.stem, lambda n, k=k: channels[(n + k) % 16], 160,
                                own_ids=(k == 1)) for k, h in enumerate(heralds)]

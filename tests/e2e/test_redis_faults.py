@@ -19,6 +19,8 @@ import time
 import pytest
 
 import httpwire
+import metrics_text
+import publishing
 import sse
 from conftest import wait_for
 from redis_server import Collector, PublishRun, assert_one_order, publish_stored, publish_target, retry_after_seconds
@@ -43,11 +45,11 @@ def healthz(herald):
 
 def redis_metrics(herald):
     """(herald_redis_up samples as {shard: value}, herald_redis_disconnects_total summed, parsed)."""
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         metrics, response = pub.metrics()
     up = {labels.get("shard"): value for name, labels, value in metrics["samples"] if name == "herald_redis_up"}
     assert up and None not in up, "herald_redis_up{shard=…} missing from\n%s" % response.text
-    disconnects = sse.metric(metrics, "herald_redis_disconnects_total")
+    disconnects = metrics_text.metric(metrics, "herald_redis_disconnects_total")
     assert disconnects is not None, "herald_redis_disconnects_total missing from\n%s" % response.text
     return up, disconnects, metrics
 
@@ -69,7 +71,7 @@ def started_with_origin(pub, channel):
 def test_redis_killed_and_restarted_with_aof_during_1000_publishes_loses_nothing(start_redis, start_cluster):
     redis = start_redis(aof=True)
     heralds = start_cluster(redis, events=HISTORY)
-    with sse.Publisher(heralds[0].publish_port) as pub:
+    with publishing.Publisher(heralds[0].publish_port) as pub:
         origin = started_with_origin(pub, "flow")
     collectors = [Collector.subscribe(h, "flow", h.config_path.stem, header_id=origin) for h in heralds]
     runs = [PublishRun(h.publish_port, h.config_path.stem, "flow", n) for h, n in zip(heralds, (334, 333, 333))]
@@ -86,7 +88,7 @@ def test_redis_killed_and_restarted_with_aof_during_1000_publishes_loses_nothing
         refused = sum(len(r.refused) for r in runs)
         assert acked_at_kill < 1000 and refused > 0, \
             "Redis was not missed during the stream (%d acknowledged at the kill, %d 503s)" % (acked_at_kill, refused)
-        with sse.Publisher(heralds[1].publish_port) as pub:
+        with publishing.Publisher(heralds[1].publish_port) as pub:
             publish_stored(pub, "flow", "marker")
         sequence = assert_one_order(collectors, runs, "marker")
         assert len(sequence) == 1000
@@ -103,7 +105,7 @@ def test_publishing_while_redis_is_down_gets_503_with_retry_after_and_stores_not
     redis = start_redis(aof=True)
     heralds = start_cluster(redis, events=HEARTBEAT)
     a, b, c = heralds
-    with sse.Publisher(a.publish_port) as pub_a, sse.Publisher(c.publish_port) as pub_c:
+    with publishing.Publisher(a.publish_port) as pub_a, publishing.Publisher(c.publish_port) as pub_c:
         origin = started_with_origin(pub_a, "down")
         on_b = Collector.subscribe(b, "down", "b", header_id=origin)
         try:
@@ -111,7 +113,7 @@ def test_publishing_while_redis_is_down_gets_503_with_retry_after_and_stores_not
             on_b.wait_data("before")
             redis.kill()
             for herald in heralds:
-                with sse.Publisher(herald.publish_port) as pub:
+                with publishing.Publisher(herald.publish_port) as pub:
                     for n, (target, body, headers) in enumerate([
                             (publish_target("down", "refused-%s" % herald.config_path.stem), b"refused", ()),
                             (publish_target("down"), b"refused, no id", ()),
@@ -143,7 +145,7 @@ def test_a_subscriber_that_arrives_while_redis_is_down_is_served_once_it_is_back
     redis = start_redis(aof=True)
     a, b, c = start_cluster(redis, events=HEARTBEAT)
     collectors = []
-    with sse.Publisher(a.publish_port) as pub_a, sse.Publisher(b.publish_port) as pub_b:
+    with publishing.Publisher(a.publish_port) as pub_a, publishing.Publisher(b.publish_port) as pub_b:
         try:
             origin = started_with_origin(pub_a, "arrive")
             publish_stored(pub_a, "arrive", "e1", "arrive-1")
@@ -190,7 +192,7 @@ def test_redis_paused_for_5_s_while_publishing_loses_nothing(redis, start_cluste
     """With command_timeout 2 s the publishes sent during the pause get 503 although Redis runs
     them on SIGCONT: their retries are duplicates, and each event is delivered once."""
     heralds = start_cluster(redis, events=HISTORY, redis={"command_timeout": command_timeout})
-    with sse.Publisher(heralds[0].publish_port) as pub:
+    with publishing.Publisher(heralds[0].publish_port) as pub:
         origin = started_with_origin(pub, "pause")
     collectors = [Collector.subscribe(h, "pause", h.config_path.stem, header_id=origin) for h in heralds]
     runs = [PublishRun(h.publish_port, h.config_path.stem, "pause", 200) for h in heralds]
@@ -207,7 +209,7 @@ def test_redis_paused_for_5_s_while_publishing_loses_nothing(redis, start_cluste
         assert acked_during < 600, "the pause came after the publishing"
         for run in runs:
             run.finish(RUN_TIMEOUT_S)
-        with sse.Publisher(heralds[2].publish_port) as pub:
+        with publishing.Publisher(heralds[2].publish_port) as pub:
             publish_stored(pub, "pause", "marker")
         assert len(assert_one_order(collectors, runs, "marker")) == 600
         for c in collectors:
@@ -220,7 +222,7 @@ def test_a_publish_waiting_on_a_paused_redis_is_answered_not_cut(redis, start_cl
     """A publish waits for Redis up to redis.command_timeout; server.idle_timeout bounds the wait
     for a next request, not for an answer, so a publish in flight past it is still answered."""
     (a,) = start_cluster(redis, count=1, server={"idle_timeout": "2s"}, redis={"command_timeout": "10s"})
-    with sse.Publisher(a.publish_port) as pub:
+    with publishing.Publisher(a.publish_port) as pub:
         publish_stored(pub, "slow", "before", "slow-0")
         redis.pause()
         try:
@@ -263,7 +265,7 @@ def test_healthz_and_metrics_report_a_shard_down_then_up(start_redis, start_clus
 
 def test_redis_back_without_its_data_gives_a_resuming_client_one_reset(redis, start_cluster):
     a, b, c = start_cluster(redis)
-    with sse.Publisher(a.publish_port) as pub_a, sse.Publisher(b.publish_port) as pub_b:
+    with publishing.Publisher(a.publish_port) as pub_a, publishing.Publisher(b.publish_port) as pub_b:
         old = [publish_stored(pub_a, "wipe", "old-%d" % n)["id"] for n in range(3)]
         open_a = Collector.subscribe(a, "wipe", "a-open", header_id=old[0])
         try:

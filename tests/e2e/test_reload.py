@@ -15,7 +15,9 @@ import pytest
 
 import httpwire
 from conftest import HERALD_BIN, connect_refused, free_port, to_toml, wait_for
-from sse import MassReader, Publisher, assert_next_is, metric, subscribe
+from metrics_text import metric
+from publishing import Publisher
+from sse import MassReader, assert_next_is, subscribe
 
 
 class SecondApp:

@@ -10,6 +10,8 @@ import hmac
 import json
 import time
 
+import metrics_text
+import publishing
 import sse
 from sse import assert_next_is
 
@@ -53,7 +55,7 @@ def start(start_herald, name="herald", **publish):
 
 def test_a_valid_standard_signature_publishes_without_the_token(start_herald):
     herald = start(start_herald)
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "signed") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "signed") as stream:
         response = post_json(pub, {"channel": "signed", "data": "hello"}, lambda b: standard_headers(b, msg_id="msg_valid"))
         assert response.status == 202, response
         assert response.json() == [{"channel": "signed", "id": "msg_valid", "subscribers": 1}]
@@ -71,7 +73,7 @@ def test_a_valid_standard_signature_publishes_without_the_token(start_herald):
 
 def test_a_wrong_signature_is_refused_and_publishes_nothing(start_herald):
     herald = start(start_herald)
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "wrong") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "wrong") as stream:
         body = json.dumps({"channel": "wrong", "data": "forged"}).encode()
         headers = standard_headers(body, key=b"not the configured key!!")
         refused(pub.request("POST", "/publish", body, headers=JSON + headers), "no signature matches")
@@ -89,13 +91,13 @@ def test_a_wrong_signature_is_refused_and_publishes_nothing(start_herald):
         pub.publish("wrong", "marker", token=TOKEN)
         assert_next_is(stream, "marker")
         assert pub.request("GET", "/channels/wrong", token=TOKEN).json()["events_held"] == 1
-        metrics = sse.parse_metrics(pub.request("GET", "/metrics", token=TOKEN).text)
-        assert sse.metric(metrics, "herald_webhook_signatures_refused_total") == 5
+        metrics = metrics_text.parse_metrics(pub.request("GET", "/metrics", token=TOKEN).text)
+        assert metrics_text.metric(metrics, "herald_webhook_signatures_refused_total") == 5
 
 
 def test_an_expired_or_future_timestamp_is_refused(start_herald):
     herald = start(start_herald, signature_tolerance="1m")
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         now = int(time.time())
         for timestamp in (now - 3600, now + 3600):
             refused(post_json(pub, {"channel": "late", "data": "x"}, lambda b: standard_headers(b, timestamp=timestamp)),
@@ -107,7 +109,7 @@ def test_a_rotated_secret_and_several_signatures_are_accepted(start_herald, tmp_
     secrets = tmp_path / "secrets"
     secrets.write_text("# rotated in on Monday\n%s\n" % SECRET_TWO)
     herald = start(start_herald, signing_secrets_file=str(secrets))
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "rot") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "rot") as stream:
         response = post_json(pub, {"channel": "rot", "data": "new key"}, lambda b: standard_headers(b, key=KEY_TWO, msg_id="m2"))
         assert response.status == 202, response
         response = post_json(pub, {"channel": "rot", "data": "old key"}, lambda b: standard_headers(b, key=KEY_ONE, msg_id="m1"))
@@ -122,7 +124,7 @@ def test_a_rotated_secret_and_several_signatures_are_accepted(start_herald, tmp_
 
 def test_github_signatures(start_herald):
     herald = start(start_herald)
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "gh") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "gh") as stream:
         body = b'{"ref": "refs/heads/main", "repository": {"full_name": "acme/app"}}'
         response = pub.request("POST", "/publish/gh?event=push", body, headers=github_headers(body))
         assert response.status == 202, response
@@ -137,11 +139,11 @@ def test_github_signatures(start_herald):
 
 def test_an_unsigned_publish_needs_the_token_unless_signatures_are_required(start_herald):
     herald = start(start_herald)
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         assert pub.publish("open", "with token", token=TOKEN)["channel"] == "open"
         assert pub.publish("open", "no token", expect=401).header("www-authenticate") == "Bearer"
     strict = start(start_herald, require_signature=True, name="strict")
-    with sse.Publisher(strict.publish_port) as pub, sse.subscribe(strict.public_port, "strict") as stream:
+    with publishing.Publisher(strict.publish_port) as pub, sse.subscribe(strict.public_port, "strict") as stream:
         refused(pub.publish("strict", "unsigned", expect=401, token=TOKEN), "missing signature")
         refused(pub.publish_json({"channel": "strict", "data": "unsigned"}, expect=401, token=TOKEN), "missing signature")
         body = b"signed"
@@ -155,7 +157,7 @@ def test_an_unsigned_publish_needs_the_token_unless_signatures_are_required(star
 
 def test_require_signature_opens_a_non_loopback_listener_without_a_token(start_herald):
     herald = start_herald(publish={"listen": "0.0.0.0:0", "signing_secrets": [SECRET_ONE], "require_signature": True})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         refused(pub.publish("net", "unsigned", expect=401), "missing signature")
         body = b"from the network"
         assert pub.request("POST", "/publish/net", body, headers=standard_headers(body, msg_id="n1")).status == 202
@@ -167,7 +169,7 @@ def test_require_signature_opens_a_non_loopback_listener_without_a_token(start_h
 
 def test_a_webhook_redelivery_is_a_duplicate_delivered_once(start_herald):
     herald = start(start_herald)
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, ["wh", "wh2"]) as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, ["wh", "wh2"]) as stream:
         one = {"channel": "wh", "data": "once"}
         first = post_json(pub, one, lambda b: standard_headers(b, msg_id="msg_redeliver"))
         assert first.status == 202 and first.json() == [{"channel": "wh", "id": "msg_redeliver", "subscribers": 1}], first

@@ -16,7 +16,8 @@ import pytest
 
 import httpwire
 from conftest import HERALD_BIN, READY_TIMEOUT_S, to_toml, wait_for
-from sse import Publisher, assert_next_is, subscribe
+from publishing import Publisher
+from sse import assert_next_is, subscribe
 
 
 def listening_socket():

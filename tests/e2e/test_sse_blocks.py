@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+import publishing
 import sse
+import sse_parse
 from sse import assert_next_is
 
 LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -109,7 +111,7 @@ CASES = {
 def test_no_blank_line_ends_a_block_without_data(start_herald, case):
     events, channels = CASES[case]
     herald = start_herald(events=dict(heartbeat="1s", **events))
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channels) as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channels) as stream:
         published = publish_across_heartbeats(pub, stream, channels)
         raw = bytes(stream.raw)
         assert not raw.startswith((b"\n", b"\r")), raw[:100]
@@ -121,19 +123,19 @@ def test_no_blank_line_ends_a_block_without_data(start_herald, case):
 def test_a_client_that_dispatches_at_every_blank_line_sees_exactly_the_published_events(start_herald, case):
     events, channels = CASES[case]
     herald = start_herald(events=dict(heartbeat="1s", **events))
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channels) as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, channels) as stream:
         published = publish_across_heartbeats(pub, stream, channels)
         raw = bytes(stream.raw)
     assert NaiveParser().feed_all(raw) == published, raw
     # and a WHATWG parser (a browser) reads the very same events, the retry applied
-    parser = sse.SSEParser()
-    seen = [(e.type, e.data, e.id) for e in parser.feed(raw) if isinstance(e, sse.Event)]
+    parser = sse_parse.SSEParser()
+    seen = [(e.type, e.data, e.id) for e in parser.feed(raw) if isinstance(e, sse_parse.Event)]
     assert seen == published and parser.reconnection_time == 3000, raw
 
 
 def test_a_naive_client_resuming_after_a_reset_sees_the_reset_then_the_events(start_herald):
     herald = start_herald(events={"heartbeat": "1s"})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         newest = pub.publish("naive", "before")["id"]
         with sse.subscribe(herald.public_port, "naive", header_id="gone-1") as stream:
             reset = stream.next_event()

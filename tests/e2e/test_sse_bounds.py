@@ -7,7 +7,10 @@ the bound, not after the megabytes the kernel would otherwise take first.
 
 import socket
 
+import metrics_text
+import publishing
 import sse
+import sse_parse
 from conftest import read_status_kib, wait_for
 from sse import assert_next_is
 
@@ -48,7 +51,7 @@ def dechunk(body):
 
 def test_a_replay_of_a_large_history_reaches_a_reader_whole_in_order_then_live(start_herald):
     herald = start_herald(events={"history_size": 300, "max_buffered_bytes": "256KiB"})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         published = publish_big(pub, "whole", 300)
         with sse.subscribe(herald.public_port, "whole", header_id=published[0][0]) as stream:
             for event_id, data in published[1:]:
@@ -59,7 +62,7 @@ def test_a_replay_of_a_large_history_reaches_a_reader_whole_in_order_then_live(s
 
 def test_events_published_during_a_replay_follow_it_in_order_and_once(start_herald):
     herald = start_herald(events={"history_size": 400, "max_buffered_bytes": "64KiB"})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         published = publish_big(pub, "during", 200)
         with sse.subscribe(herald.public_port, "during", header_id=published[0][0]) as stream:
             expected = published[1:]
@@ -81,9 +84,9 @@ def test_resumers_that_never_read_hold_no_more_than_the_bound_and_are_cut(start_
     # the bound for a heartbeat interval, though nothing is published meanwhile.
     bound = 256 * KIB
     herald = start_herald(events={"history_size": 300, "max_buffered_bytes": "256KiB", "heartbeat": "1s"})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         published = publish_big(pub, "stuck", 300)
-        before = sse.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
+        before = metrics_text.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
         rss_before = read_status_kib(herald.pid, "VmRSS") * KIB
         sockets = []
         try:
@@ -95,7 +98,7 @@ def test_resumers_that_never_read_hold_no_more_than_the_bound_and_are_cut(start_
             assert grown < 100 * bound + (16 << 20), "RSS grew by %d bytes" % grown
             # cut at the bound though the channel is quiet: within a few heartbeats
             wait_for(lambda: pub.subscribers("stuck") == 0, 10, message="every stuck resumer cut")
-            after = sse.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
+            after = metrics_text.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
             assert after - before == 100
             # what each got before the cut is a prefix of the replay: read one whole
             sockets[0].settimeout(5)
@@ -108,8 +111,8 @@ def test_resumers_that_never_read_hold_no_more_than_the_bound_and_are_cut(start_
                 if not chunk:
                     break
                 received += chunk
-            events = [e for e in sse.parse_all(dechunk(bytes(received).split(b"\r\n\r\n", 1)[1]))
-                      if isinstance(e, sse.Event)]
+            events = [e for e in sse_parse.parse_all(dechunk(bytes(received).split(b"\r\n\r\n", 1)[1]))
+                      if isinstance(e, sse_parse.Event)]
             assert [(e.id, e.data) for e in events] == published[1:1 + len(events)]
         finally:
             for sock in sockets:
@@ -123,7 +126,7 @@ def test_a_subscriber_that_never_reads_is_cut_after_about_the_bound_not_the_kern
     bound = 64 * KIB
     herald = start_herald(events={"max_buffered_bytes": "64KiB"})
     size = 16 * KIB
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         stalled = sse.open_socket(herald.public_port, rcvbuf=4096)
         try:
             stalled.sendall(sse.subscribe_request("/events/kernel", herald.public_port))
@@ -137,6 +140,9 @@ def test_a_subscriber_that_never_reads_is_cut_after_about_the_bound_not_the_kern
                     break
             assert result["subscribers"] == 0, "never cut after %d bytes" % sent
             print("stalled subscriber cut after %d KiB (bound %d KiB)" % (sent // KIB, bound // KIB))
-            assert sent <= bound + 2 * 64 * KIB + client_buffer + 4 * size, "cut after %d bytes" % sent
+            # Publishes are answered before the loop delivers them, so on a loaded machine a few
+            # more are counted after the cut was due (seen: 19 of 16 KiB): 8 are allowed for it,
+            # still far below the megabytes an autotuned kernel buffer would take.
+            assert sent <= bound + 2 * 64 * KIB + client_buffer + 8 * size, "cut after %d bytes" % sent
         finally:
             stalled.close()

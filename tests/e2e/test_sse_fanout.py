@@ -14,7 +14,10 @@ import time
 
 import pytest
 
+import metrics_text
+import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 
@@ -40,7 +43,7 @@ def test_2000_subscribers_each_receive_all_events_of_their_channel_in_order(star
     last_at = [0.0]
 
     def on_item(key, item):
-        if isinstance(item, sse.Event):
+        if isinstance(item, sse_parse.Event):
             channel = key % CHANNELS
             n = counts[key]
             if n >= EVENTS or item.data != load_data(channel, n):
@@ -49,11 +52,11 @@ def test_2000_subscribers_each_receive_all_events_of_their_channel_in_order(star
             counts[key] = n + 1
             digests[key].update(item.id.encode() + b"\n")
             last_at[0] = time.monotonic()
-        elif isinstance(item, sse.Comment):
+        elif isinstance(item, sse_parse.Comment):
             opened[key] = True
 
     reader = sse.MassReader(herald.public_port, on_item)
-    publishers = [sse.Publisher(herald.publish_port) for _ in range(CHANNELS)]
+    publishers = [publishing.Publisher(herald.publish_port) for _ in range(CHANNELS)]
     try:
         for start in range(0, total, CONNECT_BATCH):
             batch = range(start, min(total, start + CONNECT_BATCH))
@@ -122,9 +125,9 @@ def kernel_send_buffer_max():
 def test_a_subscriber_that_stops_reading_is_cut_while_the_others_get_everything(start_herald):
     herald = start_herald(events={"max_buffered_bytes": "64KiB"})
     size = 16 * 1024
-    with sse.Publisher(herald.publish_port) as pub:
-        before = sse.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
-        dropped_before = sse.metric(pub.metrics()[0], "herald_events_dropped_total")
+    with publishing.Publisher(herald.publish_port) as pub:
+        before = metrics_text.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total")
+        dropped_before = metrics_text.metric(pub.metrics()[0], "herald_events_dropped_total")
         slow = sse.SSEStream(herald.public_port, "/events/flood", rcvbuf=4096)
         fast = sse.subscribe(herald.public_port, "flood")
         try:
@@ -150,10 +153,10 @@ def test_a_subscriber_that_stops_reading_is_cut_while_the_others_get_everything(
                 data = "after %d" % i
                 assert pub.publish("flood", data)["subscribers"] == 1
                 assert_next_is(fast, data)
-            wait_for(lambda: sse.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total") == before + 1,
+            wait_for(lambda: metrics_text.metric(pub.metrics()[0], "herald_slow_subscribers_disconnected_total") == before + 1,
                      1.0, message="slow-subscriber counter +1")
             # the events queued for it and never sent are counted as dropped (it replays them)
-            assert sse.metric(pub.metrics()[0], "herald_events_dropped_total") > dropped_before
+            assert metrics_text.metric(pub.metrics()[0], "herald_events_dropped_total") > dropped_before
             # what the slow one has in its socket is a prefix of the stream, then the connection ends
             events = slow.wait_closed(timeout=10)
             assert len(events) < len(published), "the slow subscriber got everything: it was not cut"
@@ -173,16 +176,16 @@ def assert_streams_ended_with_every_event(herald, end):
     opened = [False] * total
 
     def on_item(key, item):
-        if isinstance(item, sse.Event):
+        if isinstance(item, sse_parse.Event):
             if item.data != "bye #%d" % counts[key]:
                 raise AssertionError("stream %d event #%d: %r" % (key, counts[key], item))
             counts[key] += 1
-        elif isinstance(item, sse.Comment):
+        elif isinstance(item, sse_parse.Comment):
             opened[key] = True
 
     reader = sse.MassReader(herald.public_port, on_item)
     try:
-        with sse.Publisher(herald.publish_port) as pub:
+        with publishing.Publisher(herald.publish_port) as pub:
             for start in range(0, total, CONNECT_BATCH):
                 batch = range(start, min(total, start + CONNECT_BATCH))
                 for key in batch:

@@ -5,7 +5,9 @@ connection, is served (forwarded to the upstream, or another events route).
 """
 
 import httpwire
+import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 
@@ -29,7 +31,7 @@ def assert_stream_head(response):
 
 def test_a_request_pipelined_behind_a_head_is_forwarded(herald, upstream):
     mark = upstream.mark()
-    with herald.connect() as conn, sse.Publisher(herald.publish_port) as pub:
+    with herald.connect() as conn, publishing.Publisher(herald.publish_port) as pub:
         conn.send(head_request(herald.public_port, "/events/headed")
                   + get_request(herald.public_port, "/echo/after-head"))  # one send
         assert_stream_head(conn.read_response("HEAD", timeout=5))
@@ -60,7 +62,7 @@ def test_a_keep_alive_request_after_a_head_is_forwarded(herald, upstream):
 
 
 def test_an_events_route_after_a_head_on_the_same_connection_streams(herald):
-    with herald.connect() as conn, sse.Publisher(herald.publish_port) as pub:
+    with herald.connect() as conn, publishing.Publisher(herald.publish_port) as pub:
         conn.send(head_request(herald.public_port, "/events/both")
                   + get_request(herald.public_port, "/events/both", [("Accept", "text/event-stream")]))
         assert_stream_head(conn.read_response("HEAD", timeout=5))
@@ -68,9 +70,9 @@ def test_an_events_route_after_a_head_on_the_same_connection_streams(herald):
         assert_stream_head(response)
         wait_for(lambda: pub.subscribers("both") == 1, 3, message="the GET behind the HEAD subscribed")
         result = pub.publish("both", "after a HEAD")
-        parser = sse.SSEParser()
+        parser = sse_parse.SSEParser()
         body = response.stream.read_until(b"data: after a HEAD\n\n", 5)
-        events = [e for e in parser.feed(body) if isinstance(e, sse.Event)]
+        events = [e for e in parser.feed(body) if isinstance(e, sse_parse.Event)]
         assert [(e.data, e.id) for e in events] == [("after a HEAD", result["id"])], body
 
 

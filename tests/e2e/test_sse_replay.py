@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+import publishing
 import sse
 from conftest import wait_for
 from sse import assert_next_is
@@ -36,7 +37,7 @@ def publish_numbered(pub, channel, numbers, own_ids):
 @pytest.mark.parametrize("own_ids", [False, True], ids=["herald-ids", "publisher-ids"])
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_reconnect_replays_exactly_the_missed_events_then_goes_live(herald, how, own_ids):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, "r") as first:
             ids = publish_numbered(pub, "r", range(1, 4), own_ids)
             seen = first.events(3)
@@ -53,7 +54,7 @@ def test_reconnect_replays_exactly_the_missed_events_then_goes_live(herald, how,
 
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_reconnect_from_an_older_id_replays_from_there(herald, how):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "older", range(1, 11), own_ids=False)
         with reconnect(herald, "older", ids[2], how) as again:
             for n in range(4, 11):
@@ -63,7 +64,7 @@ def test_reconnect_from_an_older_id_replays_from_there(herald, how):
 
 
 def test_reconnect_with_the_newest_id_replays_nothing(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "newest", range(1, 4), own_ids=False)
         with reconnect(herald, "newest", ids[-1], "header") as again:
             again.expect_silence(0.3)
@@ -74,7 +75,7 @@ def test_reconnect_with_the_newest_id_replays_nothing(herald):
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_a_non_ascii_id_is_found(herald, how):
     """EventSource sends the last id UTF-8 encoded, in the header or (by page code) in the URL."""
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "utf", range(1, 5), own_ids=True)
         assert ids[1] == "utf/evt 2 ✓"
         with reconnect(herald, "utf", ids[1], how) as again:
@@ -84,7 +85,7 @@ def test_a_non_ascii_id_is_found(herald, how):
 
 def test_header_wins_over_the_query(herald):
     """A browser sends the header itself; a page may also have put lastEventId in the URL."""
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "both", range(1, 6), own_ids=False)
         stream = sse.SSEStream(herald.public_port, sse.events_target("both", last_event_id=ids[0]),
                                headers=[("Last-Event-ID", ids[3])])
@@ -96,7 +97,7 @@ def test_header_wins_over_the_query(herald):
 
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_replay_across_two_channels_is_in_publish_order(herald, how):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         order = [("a", "a1"), ("b", "b1"), ("c", "c1"), ("a", "a2"), ("a", "a3"), ("b", "b2"),
                  ("c", "c2"), ("b", "b3"), ("a", "a4")]
         ids = {}
@@ -116,7 +117,7 @@ def test_replay_across_two_channels_is_in_publish_order(herald, how):
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_an_id_older_than_the_history_gets_the_reset_event_then_live_only(start_herald, how):
     herald = start_herald(events={"history_size": 5})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "short", range(1, 21), own_ids=False)
         info = pub.channel("short")
         assert (info["events_held"], info["last_event_id"]) == (5, ids[-1]), info
@@ -140,7 +141,7 @@ def test_an_id_older_than_the_history_gets_the_reset_event_then_live_only(start_
 def test_an_unknown_id_gets_the_configured_reset_event(start_herald, how):
     herald = start_herald(events={"reset_event": "resync"})
     strange = 'no-such-id "quoted" \\ back'
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         ids = publish_numbered(pub, "u1", range(1, 3), own_ids=False)
         ids += publish_numbered(pub, "u2", range(1, 3), own_ids=False)
         with reconnect(herald, ["u1", "u2"], strange, how) as again:
@@ -161,7 +162,7 @@ def test_an_unknown_id_gets_the_configured_reset_event(start_herald, how):
 
 def test_an_id_of_another_channel_does_not_replay_this_one(herald):
     """Only the history of the subscribed channels is searched."""
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         mine = publish_numbered(pub, "mine", range(1, 4), own_ids=True)
         publish_numbered(pub, "theirs", range(1, 4), own_ids=True)
         with reconnect(herald, "mine", "theirs:2", "header") as again:
@@ -173,7 +174,7 @@ def test_an_id_of_another_channel_does_not_replay_this_one(herald):
 
 
 def test_delete_closes_the_streams_and_reconnect_gets_what_was_published_meanwhile(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         first = sse.subscribe(herald.public_port, "del")
         multi = sse.subscribe(herald.public_port, ["del", "kept"])
         bystander = sse.subscribe(herald.public_port, "kept")

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+import publishing
 import sse
 from conftest import wait_for
 from sse import assert_next_is
@@ -41,7 +42,7 @@ class Client:
 @pytest.mark.parametrize("how", ["header", "query"])
 def test_a_reset_is_followed_by_no_second_reset(start_herald, how):
     herald = start_herald(events={"history_size": 3})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         # a restart: the client's id is unknown to this fresh Herald, and its channel has no history
         client = Client("mx0ld-42")
         with client.connect(herald, "fresh", how) as stream:
@@ -84,7 +85,7 @@ MALFORMED_QUERY = {
 @pytest.mark.parametrize("case", list(MALFORMED_QUERY))
 def test_a_malformed_query_id_gets_the_reset(herald, case):
     raw, shown = MALFORMED_QUERY[case]
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         newest = pub.publish("bad-q", "held")["id"]
         stream = sse.SSEStream(herald.public_port, "/events/bad-q?lastEventId=" + raw)
         with stream:
@@ -98,7 +99,7 @@ def test_a_malformed_query_id_gets_the_reset(herald, case):
 
 
 def test_a_header_id_that_is_not_utf8_gets_the_reset_as_the_query_does(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         newest = pub.publish("bad-h", "held")["id"]
         # a good query id is not used when the header has a value: the header decides alone
         stream = sse.SSEStream(herald.public_port, "/events/bad-h?lastEventId=" + newest,

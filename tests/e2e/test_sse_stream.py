@@ -2,11 +2,12 @@
 event read back by a WHATWG parser, channels told apart on multi-channel streams, heartbeats,
 HTTP/1.0 and HEAD, and the routes and channel names that are refused.
 
-Events are published on the publish listener (sse.Publisher) and read on raw sockets (sse.SSEStream);
+Events are published on the publish listener (publishing.Publisher) and read on raw sockets (sse.SSEStream);
 "nothing was delivered" is always proved by publishing a good event afterwards and seeing that it is
 the very next event on the stream.
 """
 
+import json
 import re
 import socket
 import struct
@@ -14,7 +15,9 @@ import time
 
 import pytest
 
+import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 
@@ -67,7 +70,7 @@ def test_stream_head_and_first_bytes_are_retry_then_a_comment(herald):
         retry = read_raw_until(stream, re.compile(rb"retry: 3000\n" + COMMENT_LINES.pattern), timeout=2)
         assert retry.group(0) == b"retry: 3000\n:herald: first\n", bytes(stream.raw)
         assert stream.parser.reconnection_time == 3000
-        assert not [i for i in stream.items if isinstance(i, sse.Event)]
+        assert not [i for i in stream.items if isinstance(i, sse_parse.Event)]
 
 
 def test_retry_comes_from_events_retry(start_herald):
@@ -92,7 +95,7 @@ def test_padding_comes_first_as_one_comment_of_padding_bytes(start_herald):
 
 def test_a_stream_ended_on_purpose_ends_with_the_last_chunk_and_a_cut_one_without(start_herald):
     herald = start_herald(events={"max_buffered_bytes": "64KiB"})
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, "ending") as stream:
             pub.publish("ending", "last words")
             pub.delete("ending")
@@ -109,7 +112,7 @@ def test_a_stream_ended_on_purpose_ends_with_the_last_chunk_and_a_cut_one_withou
 
 
 def test_stream_writes_its_events_in_chunks(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, "raw") as stream:
             assert stream.response.stream.mode == "chunked"
             result = pub.publish("raw", "hello", event="greeting")
@@ -149,7 +152,7 @@ def test_data_is_read_back_exactly(herald, case):
     for byte, including empty lines, a final newline, leading spaces and characters that only
     Unicode (not SSE) calls line breaks."""
     published, expected = DATA_CASES[case]
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "fields") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "fields") as stream:
         result = pub.publish("fields", published)
         event = assert_next_is(stream, expected, type="message", id=result["id"], event_field=None)
         assert event.data_lines == expected.count("\n") + 1, "one data line per line: %r" % event.raw
@@ -158,7 +161,7 @@ def test_data_is_read_back_exactly(herald, case):
 
 
 def test_event_id_and_retry_fields_from_the_query(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "q") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "q") as stream:
         result = pub.publish("q", "typed", event="order.created", id="ord 42/α ✓", retry=1500)
         assert result["id"] == "ord 42/α ✓", result
         event = assert_next_is(stream, "typed", type="order.created", id="ord 42/α ✓",
@@ -171,7 +174,7 @@ def test_event_id_and_retry_fields_from_the_query(herald):
 
 
 def test_event_id_and_retry_fields_from_json(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "j") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "j") as stream:
         results = pub.publish_json({"channel": "j", "event": "e-json", "data": "line 1\nline 2",
                                     "id": "json-1 ✓", "retry": 2000})
         assert results == [{"channel": "j", "id": "json-1 ✓", "subscribers": 1}], results
@@ -180,17 +183,17 @@ def test_event_id_and_retry_fields_from_json(herald):
         pub.publish_json({"channel": "j", "data": value})
         event = stream.next_event()
         assert event.data_lines == 1, "a JSON value is sent on one line: %r" % event.raw
-        assert sse.json.loads(event.data) == value
+        assert json.loads(event.data) == value
         assert ": " not in event.data and ", " not in event.data, "not compact: %r" % event.data
         for value in (42, [1, 2], None, False, "just text"):
             pub.publish_json({"channel": "j", "data": value})
             event = stream.next_event()
-            expected = value if isinstance(value, str) else sse.json.dumps(value, separators=(",", ":"))
+            expected = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             assert event.data == expected, (value, event)
 
 
 def test_herald_assigned_ids_are_distinct_and_delivered(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "ids") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "ids") as stream:
         ids = [pub.publish("ids", "e%d" % i)["id"] for i in range(20)]
         assert all(isinstance(i, str) and i for i in ids) and len(set(ids)) == 20, ids
         for i, event in enumerate(stream.events(20)):
@@ -201,7 +204,7 @@ def test_herald_assigned_ids_are_distinct_and_delivered(herald):
 
 
 def test_channel_is_the_event_type_on_multi_channel_streams(herald):
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, ["alpha", "beta"]) as both, \
             sse.subscribe(herald.public_port, "alpha") as single:
         pub.publish("alpha", "to alpha")
@@ -216,7 +219,7 @@ def test_channel_is_the_event_type_on_multi_channel_streams(herald):
 
 def test_every_event_on_a_multi_channel_stream_carries_a_channel_line(herald):
     """EventSource ignores a field it does not know; client.js reads `channel:` to route typed events."""
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, ["alpha", "beta"]) as both, \
             sse.subscribe(herald.public_port, "alpha") as single:
         pub.publish("beta", "typed", event="update")
@@ -235,7 +238,7 @@ def test_one_publish_to_several_of_a_streams_channels_names_each_of_them(herald)
     def channel_lines(event):
         return [line for line in event.raw.split(b"\n") if line.startswith(b"channel:")]
 
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         with sse.subscribe(herald.public_port, ["x", "news", "orders"]) as stream:
             anchor = pub.publish("orders", "anchor")
             assert_next_is(stream, "anchor", type="orders")
@@ -250,7 +253,7 @@ def test_one_publish_to_several_of_a_streams_channels_names_each_of_them(herald)
 
 
 def test_query_channels_are_percent_decoded(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         stream = sse.SSEStream(herald.public_port, "/events?channel=room%3A1%2Fa&channel=user%40x")
         with stream:
             assert_event_stream_head(stream.open())
@@ -262,7 +265,7 @@ def test_query_channels_are_percent_decoded(herald):
 
 
 def test_one_publish_to_two_channels_arrives_once_on_a_stream_of_both(herald):
-    with sse.Publisher(herald.publish_port) as pub, \
+    with publishing.Publisher(herald.publish_port) as pub, \
             sse.subscribe(herald.public_port, ["a", "b"]) as both, \
             sse.subscribe(herald.public_port, "b") as only_b:
         results = pub.publish_json({"channel": ["a", "b"], "event": "both", "data": "once"})
@@ -288,14 +291,14 @@ def test_heartbeat_comments_keep_an_idle_stream_alive(start_herald):
         tail = bytes(stream.raw[start:])
         tail = tail[:tail.rindex(b"\n") + 1]
         assert COMMENT_LINES.fullmatch(tail), "heartbeats are comment lines and no blank line: %r" % tail
-        assert not [i for i in stream.items if isinstance(i, sse.Event)]
+        assert not [i for i in stream.items if isinstance(i, sse_parse.Event)]
 
 
 # -------------------------------------------------------------------------- HTTP/1.0 and HEAD
 
 
 def test_http10_subscriber_gets_a_close_delimited_stream(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         stream = sse.SSEStream(herald.public_port, "/events/old", version="HTTP/1.0")
         with stream:
             response = stream.open(timeout=3)
@@ -311,7 +314,7 @@ def test_http10_subscriber_gets_a_close_delimited_stream(herald):
 
 
 def test_head_gets_the_headers_only_and_subscribes_nobody(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         stream = sse.SSEStream(herald.public_port, "/events/headed", method="HEAD")
         with stream:
             response = stream.open(timeout=3)
@@ -340,7 +343,7 @@ def test_other_methods_on_events_routes_are_405(herald, upstream, method):
 
 
 def test_post_publish_on_the_public_listener_is_forwarded_and_publishes_nothing(herald, upstream):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "x") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "x") as stream:
         mark = upstream.mark()
         response = herald.request("POST", "/publish/x", [("Content-Type", "text/plain")], b"not an event")
         assert response.status == 200, response
@@ -395,7 +398,7 @@ def test_bad_channel_names_are_400(herald, upstream, case):
 
 def test_every_allowed_character_and_200_bytes_make_a_good_channel(herald):
     names = ["AZaz09-_.:@/x", "c" * 200, "a/b/c", "user@example.com:inbox"]
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         for name in names:
             with sse.subscribe(herald.public_port, name) as stream:
                 result = pub.publish(name, "hi " + name[:10])
@@ -442,7 +445,7 @@ def assert_retry_after(response, status):
 def test_per_ip_limit_is_429_with_retry_after(start_herald):
     herald = start_herald(limits={"max_subscribers_per_ip": 2})
     port = herald.public_port
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         first = sse.subscribe(port, "ip")
         second = sse.subscribe(port, ["ip", "other"])
         try:
@@ -474,14 +477,14 @@ def test_total_limit_is_503_with_retry_after(start_herald):
         assert_retry_after(open_refused(port, "/events/t3"), 503)
         if source_ip_usable("127.0.0.2"):
             assert_retry_after(open_refused(port, "/events/t3", source_ip="127.0.0.2"), 503)
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         wait_for(lambda: pub.subscribers("t1") == 0 and pub.subscribers("t2") == 0, 1.0, message="streams gone")
     with sse.subscribe(port, "t3"):
         pass
 
 
 def test_a_closed_subscriber_is_gone_from_the_channel_at_once(herald):
-    with sse.Publisher(herald.publish_port) as pub:
+    with publishing.Publisher(herald.publish_port) as pub:
         a = sse.subscribe(herald.public_port, "gone")
         b = sse.subscribe(herald.public_port, ["gone", "elsewhere"])
         try:

@@ -1,8 +1,6 @@
 import Cluster
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An error reply from Redis, or a connection that failed.
 struct RESPError: Error, CustomStringConvertible {

@@ -1,21 +1,22 @@
 import EventStream
-import Fanout
 import Foundation
 
 /// One publish: an event and the channels it goes to, parsed and validated from a webhook.
-struct PublishRequest: Equatable {
-    var event: ServerSentEvent
-    var channels: [String]
+public struct PublishRequest: Sendable, Equatable {
+    public var event: ServerSentEvent
+    public var channels: [String]
+
+    public init(event: ServerSentEvent, channels: [String]) {
+        self.event = event
+        self.channels = channels
+    }
 
     /// A refused publish: the reason goes into the 400.
-    struct Problem: Error {
-        var status = 400
-        var reason: String
-    }
+    public typealias Problem = PublishProblem
 
     /// `POST /publish/<channel>?event=&id=&retry=`: the body is the data; `channel` as in the path,
     /// percent-encoded or not.
-    static func raw(channel spelling: String, query: Substring?, body: [UInt8]) throws(Problem) -> PublishRequest {
+    public static func raw(channel spelling: String, query: Substring?, body: [UInt8]) throws(Problem) -> PublishRequest {
         let channel: String
         do {
             channel = try ChannelName.decode(spelling[...])
@@ -37,7 +38,7 @@ struct PublishRequest: Equatable {
     }
 
     /// A JSON publish body, parsed (either format: Herald's, or Pushpin's with `items`).
-    static func parseJSON(_ body: [UInt8]) throws(Problem) -> Any {
+    public static func parseJSON(_ body: [UInt8]) throws(Problem) -> Any {
         do {
             return try JSONSerialization.jsonObject(with: Data(body), options: [])
         } catch {
@@ -46,7 +47,7 @@ struct PublishRequest: Equatable {
     }
 
     /// `POST /publish` with JSON: one object or an array of them, all valid or none published.
-    static func json(_ parsed: Any) throws(Problem) -> [PublishRequest] {
+    public static func json(_ parsed: Any) throws(Problem) -> [PublishRequest] {
         let objects: [Any] = (parsed as? [Any]) ?? [parsed]
         guard !objects.isEmpty else { throw Problem(reason: "empty array: nothing to publish") }
         var requests: [PublishRequest] = []
@@ -94,9 +95,11 @@ struct PublishRequest: Equatable {
             guard let number = value as? Int, number >= 0, !(value is Bool) else { throw Problem(reason: "retry: expected milliseconds") }
             retry = number
         }
+        // Each channel once, in order (NSOrderedSet kept duplicates on Linux: a channel named twice got the event twice).
+        var seen = Set<String>()
         let request = PublishRequest(
             event: ServerSentEvent(id: try text("id") ?? "", event: try text("event"), data: data, retry: retry),
-            channels: Array(NSOrderedSet(array: channels)) as! [String])
+            channels: channels.filter { seen.insert($0).inserted })
         try request.validate()
         return request
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fanout
+@testable import Publishing
 
 @Suite struct PushpinPublishTests {
     private func json(_ text: String) throws -> Any {
@@ -56,6 +56,6 @@ import Testing
     ])
     func aBadPublishIsRefusedNamingTheProblem(text: String, reason: String) throws {
         let parsed = try json(text)
-        #expect(throws: FanoutError(reason: reason)) { try PushpinPublish.items(parsed) }
+        #expect(throws: PublishProblem(reason: reason)) { try PushpinPublish.items(parsed) }
     }
 }

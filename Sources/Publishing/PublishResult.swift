@@ -2,9 +2,8 @@
 /// `"duplicate":true` added when the channel already held the id (nothing stored or delivered).
 /// A new event's answer keeps its shape, so publishers that compare it whole are not broken.
 ///
-/// Written by hand rather than with JSONSerialization, which cost about 175,000 instructions a
-/// publish (bridging to NSDictionary, sorting keys with a locale): more than the rest of the
-/// publish together.
+/// Written by hand rather than with JSONSerialization, which cost more than the rest of the
+/// publish (BENCHMARKS.md, "Why the hot paths look as they do").
 public struct PublishResult: Sendable, Equatable {
     public var channel: String
     public var id: String

@@ -1,5 +1,5 @@
 import Testing
-@testable import Fanout
+@testable import EventStream
 
 @Suite struct ChannelNameTests {
     private func reason(_ spelling: String, plusIsSpace: Bool = false) -> String? {
@@ -73,5 +73,22 @@ import Testing
         #expect(!ChannelName.isValid("user%3A42"))
         #expect(ChannelName.problem("user%3A42").contains("not percent-decoded"))
         #expect(!ChannelName.problem("a b").contains("percent"))
+    }
+
+    @Test func channelNamesAllowExactlyTheDocumentedBytes() {
+        #expect(ChannelName.isValid("A-z_0.9:@/"))
+        #expect(!ChannelName.isValid(""))
+        #expect(!ChannelName.isValid("a b"))
+        #expect(!ChannelName.isValid("é"))
+        #expect(!ChannelName.isValid("a?b"))
+    }
+
+    @Test func aPrefixMayBeEmptyButNotLongerThanANameOrHoldOtherBytes() {
+        #expect(ChannelName.isValidPrefix(""))
+        #expect(ChannelName.isValidPrefix("public:"))
+        #expect(ChannelName.isValidPrefix(String(repeating: "a", count: ChannelName.maxBytes)))
+        #expect(!ChannelName.isValidPrefix(String(repeating: "a", count: ChannelName.maxBytes + 1)))
+        #expect(!ChannelName.isValidPrefix("a*"))
+        #expect(!ChannelName.isValidPrefix("caf\u{E9}"))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fanout
+@testable import Publishing
 
 @Suite struct PublishResultTests {
     private func decoded(_ bytes: [UInt8]) throws -> Any {

@@ -1,5 +1,3 @@
-import HTTP1
-
 /// A response body read whole into memory, up to a bound: for the few bodies Herald must hold
 /// before it can act (an auth request's answer, a GRIP response's initial body), never for what it
 /// forwards, which streams.
@@ -20,27 +18,17 @@ public struct BoundedBody: Sendable {
     /// Takes what it can from the bytes at the front of the input; returns how many to drop and
     /// whether the body is complete.
     public mutating func received(_ input: UnsafeRawBufferPointer) throws(HTTPParseError) -> (consumed: Int, finished: Bool) {
-        var consumed = 0
-        while true {
-            let rest = UnsafeRawBufferPointer(rebasing: input[consumed...])
-            switch try reader.next(rest) {
-            case .needMore:
-                return (consumed, false)
-            case .drop(let count):
-                consumed += count
-            case .data(let limit):
-                let count = Int(min(UInt64(rest.count), limit))
-                guard count > 0 else { return (consumed, false) }
-                if let kept = bytes, kept.count + count <= maxBytes {
-                    bytes = kept + rest[..<count]
-                } else {
-                    bytes = nil
-                }
-                consumed += count
-                try reader.consumed(count)
-            case .finished(let drop):
-                return (consumed + drop, true)
+        var source = BodyBuffer(input)
+        var reader = self.reader
+        defer { self.reader = reader }
+        let finished = try reader.read(from: &source) { source, count in
+            if let kept = bytes, kept.count + count <= maxBytes {
+                bytes = kept + source.front.prefix(count)
+            } else {
+                bytes = nil
             }
+            source.drainInput(count)
         }
+        return (source.offset, finished)
     }
 }

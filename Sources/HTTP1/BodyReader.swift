@@ -1,10 +1,8 @@
-import HTTP1
-
 /// Tracks one message body as its bytes arrive on one side, telling the caller which bytes are
 /// data (to move to the other side, never copied) and which are framing (to drop).
 ///
-/// The caller loops: look at the front of its input, call `next`, act on the step, repeat until
-/// `.needMore` or `.finished`.
+/// `read(from:data:)` is the loop every reader of a body runs: look at the front of the input, call
+/// `next`, act on the step, repeat until `.needMore` or `.finished`.
 public struct BodyReader: Sendable {
     public enum Step: Sendable, Equatable {
         /// Nothing to do until more bytes arrive.
@@ -29,6 +27,8 @@ public struct BodyReader: Sendable {
     public private(set) var dataCount: UInt64 = 0
     /// The most data bytes accepted (413 beyond), or nil for no bound.
     private let maxDataBytes: UInt64?
+    /// Bound the framing lines and trailers read.
+    let limits: HTTPLimits
 
     public init(request framing: RequestBodyFraming, maxDataBytes: UInt64?, limits: HTTPLimits) {
         switch framing {
@@ -37,6 +37,7 @@ public struct BodyReader: Sendable {
         case .chunked: mode = .chunked(ChunkedDecoder(limits: limits))
         }
         self.maxDataBytes = maxDataBytes
+        self.limits = limits
     }
 
     public init(response framing: ResponseBodyFraming, limits: HTTPLimits) {
@@ -47,6 +48,7 @@ public struct BodyReader: Sendable {
         case .untilClose: mode = .untilClose
         }
         maxDataBytes = nil
+        self.limits = limits
     }
 
     /// True once the whole body was read.
@@ -98,20 +100,8 @@ public struct BodyReader: Sendable {
     public func checkFraming(of received: UnsafeRawBufferPointer) throws(HTTPParseError) {
         guard readsFraming else { return }
         var walker = self
-        var offset = 0
-        while offset < received.count {
-            let rest = UnsafeRawBufferPointer(rebasing: received[offset...])
-            switch try walker.next(rest) {
-            case .needMore, .finished:
-                return
-            case .drop(let count):
-                offset += count
-            case .data(let limit):
-                let count = Int(min(UInt64(rest.count), limit))
-                try walker.consumed(count)
-                offset += count
-            }
-        }
+        var source = BodyBuffer(received)
+        _ = try walker.read(from: &source) { source, count in source.drainInput(count) }
     }
 
     /// Reports that `count` data bytes were moved on.
@@ -131,23 +121,4 @@ public struct BodyReader: Sendable {
             break
         }
     }
-}
-
-/// Frames data bytes for the side they are written to.
-public enum BodyEncoding: Sendable, Equatable {
-    /// Written as they are (Content-Length or close-delimited).
-    case identity
-    /// Each piece becomes one chunk.
-    case chunked
-
-    /// What goes before `count` data bytes.
-    public func prefix(count: Int) -> [UInt8]? {
-        self == .chunked ? ChunkedEncoder.header(size: count) : nil
-    }
-
-    /// What goes after a piece of data.
-    public var suffix: [UInt8]? { self == .chunked ? ChunkedEncoder.dataTerminator : nil }
-
-    /// What ends the body.
-    public var end: [UInt8]? { self == .chunked ? ChunkedEncoder.lastChunk : nil }
 }

@@ -1,30 +1,18 @@
-import HTTP1
 import Testing
-@testable import Proxy
+@testable import HTTP1
 
 @Suite struct BodyReaderTests {
-    /// Feeds `input` through a reader as a connection would, returning the data bytes it let through.
+    /// Feeds `input` through a reader's loop as a connection would, returning the data bytes it let through.
     private func run(_ reader: inout BodyReader, _ input: [UInt8]) throws -> (data: [UInt8], finished: Bool) {
-        var rest = input[...]
         var data: [UInt8] = []
-        while true {
-            let step = try Array(rest).withUnsafeBytes { bytes throws(HTTPParseError) in try reader.next(bytes) }
-            switch step {
-            case .needMore:
-                return (data, false)
-            case .drop(let count):
-                rest = rest.dropFirst(count)
-            case .data(let limit):
-                let count = Int(min(UInt64(rest.count), limit))
-                if count == 0 { return (data, false) }
-                data += rest.prefix(count)
-                rest = rest.dropFirst(count)
-                try reader.consumed(count)
-            case .finished(let drop):
-                rest = rest.dropFirst(drop)
-                return (data, true)
+        let finished = try input.withUnsafeBytes { bytes throws(HTTPParseError) in
+            var source = BodyBuffer(bytes)
+            return try reader.read(from: &source) { source, count in
+                data += source.front.prefix(count)
+                source.drainInput(count)
             }
         }
+        return (data, finished)
     }
 
     @Test func aContentLengthBodyEndsAfterItsLength() throws {

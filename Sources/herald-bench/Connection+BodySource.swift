@@ -1,0 +1,5 @@
+import HTTP1
+import LibeventIO
+
+/// A response body is read from a connection's input (`BodyReader.read(from:data:)`).
+extension Connection: BodySource {}
