@@ -23,14 +23,14 @@ extension BodyReader {
             case .needMore:
                 return false
             case .drop(let count):
-                source.drainInput(count)
+                source.consumeInput(count)
             case .data(let limit):
                 let count = Int(min(UInt64(min(available, maxRun)), limit))
                 guard count > 0 else { return false }
                 try take(&source, count)
                 try consumed(count)
             case .finished(let drop):
-                source.drainInput(drop)
+                source.consumeInput(drop)
                 return true
             }
         }

@@ -101,7 +101,7 @@ public struct BodyReader: Sendable {
         guard readsFraming else { return }
         var walker = self
         var source = BodyBuffer(received)
-        _ = try walker.read(from: &source) { source, count in source.drainInput(count) }
+        _ = try walker.read(from: &source) { source, count in source.consumeInput(count) }
     }
 
     /// Reports that `count` data bytes were moved on.

@@ -7,7 +7,7 @@ public protocol BodySource {
     /// Runs `body` on up to `count` bytes at the front, contiguous.
     func withInput<R, E: Error>(upTo count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R
     /// Removes `count` bytes from the front.
-    mutating func drainInput(_ count: Int)
+    mutating func consumeInput(_ count: Int)
 }
 
 /// A body's bytes already in one buffer: what has been dropped is `offset`.
@@ -29,7 +29,7 @@ public struct BodyBuffer: BodySource {
         try body(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + min(count, inputCount)]))
     }
 
-    public mutating func drainInput(_ count: Int) {
+    public mutating func consumeInput(_ count: Int) {
         offset += min(count, inputCount)
     }
 }

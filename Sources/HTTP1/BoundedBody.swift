@@ -27,7 +27,7 @@ public struct BoundedBody: Sendable {
             } else {
                 bytes = nil
             }
-            source.drainInput(count)
+            source.consumeInput(count)
         }
         return (source.offset, finished)
     }

@@ -96,13 +96,13 @@ final class AuthorizationExchange: ConnectionDelegate {
     func connectionDidRead(_ connection: Connection) {
         while connection === upstream, connection.inputCount > 0 {
             let (consumed, action) = connection.withInput(upTo: machine.wantedBytes) { machine.received($0) }
-            connection.drainInput(consumed)
+            connection.consumeInput(consumed)
             perform(action)
             if consumed == 0 || action != .none { return }
         }
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connectionDidConnect(_ connection: Connection) {
         connected = true

@@ -15,7 +15,7 @@ extension Connection {
         }
         // Taken apart, not read through: `found.head` would copy the head and destroy the tuple.
         guard case let (head, length)? = consume found else { return nil }
-        drainInput(length)
+        consumeInput(length)
         return head
     }
 
@@ -26,7 +26,7 @@ extension Connection {
             try HTTPHeadParser.readResponseHead(bytes, limits: limits, reusing: &pool)
         }
         guard case let (head, length)? = consume found else { return nil }
-        drainInput(length)
+        consumeInput(length)
         return head
     }
 }

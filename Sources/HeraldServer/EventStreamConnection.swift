@@ -342,11 +342,11 @@ final class EventStreamConnection: ConnectionDelegate {
 
     /// A stream's client has nothing to say: whatever it sends is discarded.
     func connectionDidRead(_ connection: Connection) {
-        connection.drainInput(connection.inputCount)
+        connection.consumeInput(connection.inputCount)
     }
 
     /// Fires when the output is empty (low watermark 0): every queued event was written.
-    func connectionDidDrain(_ connection: Connection) {
+    func connectionDidFlush(_ connection: Connection) {
         unsentEvents = 0
         unsentReferences = 0
         if let replay {

@@ -27,7 +27,7 @@ extension ProxyConnection {
             case .needMore:
                 return (false, moved)
             case .drop(let count):
-                source.drainInput(count)
+                source.consumeInput(count)
             case .data(let limit):
                 let count = Int(min(UInt64(available), limit))
                 guard count > 0 else { return (false, moved) }
@@ -37,7 +37,7 @@ extension ProxyConnection {
                 try body.consumed(count)
                 moved += count
             case .finished(let drop):
-                source.drainInput(drop)
+                source.consumeInput(drop)
                 if let end = encoding.end { target.write(end) }
                 return (true, moved)
             }
@@ -69,13 +69,13 @@ extension ProxyConnection {
             case .body, .gripBody: streamResponseBody()
             case .none:
                 // A tunnel's upstream still flushing what the client sent before it left: its answer goes nowhere.
-                guard case .tunnel = machine.state else { return connection.drainInput(connection.inputCount) }
+                guard case .tunnel = machine.state else { return connection.consumeInput(connection.inputCount) }
                 tunnel(from: connection, to: downstream)
             }
         }
     }
 
-    func connectionDidDrain(_ connection: Connection) {
+    func connectionDidFlush(_ connection: Connection) {
         guard let upstream else { return }
         if connection === downstream, readingPausedUpstream {
             readingPausedUpstream = false

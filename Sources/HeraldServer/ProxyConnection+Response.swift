@@ -109,7 +109,7 @@ extension ProxyConnection {
         let window = ForwardingStateMachine.gripBodyWindow(limits: worker.limits)
         while let upstream, upstream.inputCount > 0, machine.upstreamInput == .gripBody {
             let (consumed, action) = upstream.withInput(upTo: window) { machine.gripBodyReceived($0) }
-            upstream.drainInput(consumed)
+            upstream.consumeInput(consumed)
             perform(action)
             if consumed == 0 { return }
         }
@@ -179,14 +179,8 @@ extension ProxyConnection {
     /// Answers with the failure's error and closes; the one way a request ends in an error response.
     func fail(_ failure: ForwardingStateMachine.Failure) {
         let error = failure.error
-        switch error.source {
-        case .downstream:
-            logger.debug("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
-            worker.metrics.refusals(RefusalReason(refusedStatus: error.status)).increment()
-        case .upstream:
-            logger.warning("upstream failed", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
+        if error.source == .upstream {
             worker.metrics.upstreamErrors(HeraldMetrics.UpstreamErrorKind(failure.upstreamError ?? .badResponse)).increment()
-        case .internal: logger.error("internal error", metadata: ["status": "\(error.status)", "reason": "\(error.logReason)"])
         }
         if failure.forwarded { worker.metrics.proxied(status: error.status) }
         upstreamTimer?.disarm()
@@ -195,18 +189,17 @@ extension ProxyConnection {
             upstream?.close()
             upstream = nil
         }
-        if let request = failure.request, worker.logsAccess {
-            let exchange = failure.exchange
+        let exchange = failure.exchange
+        worker.answer(error, on: downstream, request: failure.request, extraFields: failure.extraFields.map { ($0.name, $0.valueString) },
+                      refusal: error.source == .downstream ? RefusalReason(refusedStatus: error.status) : nil, logger: logger) { entry in
+            // A proxied line counts body bytes relayed: none came from the app.
             let now = ContinuousClock.now
             let startedAt = exchange?.startedAt ?? now
-            worker.recordAccess(AccessLog.Entry(
-                client: worker.clientAddress(of: request, on: downstream), request: request, status: error.status,
-                bytesSent: 0, duration: now - startedAt, requestID: exchange?.requestID,
-                upstreamTime: exchange?.headAt.map { $0 - startedAt }))
+            entry.bytesSent = 0
+            entry.duration = now - startedAt
+            entry.requestID = exchange?.requestID
+            entry.upstreamTime = exchange?.headAt.map { $0 - startedAt }
         }
-        downstream.write(error.response(extraFields: failure.extraFields.map { ($0.name, $0.valueString) }))
-        // The client may still be sending (the rest of an oversize head, a body): it must get the answer, not a reset.
-        downstream.closeWhenFlushed(lingering: .afterAnswer)
     }
 
     /// Ends an exchange whose response has begun: nothing can be said any more, so both sides

@@ -49,7 +49,7 @@ final class ProxyProtocolReception: ConnectionDelegate {
         case .success(let header?):
             headerTimer.disarm()
             isReading = false
-            downstream.drainInput(header.length)
+            downstream.consumeInput(header.length)
             if let source = header.sourceAddress { downstream.peerHost = source }
             worker.receivedProxyHeader(self, downstream: downstream)
         case .failure(let error):
@@ -71,7 +71,7 @@ final class ProxyProtocolReception: ConnectionDelegate {
     func connectionDidRead(_ connection: Connection) { readHeader() }
 
     /// Nothing is written before the header is read.
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     /// Fires when the peer goes before its header was read.
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) { refuse("\(reason)") }

@@ -104,7 +104,7 @@ final class PublishConnection: ConnectionDelegate {
     private func readBody(_ reader: inout BodyReader, into body: inout [UInt8]) throws(HTTPParseError) -> Bool {
         try reader.read(from: connection) { input, count in
             input.withInput(upTo: count) { body.append(contentsOf: $0) }
-            input.drainInput(count)
+            input.consumeInput(count)
         }
     }
 
@@ -132,7 +132,7 @@ final class PublishConnection: ConnectionDelegate {
                                          duration: ContinuousClock.now - startedAt, published: published))
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         connection.close()

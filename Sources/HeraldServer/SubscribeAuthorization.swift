@@ -116,10 +116,10 @@ final class SubscribeAuthorization: ConnectionDelegate {
     /// A subscriber has nothing to say: what it sends meanwhile is dropped. After a HEAD it is
     /// kept for the connection's next request (bounded by the input's high watermark).
     func connectionDidRead(_ connection: Connection) {
-        if request.method != "HEAD" { connection.drainInput(connection.inputCount) }
+        if request.method != "HEAD" { connection.consumeInput(connection.inputCount) }
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         if case .asking = state {

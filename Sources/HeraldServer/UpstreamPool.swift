@@ -109,7 +109,7 @@ final class UpstreamPool: ConnectionDelegate {
         connection.close()
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         remove(connection)

@@ -13,15 +13,15 @@ extension Connection {
     /// Gives `body` a contiguous view of the first `count` input bytes (at most what is there).
     /// Linearizes only that prefix; the view is valid during `body` only.
     public func withInput<R, E: Error>(upTo count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        // The view is taken first: `body` may drain the input.
+        // The view is taken first: `body` may consume the input.
         let view = isClosed ? UnsafeRawBufferPointer(start: nil, count: 0) : input.bytes(upTo: count)
         return try body(view)
     }
 
     /// Discards the first `count` input bytes.
-    public func drainInput(_ count: Int) {
+    public func consumeInput(_ count: Int) {
         guard !isClosed, count > 0 else { return }
-        input.drain(count)
+        input.consume(count)
         updateReading()
     }
 
@@ -36,7 +36,7 @@ extension Connection {
             // head, staged or in a chain with room), so the output stays one run of bytes and
             // goes out in one `send`.
             let bytes = input.bytes(upTo: count)
-            moved = other.output.append(bytes, loop: other.loop) ? input.drain(bytes.count) : -1
+            moved = other.output.append(bytes, loop: other.loop) ? input.consume(bytes.count) : -1
         } else {
             moved = other.output.appendMoving(count, from: input, loop: other.loop)
         }

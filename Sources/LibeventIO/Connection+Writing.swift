@@ -44,7 +44,7 @@ extension Connection {
     /// Writes `bytes` to the socket at once when nothing is queued before them, and queues by
     /// reference (as `write(retaining:bytes:)`) whatever the socket does not take. Returns true
     /// when every byte went out. For the one write a connection gets in a turn (a fan-out visit):
-    /// it skips the output buffer's chain, the end-of-turn flush and the drain. A connection
+    /// it skips the output buffer's chain, the end-of-turn flush and the flushed callback. A connection
     /// written twice in a turn this way makes two system calls where queueing would make one.
     public func writeNow(retaining owner: AnyObject, bytes: UnsafeRawBufferPointer) -> Bool {
         guard !isClosed, bytes.count > 0 else { return false }
@@ -66,7 +66,7 @@ extension Connection {
         flush()
     }
 
-    /// `connectionDidDrain` fires when the output falls to `count` bytes or fewer.
+    /// `connectionDidFlush` fires when the output falls to `count` bytes or fewer.
     public func setOutputLowWatermark(_ count: Int) {
         switch phase {
         case .connecting(let connecting) where connecting.thenClosing != nil: return
@@ -103,7 +103,7 @@ extension Connection {
         guard !output.writeArmed, let allSent = output.flush(to: fd, loop: loop) else { return }
         // Bytes left: the socket is full (EAGAIN) or failing; the write event writes the rest, or
         // meets the error again and reports it from its own callback.
-        if allSent { drained() } else { armWrite() }
+        if allSent { flushed() } else { armWrite() }
     }
 
     /// The socket is writable (or the write timeout passed): finishes a connect, or writes.
@@ -123,19 +123,19 @@ extension Connection {
         }
         let left = output.count
         if left == 0 { disarmWrite() }
-        if written > 0 && left <= output.lowWatermark { drained() }
+        if written > 0 && left <= output.lowWatermark { flushed() }
     }
 
     /// The output was written down to its low watermark: the owner hears it, or a close waiting
     /// for the output goes on.
-    func drained() {
+    func flushed() {
         switch phase {
         case .closingWhenFlushed(let linger):
             if output.count == 0 { flushedWhileClosing(linger) }
         case .lingering, .closed:
             return
         case .connecting, .open:
-            delegate?.connectionDidDrain(self)
+            delegate?.connectionDidFlush(self)
         }
     }
 }

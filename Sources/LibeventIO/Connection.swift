@@ -27,8 +27,8 @@ import Glibc
 public protocol ConnectionDelegate: AnyObject {
     /// New bytes are in the input buffer.
     func connectionDidRead(_ connection: Connection)
-    /// The output buffer drained to its low watermark (0 unless set otherwise).
-    func connectionDidDrain(_ connection: Connection)
+    /// The output was flushed: written down to its low watermark (0 unless set otherwise).
+    func connectionDidFlush(_ connection: Connection)
     /// An outgoing connect finished.
     func connectionDidConnect(_ connection: Connection)
     /// The peer closed, an error happened, or a timeout passed. Bytes already read stay in the
@@ -244,7 +244,7 @@ public final class Connection {
         let sent = output.write(to: fd)
         if sent > 0 {
             finishConnect(tried, failure: 0)
-            if output.count == 0 { drained() }
+            if output.count == 0 { flushed() }
         } else if sent < 0 && errno != EAGAIN && errno != EINTR {
             finishConnect(tried, failure: errno)
         }

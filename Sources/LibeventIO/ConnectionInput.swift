@@ -71,11 +71,11 @@ struct ConnectionInput {
 
     /// Discards the first `count` bytes (at most what is there); returns how many.
     @discardableResult
-    mutating func drain(_ count: Int) -> Int {
+    mutating func consume(_ count: Int) -> Int {
         guard let scratch else {
-            let drained = min(count, evbuffer_get_length(buffer))
-            evbuffer_drain(buffer, drained)
-            return drained
+            let consumed = min(count, evbuffer_get_length(buffer))
+            evbuffer_drain(buffer, consumed)
+            return consumed
         }
         let taken = min(count, scratchCount)
         self.scratch = scratch + taken

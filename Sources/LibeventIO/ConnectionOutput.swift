@@ -29,7 +29,7 @@ struct ConnectionOutput {
     /// connection is closed (every addition asks for a flush, and a flush that leaves bytes arms
     /// the write event), so `isEmptyByFlags` can tell without touching the evbuffer.
     var writeArmed = false
-    /// `connectionDidDrain` fires when a write leaves at most this many bytes queued.
+    /// `connectionDidFlush` fires when a write leaves at most this many bytes queued.
     var lowWatermark = 0
     /// Bytes the socket took so far.
     private(set) var bytesSent: UInt64 = 0

@@ -251,7 +251,7 @@ public final class RedisConnection {
                     try reader.feed(bytes)
                     return bytes.count
                 }
-                socket.drainInput(fed)
+                socket.consumeInput(fed)
                 let now = MonotonicClock.coarseNanoseconds()
                 while let reply = try reader.next() {
                     perform(machine.received(reply, now: now))
@@ -286,6 +286,6 @@ private final class SocketEvents: ConnectionDelegate {
 
     func connectionDidConnect(_ connection: Connection) { owner.socketConnected() }
     func connectionDidRead(_ connection: Connection) { owner.socketRead() }
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) { owner.socketEnded(reason) }
 }

@@ -13,7 +13,7 @@ extension Connection {
             return (head, length)
         }
         guard let (head, length) = found else { return nil }
-        drainInput(length)
+        consumeInput(length)
         return head
     }
 }

@@ -84,13 +84,13 @@ final class PublishConnection: ConnectionDelegate {
                 readBody(connection, sequence: sequence, sentAt: sentAt, status: status)
                 return
             case .connecting, .idle, .closed:
-                connection.drainInput(connection.inputCount)
+                connection.consumeInput(connection.inputCount)
                 return
             }
         }
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         switch state {
@@ -132,7 +132,7 @@ final class PublishConnection: ConnectionDelegate {
 
     private func readBody(_ connection: Connection, sequence: UInt64, sentAt: UInt64, status: Int) {
         do throws(HTTPParseError) {
-            _ = try body.read(from: connection, maxRun: Self.sliceBytes) { input, count in input.drainInput(count) }
+            _ = try body.read(from: connection, maxRun: Self.sliceBytes) { input, count in input.consumeInput(count) }
         } catch {
             return lose("bad response body: \(error.reason)", failedSequence: sequence)
         }

@@ -78,11 +78,11 @@ final class Subscriber: ConnectionDelegate {
         case .streaming:
             readBody(connection)
         case .failed, .dropped, .closed:
-            connection.drainInput(connection.inputCount)
+            connection.consumeInput(connection.inputCount)
         }
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         switch state {
@@ -136,7 +136,7 @@ final class Subscriber: ConnectionDelegate {
                         run.eventReceived(stamp, at: now)
                     }
                 }
-                input.drainInput(count)
+                input.consumeInput(count)
             }
         } catch {
             failure = error

@@ -9,7 +9,7 @@ import Testing
             var source = BodyBuffer(bytes)
             return try reader.read(from: &source) { source, count in
                 data += source.front.prefix(count)
-                source.drainInput(count)
+                source.consumeInput(count)
             }
         }
         return (data, finished)

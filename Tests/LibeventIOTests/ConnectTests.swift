@@ -17,11 +17,11 @@ private final class Recorder: ConnectionDelegate {
 
     func connectionDidRead(_ connection: Connection) {
         connection.withInput(upTo: connection.inputCount) { received += $0 }
-        connection.drainInput(connection.inputCount)
+        connection.consumeInput(connection.inputCount)
         onRead(self)
     }
 
-    func connectionDidDrain(_ connection: Connection) {
+    func connectionDidFlush(_ connection: Connection) {
         if events.last != "drain" { events.append("drain") }
     }
 

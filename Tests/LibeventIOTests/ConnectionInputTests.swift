@@ -19,15 +19,15 @@ private final class PartialReader: ConnectionDelegate {
     func connectionDidRead(_ connection: Connection) {
         seen.append(connection.withInput(upTo: connection.inputCount) { Array($0) })
         if seen.count == 1 {
-            connection.drainInput(take)
+            connection.consumeInput(take)
         } else {
-            connection.drainInput(connection.inputCount)
+            connection.consumeInput(connection.inputCount)
         }
         leftInCallback.append(connection.withInput(upTo: 1 << 20) { Array($0) })
         onRead()
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         ends.append(reason)

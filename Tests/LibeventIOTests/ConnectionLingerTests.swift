@@ -22,14 +22,14 @@ private final class Refuser: ConnectionDelegate {
 
     func connectionDidRead(_ connection: Connection) {
         reads += 1
-        connection.drainInput(connection.inputCount)
+        connection.consumeInput(connection.inputCount)
         if reads == 1 {
             connection.write(answer)
             connection.closeWhenFlushed(lingering: linger)
         }
     }
 
-    func connectionDidDrain(_ connection: Connection) {}
+    func connectionDidFlush(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         ends.append(reason)

@@ -15,8 +15,8 @@ private final class DrainRecorder: ConnectionDelegate {
         self.log = log
     }
 
-    func connectionDidRead(_ connection: Connection) { connection.drainInput(connection.inputCount) }
-    func connectionDidDrain(_ connection: Connection) { log.drained(index, connection) }
+    func connectionDidRead(_ connection: Connection) { connection.consumeInput(connection.inputCount) }
+    func connectionDidFlush(_ connection: Connection) { log.drained(index, connection) }
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         log.ends.append(reason)
         connection.close()
