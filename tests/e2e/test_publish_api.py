@@ -66,7 +66,7 @@ def test_json_publish_of_one_object_answers_an_array(herald):
 
 
 def test_json_publish_naming_a_channel_twice_publishes_to_it_once(herald):
-    with sse.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "twice") as stream:
+    with publishing.Publisher(herald.publish_port) as pub, sse.subscribe(herald.public_port, "twice") as stream:
         results = pub.publish_json({"channel": ["twice", "other-twice", "twice"], "data": "once"})
         assert [r["channel"] for r in results] == ["twice", "other-twice"], results
         assert_next_is(stream, "once", id=results[0]["id"])
