@@ -18,7 +18,7 @@ import pytest
 
 import publishing
 import sse
-from redis_server import Collector, PublishRun, assert_one_order, publish_stored
+from cluster_clients import Collector, PublishRun, assert_one_order, publish_stored
 from sse import assert_next_is
 
 HERALD_ID = re.compile(r"^([0-9a-z]+)-([0-9]+)$")   # <epoch>-<g>, REDIS_PLAN.md "Data model"

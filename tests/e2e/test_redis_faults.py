@@ -23,7 +23,7 @@ import metrics_text
 import publishing
 import sse
 from conftest import wait_for
-from redis_server import Collector, PublishRun, assert_one_order, publish_stored, publish_target, retry_after_seconds
+from cluster_clients import Collector, PublishRun, assert_one_order, publish_stored, publish_target, retry_after_seconds
 from sse import assert_next_is
 
 HERALD_ID = re.compile(r"^([0-9a-z]+)-([0-9]+)$")   # <epoch>-<g>, REDIS_PLAN.md "Data model"
