@@ -43,7 +43,9 @@ final class ProxyConnection: ConnectionDelegate {
         return logger
     }
     /// Where the connection is, and what each exchange knows; assigned by the machine only.
-    var machine = ForwardingStateMachine()
+    /// Touched on the loop's thread only, and never while a call into the machine is under way
+    /// (its closures move bytes, never reach it), so exclusivity is not checked at run time.
+    @exclusivity(unchecked) var machine = ForwardingStateMachine()
     /// The current exchange's (or tunnel's) upstream connection.
     var upstream: Connection?
     /// Where `upstream` came from, and goes back to (a reload may have replaced the worker's).

@@ -33,10 +33,11 @@ extension ForwardingStateMachine {
         case endTunnel(ended: Side)
         /// The exchange ended well: log it, give the upstream back or close it, go on.
         case finish(ForwardedExchange, Finish)
-        /// The GRIP body is complete: the client becomes a held stream.
-        case holdGripStream(ForwardedExchange, GripHold)
+        /// The GRIP body is complete: the client becomes a held stream. (Rare, large cases are
+        /// indirect: every action is returned by value, and this keeps it small.)
+        indirect case holdGripStream(ForwardedExchange, GripHold)
         /// Answer with an error and close (nothing of a response was sent).
-        case fail(Failure)
+        indirect case fail(Failure)
         /// A response had begun: close both sides, the client sees a truncated response.
         case abort(ForwardedExchange, reason: String, upstreamError: UpstreamError?)
         /// The client went away during the exchange: close both sides, log a 499.

@@ -45,8 +45,9 @@ extension ForwardingStateMachine {
         /// The head was relayed; the body streams with this reader, re-framed with the encoding.
         case body(BodyReader, BodyEncoding, Relay)
         /// A GRIP hold (`events.grip`): the initial body is read whole before the client
-        /// connection becomes a held stream.
-        case gripBody(HTTPResponseHead, GripInstruction, BoundedBody, upstreamReusable: Bool)
+        /// connection becomes a held stream. Indirect: rare, and large beside the others, and
+        /// every state is as large as its largest case.
+        indirect case gripBody(HTTPResponseHead, GripInstruction, BoundedBody, upstreamReusable: Bool)
     }
 
     /// What a relayed response leaves for the end of the exchange.
