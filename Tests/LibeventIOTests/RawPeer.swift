@@ -13,7 +13,12 @@ final class RawPeer {
     /// `receiveBuffer`, when given, caps the kernel's receive buffer (set before connecting, so the
     /// window is small from the start).
     init(port: UInt16, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = try RawPeer.connectLoopback(port: port, receiveBuffer: receiveBuffer)
+    }
+
+    /// A socket connected (blocking) to 127.0.0.1:`port`, then made non-blocking.
+    static func connectLoopback(port: UInt16, receiveBuffer: Int32? = nil) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(fd >= 0)
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -27,6 +32,7 @@ final class RawPeer {
         }
         try #require(connected == 0)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        return fd
     }
 
     deinit { _ = Glibc.close(fd) }
