@@ -57,7 +57,7 @@ extension ProxyConnection {
 
     func connectionDidRead(_ connection: Connection) {
         if connection === downstream {
-            switch machine.state {
+            switch machine.phase {
             case .awaitingHead: readRequestHead()
             case .exchanging: streamRequestBody()
             case .tunnel: if let upstream { tunnel(from: downstream, to: upstream) }
@@ -69,7 +69,7 @@ extension ProxyConnection {
             case .body, .gripBody: streamResponseBody()
             case .none:
                 // A tunnel's upstream still flushing what the client sent before it left: its answer goes nowhere.
-                guard case .tunnel = machine.state else { return connection.consumeInput(connection.inputCount) }
+                guard machine.phase == .tunnel else { return connection.consumeInput(connection.inputCount) }
                 tunnel(from: connection, to: downstream)
             }
         }
@@ -79,7 +79,7 @@ extension ProxyConnection {
         guard let upstream else { return }
         if connection === downstream, readingPausedUpstream {
             readingPausedUpstream = false
-            switch machine.state {
+            switch machine.phase {
             case .exchanging:
                 upstream.setReading(true)
                 streamResponseBody()
@@ -91,7 +91,7 @@ extension ProxyConnection {
         } else if connection !== downstream, readingPausedDownstream {
             readingPausedDownstream = false
             downstream.setReading(true)
-            switch machine.state {
+            switch machine.phase {
             case .exchanging: streamRequestBody()
             case .tunnel: tunnel(from: downstream, to: upstream)
             default: break

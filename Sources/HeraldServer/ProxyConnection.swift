@@ -77,7 +77,7 @@ final class ProxyConnection: ConnectionDelegate {
     }
 
     private var isAwaitingHead: Bool {
-        if case .awaitingHead = machine.state { return !downstream.isClosed }
+        if machine.phase == .awaitingHead { return !downstream.isClosed }
         return false
     }
 

@@ -59,6 +59,24 @@ extension ForwardingStateMachine {
     }
 }
 
+extension ForwardingStateMachine {
+    /// The state without its data, for the shell's dispatch: reading it copies nothing (the state
+    /// itself is a few hundred bytes).
+    public enum Phase: Sendable, Equatable {
+        case awaitingHead, exchanging, tunnel, closing
+    }
+
+    @inlinable
+    public var phase: Phase {
+        switch state {
+        case .awaitingHead: .awaitingHead
+        case .exchanging: .exchanging
+        case .tunnel: .tunnel
+        case .closing: .closing
+        }
+    }
+}
+
 extension ForwardingStateMachine.RequestPhase {
     /// The whole request body was read from the client (sent, or about to be).
     var isComplete: Bool {
