@@ -102,11 +102,11 @@ struct AccessLog {
 
     private mutating func appendJSON(_ entry: Entry) {
         let requestID = entry.requestID ?? requestID(for: entry.request).id
-        var line = "{\"time\":\"\(timestamp(common: false))\",\"client\":\(Self.json(entry.client)),"
-            + "\"method\":\(Self.json(entry.request.method)),\"target\":\(Self.json(entry.request.targetString)),"
+        var line = "{\"time\":\"\(timestamp(common: false))\",\"client\":\(JSONString.quoted(entry.client)),"
+            + "\"method\":\(JSONString.quoted(entry.request.method)),\"target\":\(JSONString.quoted(entry.request.targetString)),"
             + "\"version\":\"\(entry.request.version.text)\",\"status\":\(entry.status),\"bytes\":\(entry.bytesSent),"
             + "\"duration_ms\":\(Self.milliseconds(entry.duration)),\"upstream_ms\":\(entry.upstreamTime.map(Self.milliseconds) ?? "null"),"
-            + "\"user_agent\":\(entry.request.fields.firstString("user-agent").map(Self.json) ?? "null"),\"request_id\":\(Self.json(requestID))"
+            + "\"user_agent\":\(entry.request.fields.firstString("user-agent").map(JSONString.quoted) ?? "null"),\"request_id\":\(JSONString.quoted(requestID))"
         if let stream = entry.stream { line += ",\"events\":\(stream.events),\"end\":\"\(stream.end.rawValue)\"" }
         if let published = entry.published { line += Self.publishFields(published) }
         buffer += Array(line.utf8)
@@ -118,10 +118,10 @@ struct AccessLog {
     private static func publishFields(_ results: [PublishResult]) -> String {
         let reached = results.reduce(0) { $0 + ($1.duplicate ? 0 : $1.subscribers) }
         if results.count == 1 {
-            return ",\"channel\":\(json(results[0].channel)),\"id\":\(json(results[0].id)),\"subscribers\":\(reached)"
+            return ",\"channel\":\(JSONString.quoted(results[0].channel)),\"id\":\(JSONString.quoted(results[0].id)),\"subscribers\":\(reached)"
         }
-        let channels = results.map { json($0.channel) }.joined(separator: ",")
-        let ids = results.map { json($0.id) }.joined(separator: ",")
+        let channels = results.map { JSONString.quoted($0.channel) }.joined(separator: ",")
+        let ids = results.map { JSONString.quoted($0.id) }.joined(separator: ",")
         return ",\"channels\":[\(channels)],\"ids\":[\(ids)],\"subscribers\":\(reached)"
     }
 
@@ -144,23 +144,6 @@ struct AccessLog {
             }
         }
         return out
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped as JSON has them.
-    private static func json(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// `25/Nov/2026:09:28:35 +0000` (common) or `2026-11-25T09:28:35Z` (JSON), computed once a second.

@@ -44,10 +44,10 @@ public struct PublishResult: Sendable, Equatable {
 
     private func append(to bytes: inout [UInt8]) {
         bytes += #"{"channel":"#.utf8
-        Self.appendString(channel, to: &bytes)
+        JSONString.append(channel, to: &bytes)
         if duplicate { bytes += #","duplicate":true"#.utf8 }
         bytes += #","id":"#.utf8
-        Self.appendString(id, to: &bytes)
+        JSONString.append(id, to: &bytes)
         if let instances {
             bytes += #","instances":"#.utf8
             bytes += String(instances).utf8
@@ -55,26 +55,5 @@ public struct PublishResult: Sendable, Equatable {
         bytes += #","subscribers":"#.utf8
         bytes += String(subscribers).utf8
         bytes.append(UInt8(ascii: "}"))
-    }
-
-    /// `text` as a JSON string (RFC 8259 §7): quote, backslash and control characters escaped,
-    /// everything else as its UTF-8 bytes.
-    static func appendString(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += #"\""#.utf8
-            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
-            case UInt8(ascii: "\n"): bytes += #"\n"#.utf8
-            case UInt8(ascii: "\r"): bytes += #"\r"#.utf8
-            case UInt8(ascii: "\t"): bytes += #"\t"#.utf8
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += #"\u00"#.utf8
-                bytes += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -36,7 +36,8 @@ import Testing
 
     @Test func controlCharactersAreEscapedNotWrittenRaw() {
         var bytes: [UInt8] = []
-        PublishResult.appendString("\u{00}\u{1B}\n", to: &bytes)
+        JSONString.append("\u{00}\u{1B}\n", to: &bytes)
         #expect(String(decoding: bytes, as: UTF8.self) == #""\u0000\u001b\n""#)
+        #expect(JSONString.quoted("del\u{7F} \"é\"") == #""del\u007f \"é\"""#)
     }
 }
