@@ -19,7 +19,7 @@ import Logging
 public final class HeraldServer {
     /// Where the server is in its life.
     public enum Lifecycle: Sendable, Equatable {
-        case starting, running, draining, stopped
+        case starting, running, draining, stopping, stopped
     }
 
     /// How a reload reads proxy.conf again (with the command line's overrides) and applies the
@@ -146,6 +146,9 @@ public final class HeraldServer {
         }
         mainLoop.run()
         for _ in threads { stoppedThreads.wait() }
+        // On the way out a signal is ignored: once its watcher is gone, the default would kill us.
+        signalWatchers.removeAll()
+        for signal in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(signal, SIG_IGN) }
         pidFile?.remove()
         lifecycle = .stopped
         logger.notice("stopped")
@@ -217,10 +220,13 @@ public final class HeraldServer {
 
     /// SIGINT or SIGTERM: stop accepting everywhere, let exchanges finish within the grace period.
     private func beginDraining(signal: Int32) {
-        guard lifecycle == .running else {
+        switch lifecycle {
+        case .running: break
+        case .draining:
             logger.notice("second signal: stopping now")
             stopAll()
             return
+        case .starting, .stopping, .stopped: return
         }
         lifecycle = .draining
         workers[0].metrics.drains.increment()
@@ -249,11 +255,13 @@ public final class HeraldServer {
         if drainingWorkers == 0 { stopAll() }
     }
 
+    /// Stops every loop. The signal watchers stay until the process ends: without them a signal
+    /// would meet the default disposition and kill a Herald that is already on its way out.
     private func stopAll() {
+        lifecycle = .stopping
         graceTimer = nil
         expiryTimer = nil
         publishLoop?.stop()
-        signalWatchers.removeAll()
         for worker in workers.dropFirst() {
             worker.loop.execute {
                 worker.closeAll()

@@ -1,4 +1,5 @@
-"""Lifecycle and the side listeners: SIGTERM drains exchanges in flight and exits 0; the publish
+"""Lifecycle and the side listeners: SIGTERM drains exchanges in flight and exits 0 (and more
+signals while it stops do not kill it); the publish
 listener answers /healthz; forwarded exchanges are access-logged on stdout; a second Herald on an
 address in use refuses to start.
 """
@@ -49,6 +50,19 @@ def test_sigterm_with_idle_keep_alive_connections_exits_zero_promptly(herald, up
         assert herald.wait(10) == 0
         assert time.monotonic() - started < 5, "an idle keep-alive connection held the drain"
         assert conn.closed_within(2)
+
+
+def test_signals_repeated_while_herald_stops_never_kill_it(herald):
+    """A second signal stops a drain at once; any after that, while Herald is on its way out, are
+    ignored: none may meet the default disposition and end the process by the signal."""
+    herald.signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    sent = 1
+    while herald.proc.poll() is None and time.monotonic() < deadline:
+        herald.signal(signal.SIGTERM)
+        sent += 1
+        time.sleep(0.0005)
+    assert herald.wait(1) == 0, "exit status %s after %d SIGTERMs" % (herald.proc.poll(), sent)
 
 
 def test_publish_listener_answers_healthz(herald):
