@@ -19,7 +19,7 @@ extension ProxyConnection {
                 perform(machine.responseHeadInvalid(error))
                 return
             }
-            if head.status >= 200, case .exchanging(let exchange, _, _) = machine.state {
+            if head.status >= 200, case .exchanging(let exchange) = machine.state {
                 upstreamTimer?.disarm()
                 if let sentAt = exchange.requestSentAt { worker.metrics.upstreamResponded(after: .now - sentAt) }
             }

@@ -17,11 +17,11 @@ extension ForwardingStateMachine {
     }
 
     public var upstreamInput: UpstreamInput {
-        switch state {
-        case .exchanging(_, _, .awaitingHead): .responseHead
-        case .exchanging(_, _, .body): .body
-        case .exchanging(_, _, .gripBody): .gripBody
-        case .awaitingHead, .tunnel, .closing: .none
+        guard case .exchanging(let exchange) = state else { return .none }
+        switch exchange.responsePhase {
+        case .awaitingHead: return .responseHead
+        case .body: return .body
+        case .gripBody: return .gripBody
         }
     }
 
@@ -33,10 +33,10 @@ extension ForwardingStateMachine {
         _ head: inout HTTPResponseHead, gripMaxChannels: Int?, limits: HTTPLimits, now: @autoclosure () -> ContinuousClock.Instant,
         checkFraming: (BodyReader) throws(HTTPParseError) -> Void
     ) -> Action {
-        guard case .exchanging(let exchange, let request, .awaitingHead(_, let keepAlive)) = state else { return .none }
+        guard case .exchanging(let exchange) = state, case .awaitingHead(_, let keepAlive) = exchange.responsePhase else { return .none }
         if exchange.startedAt != nil && (head.status == 101 || head.status >= 200) { exchange.headAt = now() }
         if head.status == 101 {
-            guard exchange.isUpgrade, request.isComplete else {
+            guard exchange.isUpgrade, exchange.requestPhase.isComplete else {
                 return fail(ProxyError(.upstream, status: 502, "upstream switched protocols without an upgrade request"),
                             request: exchange.request)
             }
@@ -46,14 +46,14 @@ extension ForwardingStateMachine {
         }
         if head.status < 200 {
             // Interim (100 Continue, 103 Early Hints): relayed to HTTP/1.1 clients, then the final one.
-            state = .exchanging(exchange, request, .awaitingHead(mayRetry: false, keepAlive: keepAlive))
+            exchange.responsePhase = .awaitingHead(mayRetry: false, keepAlive: keepAlive)
             return exchange.request.version == .http11 ? .relayInterimHead : .none
         }
         if let maxChannels = gripMaxChannels {
             if exchange.request.method != "HEAD" {
                 do throws(ProxyError) {
                     if let instruction = try GripInstruction.parse(head.fields, maxChannels: maxChannels) {
-                        return beginGripHold(exchange, request, head, instruction, limits: limits)
+                        return beginGripHold(exchange, head, instruction, limits: limits)
                     }
                 } catch {
                     return fail(error, request: exchange.request)
@@ -83,23 +83,24 @@ extension ForwardingStateMachine {
         let relay = Relay(keepAlive: keepAlive && downstreamFraming != .untilClose,
                           upstreamReusable: head.wantsKeepAlive && framing != .untilClose)
         exchange.status = head.status
-        state = .exchanging(exchange, request, .body(body, downstreamFraming == .chunked ? .chunked : .identity, relay))
+        exchange.responsePhase = .body(body, downstreamFraming == .chunked ? .chunked : .identity, relay)
         return .relayHead(exchange, framing: downstreamFraming, keepAlive: relay.keepAlive)
     }
 
     /// The upstream's response head could not be read.
     public mutating func responseHeadInvalid(_ error: HTTPParseError) -> Action {
-        guard case .exchanging(let exchange, _, .awaitingHead) = state else { return .none }
+        guard case .exchanging(let exchange) = state, case .awaitingHead = exchange.responsePhase else { return .none }
         return fail(ProxyError(.upstream, status: 502, "invalid response from upstream: \(error.reason)"), request: exchange.request)
     }
 
     /// The upstream's end is part of the answer (a body delimited by the close, or a GRIP body
     /// being held): the shell reads what it sent before reporting `upstreamEnded`.
     public var readsUntilUpstreamEnds: Bool {
-        switch state {
-        case .exchanging(_, _, .body(let body, _, _)): body.endsAtClose
-        case .exchanging(_, _, .gripBody): true
-        default: false
+        guard case .exchanging(let exchange) = state else { return false }
+        switch exchange.responsePhase {
+        case .body(let body, _, _): return body.endsAtClose
+        case .gripBody: return true
+        case .awaitingHead: return false
         }
     }
 
@@ -109,7 +110,9 @@ extension ForwardingStateMachine {
     public mutating func responseBodyReceived(
         pump: (inout BodyReader, BodyEncoding) throws(HTTPParseError) -> (finished: Bool, dataBytes: Int)
     ) -> Action {
-        guard case .exchanging(let exchange, let request, .body(var body, let encoding, let relay)) = state else { return .none }
+        guard case .exchanging(let exchange) = state, case .body(var body, let encoding, let relay) = exchange.responsePhase else {
+            return .none
+        }
         let moved: (finished: Bool, dataBytes: Int)
         do throws(HTTPParseError) {
             moved = try pump(&body, encoding)
@@ -117,17 +120,16 @@ extension ForwardingStateMachine {
             return abort(exchange, reason: "invalid response body from upstream: \(error.reason)", upstreamError: .badResponse)
         }
         exchange.bytesSent += UInt64(moved.dataBytes)
-        if moved.finished { return finish(exchange, request, relay, endsBody: nil) }
-        state = .exchanging(exchange, request, .body(body, encoding, relay))
+        if moved.finished { return finish(exchange, relay, endsBody: nil) }
+        exchange.responsePhase = .body(body, encoding, relay)
         return .limitDownstreamBacklog
     }
 
     /// Bytes of a GRIP hold's initial body arrived at the front of the upstream's input; returns
     /// how many to drop and what to do.
     public mutating func gripBodyReceived(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, action: Action) {
-        guard case .exchanging(let exchange, let request, .gripBody(let head, let instruction, var body, let reusable)) = state else {
-            return (0, .none)
-        }
+        guard case .exchanging(let exchange) = state,
+              case .gripBody(let head, let instruction, var body, let reusable) = exchange.responsePhase else { return (0, .none) }
         let consumed: Int
         let finished: Bool
         do throws(HTTPParseError) {
@@ -138,10 +140,10 @@ extension ForwardingStateMachine {
         }
         guard finished else {
             if body.bytes == nil { return (consumed, gripBodyTooLarge(exchange)) }
-            state = .exchanging(exchange, request, .gripBody(head, instruction, body, upstreamReusable: reusable))
+            exchange.responsePhase = .gripBody(head, instruction, body, upstreamReusable: reusable)
             return (consumed, .none)
         }
-        return (consumed, holdGripStream(exchange, request, head, instruction, body, upstreamReusable: reusable))
+        return (consumed, holdGripStream(exchange, head, instruction, body, upstreamReusable: reusable))
     }
 
     /// How many input bytes `gripBodyReceived` should see at once: the whole bound and its framing.
@@ -149,7 +151,7 @@ extension ForwardingStateMachine {
         maxGripBodyBytes + limits.maxHeadBytes + 2
     }
 
-    private mutating func beginGripHold(_ exchange: ForwardedExchange, _ request: RequestPhase, _ head: HTTPResponseHead,
+    private mutating func beginGripHold(_ exchange: ForwardedExchange, _ head: HTTPResponseHead,
                                         _ instruction: GripInstruction, limits: HTTPLimits) -> Action {
         let framing: ResponseBodyFraming
         do throws(HTTPParseError) {
@@ -160,15 +162,15 @@ extension ForwardingStateMachine {
         exchange.status = instruction.status?.code ?? head.status
         let body = BoundedBody(BodyReader(response: framing, limits: limits), maxBytes: Self.maxGripBodyBytes)
         let reusable = head.wantsKeepAlive && framing != .untilClose
-        state = .exchanging(exchange, request, .gripBody(head, instruction, body, upstreamReusable: reusable))
+        exchange.responsePhase = .gripBody(head, instruction, body, upstreamReusable: reusable)
         // Nothing has reached the client yet: the initial body too must come within upstream.timeout.
         return .beginGripHold
     }
 
-    mutating func holdGripStream(_ exchange: ForwardedExchange, _ request: RequestPhase, _ head: HTTPResponseHead,
+    mutating func holdGripStream(_ exchange: ForwardedExchange, _ head: HTTPResponseHead,
                                  _ instruction: GripInstruction, _ body: BoundedBody, upstreamReusable: Bool) -> Action {
         guard let bytes = body.bytes else { return gripBodyTooLarge(exchange) }
-        guard request.isComplete else {
+        guard exchange.requestPhase.isComplete else {
             return fail(ProxyError(.upstream, status: 502, "the app held the stream before the request body was sent"),
                         request: exchange.request)
         }

@@ -8,11 +8,11 @@ extension ForwardingStateMachine {
         /// error (`.closing`); idle timer → close; header timer → 408; drain → close (between
         /// requests) or header timer (a first request); client end → close.
         case awaitingHead(HeadWait)
-        /// Forwarding a request and relaying its response.
+        /// Forwarding a request and relaying its response; the exchange holds its two phases.
         /// request bytes → `RequestPhase`; upstream head and bytes → `ResponsePhase`; upstream end →
         /// retry, 502, or the end of a close-delimited body; upstream timer → 504; client end →
         /// abort. Leads to `.awaitingHead` (keep-alive), `.tunnel` (101) or `.closing`.
-        case exchanging(ForwardedExchange, RequestPhase, ResponsePhase)
+        case exchanging(ForwardedExchange)
         /// After `101 Switching Protocols`: bytes copied both ways until either side ends.
         case tunnel
         /// The last bytes are being flushed (or the client was handed to an event stream); nothing

@@ -7,7 +7,7 @@
 //        │  └─timer: close, or 408                       └─timer, bad answer: 504/502; cut: abort
 //
 // Invariants: requests on one connection are answered in order, one at a time (pipelined requests
-// wait in the shell's input buffer); `state` is assigned here only.
+// wait in the shell's input buffer); `state` and the exchange's phases are assigned here only.
 
 import HTTP1
 
@@ -73,8 +73,9 @@ public struct ForwardingStateMachine {
         let body = BodyReader(request: framing, maxDataBytes: maxBodyBytes, limits: limits)
         let mayRetry = pooled && framing == .none && Self.isIdempotent(exchange.request.method)
         let keepAlive = exchange.request.wantsKeepAlive && !draining
-        state = .exchanging(exchange, .sending(body, framing == .chunked ? .chunked : .identity),
-                            .awaitingHead(mayRetry: mayRetry, keepAlive: keepAlive))
+        exchange.requestPhase = .sending(body, framing == .chunked ? .chunked : .identity)
+        exchange.responsePhase = .awaitingHead(mayRetry: mayRetry, keepAlive: keepAlive)
+        state = .exchanging(exchange)
     }
 
     static func isIdempotent(_ method: String) -> Bool {
@@ -92,23 +93,23 @@ public struct ForwardingStateMachine {
         now: @autoclosure () -> ContinuousClock.Instant,
         pump: (inout BodyReader, BodyEncoding) throws(HTTPParseError) -> Bool
     ) -> Action {
-        guard case .exchanging(let exchange, .sending(var body, let encoding), let response) = state else { return .none }
+        guard case .exchanging(let exchange) = state, case .sending(var body, let encoding) = exchange.requestPhase else { return .none }
         // Most requests have no body: nothing to pump.
         if !body.isFinished {
             do throws(HTTPParseError) {
                 let finished = try pump(&body, encoding)
                 guard finished else {
-                    state = .exchanging(exchange, .sending(body, encoding), response)
+                    exchange.requestPhase = .sending(body, encoding)
                     return .limitUpstreamBacklog
                 }
             } catch {
                 // Part of the request may have reached the upstream: that connection cannot be reused.
-                if case .awaitingHead = response { return fail(ProxyError(error), request: exchange.request) }
+                if case .awaitingHead = exchange.responsePhase { return fail(ProxyError(error), request: exchange.request) }
                 return abort(exchange, reason: error.reason, upstreamError: nil)
             }
         }
-        state = .exchanging(exchange, .sent, response)
-        guard case .awaitingHead = response else { return .none }
+        exchange.requestPhase = .sent
+        guard case .awaitingHead = exchange.responsePhase else { return .none }
         exchange.requestSentAt = now()
         return .armUpstreamTimer
     }
@@ -117,8 +118,8 @@ public struct ForwardingStateMachine {
 
     /// `upstream.timeout` passed: no response head (or no complete GRIP body) came.
     public mutating func upstreamTimerFired() -> Action {
-        guard case .exchanging(let exchange, _, let response) = state else { return .none }
-        if case .body = response { return .none }
+        guard case .exchanging(let exchange) = state else { return .none }
+        if case .body = exchange.responsePhase { return .none }
         return fail(.upstreamTimedOut, request: exchange.request)
     }
 
@@ -136,31 +137,31 @@ public struct ForwardingStateMachine {
     /// `receivedNothing`: not one byte came on it; `detail` says how, for the log.
     public mutating func upstreamEnded(_ end: UpstreamEnd, receivedNothing: Bool, detail: @autoclosure () -> String,
                                        target: @autoclosure () -> String) -> Action {
-        switch state {
-        case .tunnel:
+        guard case .exchanging(let exchange) = state else {
+            guard case .tunnel = state else { return .none }
             state = .closing
             return .endTunnel(ended: .upstream)
-        case .exchanging(let exchange, _, .awaitingHead(let mayRetry, let keepAlive)):
+        }
+        switch exchange.responsePhase {
+        case .awaitingHead(let mayRetry, let keepAlive):
             if mayRetry && receivedNothing && end != .timedOut {
-                state = .exchanging(exchange, .sending(BodyReader(request: .none, maxDataBytes: nil, limits: HTTPLimits()), .identity),
-                                    .awaitingHead(mayRetry: false, keepAlive: keepAlive))
+                exchange.requestPhase = .sending(BodyReader(request: .none, maxDataBytes: nil, limits: HTTPLimits()), .identity)
+                exchange.responsePhase = .awaitingHead(mayRetry: false, keepAlive: keepAlive)
                 return .retry(exchange)
             }
             if end == .closed {
                 return fail(.upstreamRefused("connection \(detail()) before a response"), request: exchange.request, upstreamError: .reset)
             }
             return fail(.upstreamRefused("cannot connect to \(target()): \(detail())"), request: exchange.request, upstreamError: .connect)
-        case .exchanging(let exchange, let request, .body(let body, let encoding, let relay)):
+        case .body(let body, let encoding, let relay):
             guard body.endsAtClose else { return abort(exchange, reason: "upstream \(detail()) mid-body", upstreamError: .reset) }
-            return finish(exchange, request, Relay(keepAlive: relay.keepAlive, upstreamReusable: false), endsBody: encoding)
-        case .exchanging(let exchange, let request, .gripBody(let head, let instruction, let body, _)):
+            return finish(exchange, Relay(keepAlive: relay.keepAlive, upstreamReusable: false), endsBody: encoding)
+        case .gripBody(let head, let instruction, let body, _):
             guard body.endsAtClose else {
                 return fail(.upstreamRefused("connection closed before the GRIP response's body was complete"),
                             request: exchange.request, upstreamError: .reset)
             }
-            return holdGripStream(exchange, request, head, instruction, body, upstreamReusable: false)
-        case .awaitingHead, .closing:
-            return .none
+            return holdGripStream(exchange, head, instruction, body, upstreamReusable: false)
         }
     }
 
@@ -169,7 +170,7 @@ public struct ForwardingStateMachine {
         switch state {
         case .awaitingHead, .closing:
             return .close
-        case .exchanging(let exchange, _, _):
+        case .exchanging(let exchange):
             state = .closing
             exchange.status = exchange.status == 0 ? 499 : exchange.status
             return .abandon(exchange)
@@ -193,7 +194,7 @@ public struct ForwardingStateMachine {
     mutating func fail(_ error: ProxyError, request: HTTPRequestHead?, extraFields: [HTTPField] = [],
                        upstreamError: UpstreamError? = nil) -> Action {
         var exchange: ForwardedExchange?
-        if case .exchanging(let current, _, _) = state { exchange = current }
+        if case .exchanging(let current) = state { exchange = current }
         var kind: UpstreamError?
         if error.source == .upstream { kind = upstreamError ?? (error.status == 504 ? .timeout : .badResponse) }
         state = .closing
@@ -208,8 +209,8 @@ public struct ForwardingStateMachine {
         return .abort(exchange, reason: reason, upstreamError: upstreamError)
     }
 
-    mutating func finish(_ exchange: ForwardedExchange, _ request: RequestPhase, _ relay: Relay, endsBody: BodyEncoding?) -> Action {
-        let requestComplete = request.isComplete
+    mutating func finish(_ exchange: ForwardedExchange, _ relay: Relay, endsBody: BodyEncoding?) -> Action {
+        let requestComplete = exchange.requestPhase.isComplete
         let keepAlive = relay.keepAlive && requestComplete && !draining
         let finish = Finish(upstreamReusable: requestComplete && relay.upstreamReusable, endsBody: endsBody,
                             keepAlive: keepAlive, requestComplete: requestComplete)
