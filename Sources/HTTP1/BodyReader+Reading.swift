@@ -3,6 +3,8 @@ extension BodyReader {
     /// dropping framing and giving each run of data to `take`, which must remove exactly that many
     /// bytes from the source's front (moving, copying or just dropping them); runs are at most
     /// `maxRun` bytes. Returns true once the body is complete, false when more bytes are needed.
+    /// Inlinable: the proxy runs it for every body, on its connections.
+    @inlinable
     public mutating func read<Source: BodySource>(
         from source: inout Source, maxRun: Int = .max,
         data take: (inout Source, Int) throws(HTTPParseError) -> Void
@@ -37,6 +39,7 @@ extension BodyReader {
     }
 
     /// `read(from:data:)` for a source that is an object (a connection): no `inout` needed.
+    @inlinable
     public mutating func read<Source: BodySource & AnyObject>(
         from source: Source, maxRun: Int = .max,
         data take: (Source, Int) throws(HTTPParseError) -> Void

@@ -28,7 +28,7 @@ public struct BodyReader: Sendable {
     /// The most data bytes accepted (413 beyond), or nil for no bound.
     private let maxDataBytes: UInt64?
     /// Bound the framing lines and trailers read.
-    let limits: HTTPLimits
+    @usableFromInline let limits: HTTPLimits
 
     public init(request framing: RequestBodyFraming, maxDataBytes: UInt64?, limits: HTTPLimits) {
         switch framing {

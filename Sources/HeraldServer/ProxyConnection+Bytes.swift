@@ -11,37 +11,15 @@ extension ProxyConnection {
     /// re-framing it with `encoding`; returns whether the body is complete and the data moved.
     func pump(from source: Connection, to target: Connection, body: inout BodyReader,
               encoding: BodyEncoding) throws(HTTPParseError) -> (finished: Bool, dataBytes: Int) {
-        /// Framing lines are short: look at this much first, at most a head's worth for trailers.
-        let framingPeek = worker.limits.maxChunkLineBytes + 2
         var moved = 0
-        while true {
-            let available = source.inputCount
-            // Only framing is read from the input: a body without any is not looked at.
-            var step = body.readsFraming
-                ? try source.withInput(upTo: framingPeek) { bytes throws(HTTPParseError) in try body.next(bytes) }
-                : try body.next(UnsafeRawBufferPointer(start: nil, count: 0))
-            if step == .needMore && available > framingPeek {
-                step = try source.withInput(upTo: worker.limits.maxHeadBytes + 2) { bytes throws(HTTPParseError) in try body.next(bytes) }
-            }
-            switch step {
-            case .needMore:
-                return (false, moved)
-            case .drop(let count):
-                source.consumeInput(count)
-            case .data(let limit):
-                let count = Int(min(UInt64(available), limit))
-                guard count > 0 else { return (false, moved) }
-                if let prefix = encoding.prefix(count: count) { target.write(prefix) }
-                source.moveInput(to: target, count: count)
-                if let suffix = encoding.suffix { target.write(suffix) }
-                try body.consumed(count)
-                moved += count
-            case .finished(let drop):
-                source.consumeInput(drop)
-                if let end = encoding.end { target.write(end) }
-                return (true, moved)
-            }
+        let finished = try body.read(from: source) { source, count in
+            if let prefix = encoding.prefix(count: count) { target.write(prefix) }
+            source.moveInput(to: target, count: count)
+            if let suffix = encoding.suffix { target.write(suffix) }
+            moved += count
         }
+        if finished, let end = encoding.end { target.write(end) }
+        return (finished, moved)
     }
 
     /// Copies tunnel bytes from `source` to `target`, pausing `source` above the high watermark.
