@@ -28,8 +28,10 @@ let package = Package(
             pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
+        // A value threads share behind a pthread mutex (which ThreadSanitizer sees). No IO.
+        .target(name: "Locks"),
         // Safe Swift over libevent; the only importer of CLibevent.
-        .target(name: "LibeventIO", dependencies: ["CLibevent"]),
+        .target(name: "LibeventIO", dependencies: ["CLibevent", "Locks"]),
         // hiredis's RESP reader and command formatter: a module map and an umbrella header.
         .systemLibrary(
             name: "CHiredis",
@@ -43,7 +45,7 @@ let package = Package(
         // Pure SSE wire format: event encoding, comments, Last-Event-ID, channel names.
         .target(name: "EventStream"),
         // Channels, subscribers, bounded queues (the slow-subscriber bound), replay history. No IO.
-        .target(name: "Fanout", dependencies: ["EventStream"]),
+        .target(name: "Fanout", dependencies: ["EventStream", "Locks"]),
         // The publish listener's pure rules: publish requests (Herald's JSON and raw, Pushpin's format)
         // and their answers, webhook signatures (Standard Webhooks, GitHub), who may use which route,
         // and webhooks in their senders' own formats (route templates). No IO.
@@ -62,6 +64,7 @@ let package = Package(
             name: "HeraldServer",
             dependencies: [
                 "LibeventIO", "HTTP1", "Proxy", "HeraldConfig", "EventStream", "Fanout", "Publishing", "Cluster", "RedisClient", "Telemetry",
+                "Locks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldServer", "HeraldConfig", "Publishing",
+                "HeraldServer", "HeraldConfig", "Publishing", "Locks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "EventStream"]),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "LocksTests", dependencies: ["Locks"]),
         .testTarget(name: "HeraldBenchTests", dependencies: ["herald-bench"]),
     ],
     swiftLanguageModes: [.v6]

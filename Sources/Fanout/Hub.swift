@@ -6,7 +6,7 @@
 // the events handed over by the server.
 
 import EventStream
-import Synchronization
+import Locks
 
 /// Bounds the hub enforces; each maps to a proxy.conf key.
 public struct HubLimits: Sendable {
@@ -122,10 +122,10 @@ public final class Hub: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(limits: HubLimits, instance: String) {
-        state = Mutex(State(limits: limits, idPrefix: instance + "-"))
+        state = Locked(State(limits: limits, idPrefix: instance + "-"))
     }
 
     public var limits: HubLimits { state.withLock { $0.limits } }

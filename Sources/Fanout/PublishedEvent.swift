@@ -1,5 +1,5 @@
 import EventStream
-import Synchronization
+import Locks
 
 /// An event after publishing: its place in the instance-wide order, and its wire bytes, encoded
 /// once and shared by every subscriber.
@@ -81,7 +81,7 @@ private final class MultiChannelPublish: Sendable {
     private let order: [String: Int]
     /// The event encoded naming several of the channels, by those channels (in the publisher's
     /// order); shared by every stream on them, on every loop.
-    private let encodings = Mutex<[[String]: EventBytes]>([:])
+    private let encodings = Locked<[[String]: EventBytes]>([:])
     /// Most channel sets kept encoded: streams on further sets of this publish's channels get
     /// bytes of their own, so a publish to many channels cannot hold one encoding per subset.
     static let maxEncodings = 16

@@ -1,5 +1,5 @@
 import LibeventIO
-import Synchronization
+import Locks
 
 /// Which channels this instance's streams are on, across every loop, and which of them the
 /// cluster engine follows (Redis mode): a stream starts once all its channels are followed, so it
@@ -26,7 +26,7 @@ final class ChannelInterest: Sendable {
         var nextWaiter = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Locks
 import Prometheus
 import Synchronization
 import Telemetry
@@ -66,7 +67,7 @@ final class HeraldMetrics: Sendable {
     private let channels: Prometheus.Gauge
     private let connectionsOpen: Prometheus.Gauge
     /// Each loop's count of open client connections, summed when scraped.
-    private let loopConnectionCounts = Mutex<[LoopConnectionCount]>([])
+    private let loopConnectionCounts = Locked<[LoopConnectionCount]>([])
     /// New streams refused beyond `limits.stream_opens_per_second` (kept for dashboards made
     /// before `herald_requests_refused_total{reason="stream_opens"}`, which counts them too).
     let streamOpensRefused: CoreMetrics.Counter

@@ -1,5 +1,5 @@
 import Fanout
-import Synchronization
+import Locks
 
 /// The one way published events reach the loops. Each loop has an inbox; a publish appends its
 /// events to every inbox and wakes a loop (`EventLoop.execute`) only when its inbox was empty.
@@ -8,7 +8,7 @@ import Synchronization
 final class LoopHandOff: Sendable {
     private final class Inbox: Sendable {
         let worker: LoopWorker
-        let events = Mutex<[PublishedEvent]>([])
+        let events = Locked<[PublishedEvent]>([])
 
         init(worker: LoopWorker) {
             self.worker = worker

@@ -1,10 +1,10 @@
 import HTTP1
-import Synchronization
+import Locks
 
 /// What `server.health_path` reports beside the loop's own draining: why Redis (when configured)
 /// cannot serve, set by the cluster engine on its loop, read by every loop.
 final class ServiceHealth: Sendable {
-    private let redisProblem = Mutex<String?>(nil)
+    private let redisProblem = Locked<String?>(nil)
 
     /// nil while every Redis server is reachable (or Redis is not configured).
     var redisUnavailable: String? {

@@ -7,19 +7,19 @@
 // event_add, event_del and event_active took and released a mutex, a dozen times per request.
 
 internal import CLibevent
-import Synchronization
 import Glibc
+import Locks
 
 /// An event loop: a libevent `event_base` plus the hand-off queue other threads use to reach it.
 public final class EventLoop: @unchecked Sendable {
-    // @unchecked: only `execute(_:)` is called from other threads; it touches `pending` (a Mutex)
+    // @unchecked: only `execute(_:)` is called from other threads; it touches `pending` (a `Locked`)
     // and writes the eventfd.
 
     let base: OpaquePointer
     /// Written by `execute(_:)` to wake the loop; read (reset) by the loop.
     private let wakeFD: Int32
     private var wakeEvent: OpaquePointer?
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let pending = Locked<[@Sendable () -> Void]>([])
     /// Activated when a connection first has bytes to write in a turn; it runs after every
     /// callback already active, so each connection is written once per turn.
     private var flushEvent: OpaquePointer?

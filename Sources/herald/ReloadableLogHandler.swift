@@ -1,4 +1,5 @@
 import HeraldConfig
+import Locks
 import Logging
 import Synchronization
 
