@@ -198,6 +198,9 @@ def start_herald(upstream, tmp_path, request):
         code = herald.stop()
         if code != 0:
             problems.append("herald (pid %d) ended with %s after SIGTERM" % (herald.pid, code))
+        report = herald.sanitizer_report()
+        if report:
+            problems.append("herald (pid %d): a sanitizer found something:\n%s" % (herald.pid, report))
         if code != 0 or harness.failed(request.node):
             print(herald.logs())
     if harness.failed(request.node):

@@ -20,6 +20,10 @@ REPO = Path(__file__).resolve().parent.parent.parent
 HERALD_BIN = os.environ.get("HERALD_BIN", str(REPO / ".build" / "release" / "herald"))
 READY_TIMEOUT_S = 10
 STOP_TIMEOUT_S = 15
+# The sanitizer HERALD_BIN was built with (scripts/sanitized-tests sets it): its shadow memory
+# and quarantine multiply a process's resident memory, by about this much.
+SANITIZER = os.environ.get("HERALD_SANITIZED", "")
+MEMORY_FACTOR = {"": 1, "thread": 2, "address": 4}[SANITIZER]
 READY_PUBLIC = re.compile(r"public=([0-9.]+):(\d+)")
 READY_PUBLISH = re.compile(r"publish=([0-9.]+):(\d+)")
 
@@ -110,6 +114,19 @@ class Herald:
 
     def stderr(self):
         return self.stderr_path.read_text(errors="replace")
+
+    # What ThreadSanitizer, AddressSanitizer, LeakSanitizer and UBSan print when they find
+    # something, in a herald built with scripts/sanitized-tests.
+    SANITIZER_REPORT = re.compile(r"WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error: ")
+
+    def sanitizer_report(self):
+        """The first sanitizer report on stderr (its first 6,000 characters), or None."""
+        try:
+            text = self.stderr()
+        except OSError:
+            return None
+        found = self.SANITIZER_REPORT.search(text)
+        return text[found.start():found.start() + 6000] if found else None
 
     def wait(self, timeout):
         """Exit status within `timeout`, else None."""

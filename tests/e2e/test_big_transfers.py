@@ -19,9 +19,10 @@ import pytest
 import httpwire
 import payload
 from conftest import RssSampler, wait_for_stall
+from herald_process import MEMORY_FACTOR
 
 GIB = 1 << 30
-RSS_LIMIT_MIB = 64
+RSS_LIMIT_MIB = 64 * MEMORY_FACTOR
 STALL_LIMIT_MIB = 64  # what kernel socket buffers on both sides plus Herald's watermark can hold
 IO_TIMEOUT_S = 60
 
