@@ -71,6 +71,7 @@ extension HeraldSettings {
         out.key("max_subscribers_per_ip", "\(limits.maxSubscribersPerIP)")
         out.key("max_channels_per_connection", "\(limits.maxChannelsPerConnection)")
         out.key("stream_opens_per_second", "\(limits.streamOpensPerSecond)")
+        out.key("max_pending_events", "\(limits.maxPendingEvents)")
 
         out.section("log")
         out.key("level", string: log.level.rawValue)

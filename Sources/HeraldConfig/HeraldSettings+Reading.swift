@@ -86,6 +86,7 @@ extension HeraldSettings {
         reader.read("limits", "max_subscribers_per_ip", into: &limits.maxSubscribersPerIP, .integer(in: 1...10_000_000))
         reader.read("limits", "max_channels_per_connection", into: &limits.maxChannelsPerConnection, .integer(in: 1...1000))
         reader.read("limits", "stream_opens_per_second", into: &limits.streamOpensPerSecond, .integer(in: 0...10_000_000))
+        reader.read("limits", "max_pending_events", into: &limits.maxPendingEvents, .integer(in: 1...10_000_000))
 
         reader.read("log", "level", into: &log.level, .oneOf)
         reader.read("log", "access", into: &log.access, .oneOf)

@@ -20,6 +20,12 @@ public struct LimitsSettings: Sendable, Equatable {
     /// since a plain EventSource gives up for good on an error status (set it when the pages use
     /// client.js, which retries, or clients that do). Range 0–10000000.
     public var streamOpensPerSecond = 0
+    /// `max_pending_events`: published events handed to a loop that it has not taken yet, a count;
+    /// a publish that finds a loop this far behind gets `503` with `Retry-After: 1`, never a `202`
+    /// for an event queued without end (a publish finding no backlog is always taken, however
+    /// many events it holds). Default 50000: far beyond what a loop falls behind in normal bursts.
+    /// Range 1–10000000.
+    public var maxPendingEvents = 50_000
 
     /// Every setting at its default.
     public init() {}

@@ -90,6 +90,8 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
     }
 
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
+        // This instance's loops are behind: refused before Redis stores what they could not deliver.
+        if let refusal = handOff.refusal(adding: requests.reduce(0) { $0 + $1.channels.count }) { return answer(.failure(refusal)) }
         let batch = PublishBatch(count: requests.count) { [self] outcome in
             if case .success(let results) = outcome { count(results, channelsPerPublish: requests.map(\.channels.count)) }
             answer(outcome)
@@ -100,6 +102,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
     }
 
     func publish(_ items: [PushpinItem], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
+        if let refusal = handOff.refusal(adding: items.count) { return answer(.failure(refusal)) }
         let batch = PublishBatch(count: items.count) { [self] outcome in
             if case .success(let results) = outcome { count(results, channelsPerPublish: items.map { _ in 1 }) }
             answer(outcome)

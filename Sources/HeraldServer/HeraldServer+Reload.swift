@@ -55,6 +55,7 @@ extension HeraldServer {
         self.settings = settings
         reloading.applyLog(settings.log)
         hub?.change(limits: Self.hubLimits(settings))
+        handOff?.maxPending.store(settings.limits.maxPendingEvents, ordering: .relaxed)
         publishLoop?.apply(settings, socket: publishSocket, logger: logger)
         for (index, worker) in workers.enumerated() {
             let socket = publicSockets?[index]

@@ -44,6 +44,7 @@ public final class HeraldServer {
     private var threads: [Thread] = []
     var publishLoop: PublishLoop?
     var hub: Hub?
+    var handOff: LoopHandOff?
     private var signalWatchers: [SignalWatcher] = []
     private var graceTimer: LoopTimer?
     private var expiryTimer: LoopTimer?
@@ -100,7 +101,8 @@ public final class HeraldServer {
         }
         // Publishing has a loop of its own: a publisher is answered at once, never after a pass
         // over thousands of subscribers, so publishes keep arriving and are delivered in batches.
-        let handOff = LoopHandOff(workers: workers)
+        let handOff = LoopHandOff(workers: workers, maxPending: settings.limits.maxPendingEvents)
+        self.handOff = handOff
         let publish = try startThread(name: "herald-publish") {
             let loop = try EventLoop()
             // Without Redis, a publish is recorded here; with it, in Redis first (the engine runs

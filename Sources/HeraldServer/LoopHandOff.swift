@@ -1,5 +1,6 @@
 import Fanout
 import Locks
+import Synchronization
 
 /// The one way published events reach the loops. Each loop has an inbox; a publish appends its
 /// events to every inbox and wakes a loop (`EventLoop.execute`) only when its inbox was empty.
@@ -25,9 +26,23 @@ final class LoopHandOff: Sendable {
     }
 
     private let inboxes: [Inbox]
+    /// `limits.max_pending_events` (a reload changes it).
+    let maxPending: Atomic<Int>
 
-    init(workers: [LoopWorker]) {
+    init(workers: [LoopWorker], maxPending: Int) {
         inboxes = workers.map(Inbox.init)
+        self.maxPending = Atomic(maxPending)
+    }
+
+    /// Why `count` more events cannot be handed off now: a loop has not taken `maxPending` of those
+    /// already handed to it. Nil when they can; always when no loop is behind, so a publish of
+    /// more events than the bound still goes through an idle server.
+    func refusal(adding count: Int) -> StoreUnavailable? {
+        let limit = maxPending.load(ordering: .relaxed)
+        let behind = inboxes.map { inbox in inbox.events.withLock { $0.count } }.max() ?? 0
+        guard behind > 0, behind + count > limit else { return nil }
+        return StoreUnavailable(reason: "the event loops are \(behind) events behind (limits.max_pending_events = \(limit))",
+                                retryAfterSeconds: 1)
     }
 
     /// Queues `events` (in publish order) for every loop. Called on the publish loop.

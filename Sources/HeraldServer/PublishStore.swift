@@ -44,6 +44,7 @@ final class LocalPublishStore: PublishStore {
 
     /// A channel that already holds a request's id answers a duplicate.
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
+        if let refusal = handOff.refusal(adding: requests.reduce(0) { $0 + $1.channels.count }) { return answer(.failure(refusal)) }
         let now = ContinuousClock.now
         var results: [PublishResult] = []
         var delivered: [PublishedEvent] = []
@@ -61,6 +62,7 @@ final class LocalPublishStore: PublishStore {
     }
 
     func publish(_ items: [PushpinItem], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
+        if let refusal = handOff.refusal(adding: items.count) { return answer(.failure(refusal)) }
         let now = ContinuousClock.now
         var results: [PublishResult] = []
         var delivered: [PublishedEvent] = []

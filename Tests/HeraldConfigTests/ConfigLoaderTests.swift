@@ -58,6 +58,7 @@ struct BadValue: Sendable, CustomTestStringConvertible {
         BadValue("limits", "max_subscribers", #""100k""#, #"expected an integer from 1 to 10000000, got "100k""#),
         BadValue("limits", "max_subscribers_per_ip", "1e3", "expected an integer from 1 to 10000000, got floating-point number 1000.0"),
         BadValue("limits", "max_channels_per_connection", "false", "expected an integer from 1 to 1000, got boolean false"),
+        BadValue("limits", "max_pending_events", "0", "expected an integer from 1 to 10000000, got 0"),
         BadValue("log", "level", "3", #"expected one of "trace", "debug", "info", "notice", "warning", "error", "critical", got integer 3"#),
         BadValue("log", "access", "false", #"expected one of "combined", "common", "json", "off", got boolean false"#),
     ]

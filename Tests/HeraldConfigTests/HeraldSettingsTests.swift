@@ -49,6 +49,7 @@ import Testing
         #expect(settings.limits.maxSubscribers == 100_000)
         #expect(settings.limits.maxSubscribersPerIP == 1000)
         #expect(settings.limits.maxChannelsPerConnection == 32)
+        #expect(settings.limits.maxPendingEvents == 50_000)
         #expect(settings.log.level == .info)
         #expect(settings.log.access == .combined)
         #expect(settings.redis == nil)

@@ -2,7 +2,8 @@
 a download leaves nothing behind in Herald (its connections and descriptors go, the upstream sees
 the cut, Herald serves on); Herald stopped (SIGSTOP) under load and continued loses no event and
 finishes the request in flight; out of descriptors, it keeps its streams, does not spin, and serves
-new connections again once descriptors free.
+new connections again once descriptors free; a publish flood beyond the loops gets 503 with
+Retry-After, and every event that got a 202 is delivered.
 """
 
 import os
@@ -17,6 +18,7 @@ import httpwire
 import metrics_text
 import publishing
 import sse
+import sse_parse
 from conftest import wait_for
 from sse import assert_next_is
 
@@ -147,3 +149,55 @@ def test_out_of_descriptors_herald_keeps_its_streams_does_not_spin_and_serves_ag
             resource.prlimit(herald.pid, resource.RLIMIT_NOFILE, (soft, hard))
         wait_for(lambda: herald.request("GET", "/echo/after-fds", timeout=5).status == 200, 10,
                  message="a new connection served once descriptors are free")
+
+
+def test_a_publish_flood_beyond_the_loops_gets_503_with_retry_after_and_every_202_event_is_delivered(start_herald):
+    """With `limits.max_pending_events` small, publishers racing a loop busy with 500 streams find it
+    behind: they get 503 with Retry-After, and what got a 202 reaches every stream, nothing else."""
+    herald = start_herald(server={"threads": 1}, limits={"max_pending_events": 2, "max_subscribers_per_ip": 1000},
+                          events={"history_size": 10000})
+    streams, publishers, per_publisher = 500, 6, 400
+    received = [[] for _ in range(streams)]
+
+    def on_item(key, item):
+        if isinstance(item, sse_parse.Event):
+            received[key].append(item.data)
+
+    reader = sse.MassReader(herald.public_port, on_item)
+    accepted, refused, problems = [], [], []
+
+    def flood(index):
+        with publishing.Publisher(herald.publish_port) as pub:
+            for i in range(per_publisher):
+                data = "p%d-%d" % (index, i)
+                response = pub.request("POST", "/publish/flood", data.encode())
+                if response.status == 202:
+                    accepted.append(data)
+                elif response.status == 503 and response.header("Retry-After") == "1" \
+                        and b"limits.max_pending_events" in response.body:
+                    refused.append(data)
+                else:
+                    problems.append((data, response.status, response.header("Retry-After"), response.body[:200]))
+
+    try:
+        for key in range(streams):
+            reader.add(key, sse.events_target(["flood"]))
+        with publishing.Publisher(herald.publish_port) as pub:
+            wait_for(lambda: pub.subscribers("flood") == streams, 15, message="every stream subscribed")
+        threads = [threading.Thread(target=flood, args=(index,)) for index in range(publishers)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            reader.poll(0.05)
+        for thread in threads:
+            thread.join()
+        assert not problems, problems[:5]
+        print("flood: %d accepted, %d refused" % (len(accepted), len(refused)))
+        assert refused, "no publish was refused: the loop never fell behind by 2 events?"
+        reader.run_until(lambda: all(len(got) >= len(accepted) for got in received), 30,
+                         what="every accepted event on every stream")
+        expected = sorted(accepted)
+        for key, got in enumerate(received):
+            assert sorted(got) == expected, "stream %d: %d events, %d accepted" % (key, len(got), len(accepted))
+    finally:
+        reader.close()
