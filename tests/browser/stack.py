@@ -203,7 +203,10 @@ class Herald:
 
 def herald_config(upstream_url, publish_port, events, sections=None):
     config = {
-        "server": {"listen": "127.0.0.1:0", "threads": 2, "shutdown_grace": "2s"},
+        # drain_spread 0s: a DELETE /channels/… then ends streams without a random retry: over the
+        # default 10 s window, times client.js's own jitter (up to 1.5), a page could take 15 s to
+        # come back, longer than the tests wait for a replay; they set a short events.retry instead.
+        "server": {"listen": "127.0.0.1:0", "threads": 2, "shutdown_grace": "2s", "drain_spread": "0s"},
         "upstream": {"url": upstream_url, "timeout": "5s", "connect_timeout": "1s"},
         "events": dict(events),
         "publish": {"listen": "127.0.0.1:%d" % publish_port},
