@@ -118,8 +118,18 @@ final class RESPConnection {
             position = 0
         }
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { throw RESPError(message: count == 0 ? "connection closed" : "recv: errno \(errno) (timed out?)") }
+        // errno is read at once, inside the closure: anything called after recv (a sanitizer's
+        // interceptor, a free) may change it. A signal interrupting the wait is not an error.
+        var failure: Int32 = 0
+        var count: Int
+        repeat {
+            count = chunk.withUnsafeMutableBytes { bytes in
+                let received = recv(descriptor, bytes.baseAddress, bytes.count, 0)
+                failure = received < 0 ? errno : 0
+                return received
+            }
+        } while count < 0 && failure == EINTR
+        guard count > 0 else { throw RESPError(message: count == 0 ? "connection closed" : "recv: errno \(failure) (timed out?)") }
         input += chunk[..<count]
     }
 }
