@@ -122,10 +122,11 @@ import Glibc
             #expect(env.run())
             #expect(probe.closes == [.timeout])
             #expect(failures == [.timeout, .timeout])
-            // Timed from the oldest command (300 ms), not the newest (550 ms); the coarse clock's tick
-            // and a busy machine may add a little.
+            // Timed from the oldest command (300 ms), not the newest (550 ms). The timer runs from the
+            // loop's cached time, which can be a little older than `sentAt` (CI once saw 298.9 ms), and
+            // a busy machine may add a little.
             let elapsed = try #require(closedAfter)
-            #expect(elapsed >= .milliseconds(300) && elapsed < .milliseconds(500), "closed after \(elapsed)")
+            #expect(elapsed >= .milliseconds(280) && elapsed < .milliseconds(500), "closed after \(elapsed)")
         }
     }
 
