@@ -24,20 +24,7 @@ work=$(mktemp -d)
 counting=
 trap 'if [ -n "$counting" ]; then kill "$counting" 2>/dev/null || true; fi; stop_servers; rm -rf "$work"' EXIT
 start_upstream "$work" 1
-cat > "$work/herald.conf" <<CONF
-[server]
-listen = "127.0.0.1:18400"
-threads = 1
-[upstream]
-url = "http://127.0.0.1:18430"
-[publish]
-listen = "127.0.0.1:18401"
-[limits]
-max_subscribers_per_ip = 100000
-[log]
-access = "off"
-level = "warning"
-CONF
+herald_config "$work/herald.conf" 1
 # wrk has no request count: this script stops its thread after $LIMIT responses.
 cat > "$work/stop.lua" <<'LUA'
 local n, limit = 0, tonumber(os.getenv("LIMIT"))

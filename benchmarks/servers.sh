@@ -49,10 +49,11 @@ CONF
     UPSTREAM_PIDS="$master $(pgrep -P "$master" | tr '\n' ' ')"
 }
 
-start_herald() {
-    local work=$1 cpus=$2 workers=${3:-1}
-    mkdir -p "$work/herald"
-    cat > "$work/herald/herald.conf" <<CONF
+# herald_config FILE WORKERS: the benchmarks' proxy.conf (the upstream of start_upstream, loopback
+# ports 18400/18401, limits out of the way, no access log).
+herald_config() {
+    local file=$1 workers=$2
+    cat > "$file" <<CONF
 [server]
 listen = "127.0.0.1:18400"
 threads = $workers
@@ -67,6 +68,12 @@ max_subscribers_per_ip = 100000
 access = "off"
 level = "warning"
 CONF
+}
+
+start_herald() {
+    local work=$1 cpus=$2 workers=${3:-1}
+    mkdir -p "$work/herald"
+    herald_config "$work/herald/herald.conf" "$workers"
     taskset -c "$cpus" "$HERALD_BIN" --config "$work/herald/herald.conf" 2>"$work/herald/stderr" &
     STARTED_PIDS+=($!)
     SERVER_PIDS="$!"
