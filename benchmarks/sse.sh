@@ -127,6 +127,8 @@ for ((p = 0; p < processes; p++)); do grep -v '^READY ' "$out/subscribe-$p.out" 
 
 python3 - "$out" "$processes" <<'PY'
 import json, math, sys
+sys.path.insert(0, "benchmarks")
+from histograms import merge_hist
 
 out, processes = sys.argv[1], int(sys.argv[2])
 subs = [json.load(open(f"{out}/subscribe-{p}.json")) for p in range(processes)]
@@ -135,33 +137,6 @@ try:
 except (OSError, ValueError):
     pub = None
 server = json.load(open(f"{out}/server.json"))
-
-def merge_hist(hists):
-    """Sums bucket counts (same layout in every process) and recomputes the figures like LatencyHistogram."""
-    buckets, total, lo, hi, total_sum = {}, 0, None, 0, 0.0
-    for h in hists:
-        for lower, width, count in h["buckets_ns"]:
-            key = (lower, width)
-            buckets[key] = buckets.get(key, 0) + count
-        if h["count"]:
-            total += h["count"]
-            lo = h["min_ms"] if lo is None else min(lo, h["min_ms"])
-            hi = max(hi, h["max_ms"])
-            total_sum += h["mean_ms"] * h["count"]
-    ordered = sorted(buckets.items())
-    def quantile(q):
-        if not total:
-            return 0.0
-        rank, seen = max(1, math.ceil(q * total)), 0
-        for (lower, width), count in ordered:
-            seen += count
-            if seen >= rank:
-                return min(round((lower + (width - 1) // 2) / 1e3) / 1e3, hi)
-        return hi
-    return {"count": total, "min_ms": lo or 0.0, "p50_ms": quantile(0.5), "p90_ms": quantile(0.9),
-            "p99_ms": quantile(0.99), "p999_ms": quantile(0.999), "max_ms": hi,
-            "mean_ms": total_sum / total if total else 0.0,
-            "buckets_ns": [[l, w, c] for (l, w), c in ordered]}
 
 def merge_reasons(lists):
     counts = {}

@@ -1,8 +1,8 @@
 // Reads an SSE stream (the WHATWG "event stream interpretation") byte by byte, keeping only what a
-// benchmark needs: that an event was dispatched, whether it had an `id:`, and the `ts=`, `seq=` and
-// `due=` numbers at the start of its first `data:` line. Nothing is buffered, so a line, a field
-// name or a number may be split across reads anywhere, and padding of any length costs nothing but
-// a scan.
+// benchmark needs: that an event was dispatched, whether it had an `id:`, the `ts=`, `seq=` and
+// `due=` numbers at the start of its first `data:` line, and the stream's last event id (for a
+// reconnect's `Last-Event-ID`). Nothing is buffered but the id, so a line, a field name or a number
+// may be split across reads anywhere, and padding of any length costs nothing but a scan.
 //
 //     ts=1764059000123456789 seq=42 due=1764059000120000000 xxxxxxxx…   ← what herald-bench publish sends
 
@@ -37,6 +37,9 @@ struct SSEStreamParser: Sendable {
         /// Reading `number`. A digit stays (a 20th → .skipLine); " " after ts or seq → .literal (of
         /// the next); else → .skipLine.
         case digits(count: UInt8)
+        /// In an `id` field's value (one leading space skipped). NUL → the field is ignored (WHATWG);
+        /// line end → it becomes the id buffer.
+        case idValue(atStart: Bool)
         /// The rest of the line does not matter. Line end → .lineStart.
         case skipLine
     }
@@ -85,7 +88,21 @@ struct SSEStreamParser: Sendable {
     /// The event's first data line was seen: only that one can carry the stamp.
     private var sawFirstDataLine = false
 
+    /// WHATWG's "last event ID buffer": the last `id` field's value, kept across events.
+    private var idBuffer = LastEventID()
+    /// The `id` value being read, and whether it held a NUL (which makes the field ignored).
+    private var idValue = LastEventID()
+    private var idValueHasNUL = false
+    /// WHATWG's "last event ID string": the id buffer as of the last dispatch (blank line).
+    private(set) var lastEventID = LastEventID()
+
     init() {}
+
+    /// A parser for a reconnected stream, which goes on from the id its last stream ended at.
+    init(resumingAfter id: LastEventID) {
+        idBuffer = id
+        lastEventID = id
+    }
 
     /// Parses `bytes`, calling `dispatch` for every event completed in them.
     mutating func consume(_ bytes: UnsafeRawBufferPointer, dispatch: (EventStamp) -> Void) {
@@ -122,6 +139,11 @@ struct SSEStreamParser: Sendable {
                 if byte != space { readLiteralByte(byte, matched: 0) }
             case .literal(let matched):
                 readLiteralByte(byte, matched: matched)
+            case .idValue(let atStart):
+                position = .idValue(atStart: false)
+                if atStart && byte == space { break }
+                if byte == 0 { idValueHasNUL = true }
+                idValue.append(byte)
             case .digits(var digits):
                 guard byte >= zero && byte <= nine else {
                     endNumber(before: byte, digits: digits)
@@ -177,6 +199,13 @@ struct SSEStreamParser: Sendable {
             }
         case .id:
             event.hasID = true
+            idValue = LastEventID()
+            idValueHasNUL = false
+            if hasValue {
+                position = .idValue(atStart: true)
+            } else {
+                idBuffer = LastEventID() // `id` alone sets the buffer to the empty string
+            }
         case .other:
             break
         }
@@ -221,7 +250,9 @@ struct SSEStreamParser: Sendable {
     private mutating func endLine(_ dispatch: (EventStamp) -> Void) {
         switch position {
         case .lineStart:
-            // A blank line dispatches the event, if it had data (WHATWG: empty data → no event).
+            // A blank line sets the last event id, then dispatches the event if it had data
+            // (WHATWG: empty data → no event).
+            lastEventID = idBuffer
             if eventHasData { dispatch(event) }
             event = EventStamp()
             eventHasData = false
@@ -230,6 +261,8 @@ struct SSEStreamParser: Sendable {
             fieldEnded(hasValue: false)
         case .digits(let digits):
             numberEnded(digits: digits)
+        case .idValue:
+            if !idValueHasNUL { idBuffer = idValue }
         case .valueStart, .literal, .skipLine:
             break
         }

@@ -12,7 +12,9 @@ struct SubscribeCommand: ParsableCommand {
             give a publish→receive latency, a latency from the time the publisher's schedule had the \
             event due, and a per-subscriber check that seq goes up by one. The run ends \
             when every subscriber has seq ≥ --expect-events, after --quiet-exit without events, or at \
-            --duration-limit. A one-line summary goes to stderr, the full report to --report.
+            --duration-limit. With --reconnect-percent, subscribers picked at random close their stream \
+            and open another with their Last-Event-ID, as a browser does; their counts go on, so a \
+            lost or repeated event shows. A one-line summary goes to stderr, the full report to --report.
             """
     )
 
@@ -43,6 +45,12 @@ struct SubscribeCommand: ParsableCommand {
     @Option(name: .customLong("header"), help: "Extra request header, 'Name: value' (repeatable).")
     var headers: [String] = []
 
+    @Option(help: "Percent of the subscribers that reconnect each second, resuming with Last-Event-ID (0-100).")
+    var reconnectPercent = 0.0
+
+    @Option(help: "Print a PROGRESS line (JSON) this often: deliveries, lost, duplicated, reconnects, latency buckets.")
+    var progressInterval: BenchDuration?
+
     @Option(help: "Name of this process in merged reports.")
     var label = "subscribe"
 
@@ -57,6 +65,10 @@ struct SubscribeCommand: ParsableCommand {
         let limit = FileDescriptorLimit.maxConnections
         guard connections <= limit else {
             throw ValidationError("--connections \(connections) exceeds what the open-file limit allows in one process (\(limit)); run several processes (benchmarks/sse.sh does)")
+        }
+        guard (0...100).contains(reconnectPercent) else { throw ValidationError("--reconnect-percent must be 0...100") }
+        if let progressInterval, progressInterval.nanoseconds == 0 {
+            throw ValidationError("--progress-interval must be longer than 0")
         }
         for header in headers where !header.contains(":") || header.contains("\r") || header.contains("\n") {
             throw ValidationError("--header must be 'Name: value', got \(header)")
@@ -75,7 +87,8 @@ struct SubscribeCommand: ParsableCommand {
                 url: url, address: try url.resolve(), sources: sources, connections: connections,
                 connectConcurrency: connectConcurrency, connectTimeout: connectTimeout,
                 durationLimit: durationLimit, expectEvents: expectEvents, quietExit: quietExit,
-                headers: headers, label: label)
+                headers: headers, label: label, reconnectPercentPerSecond: reconnectPercent,
+                progressInterval: progressInterval)
             loop = try EventLoop()
         } catch {
             StandardStream.err("herald-bench subscribe: \(error)")

@@ -63,6 +63,16 @@ struct SubscribeReport: Codable {
         var bytesPerConnection: Int
     }
 
+    /// Streams closed by the run and opened again with Last-Event-ID (`--reconnect-percent`).
+    struct Reconnects: Codable {
+        var started: UInt64
+        var resumed: UInt64
+        /// Sent without Last-Event-ID: the id was too long to keep.
+        var withoutId: UInt64
+        /// From a reconnect's connect to its `200` head.
+        var latency: HistogramReport
+    }
+
     /// CPU this process used, to show whether the load tool itself was the bottleneck.
     struct CPU: Codable {
         /// From start to READY (the subscribe storm).
@@ -87,6 +97,7 @@ struct SubscribeReport: Codable {
     var storm: Storm
     var events: Events
     var subscribers: Subscribers
+    var reconnects: Reconnects
     var latency: HistogramReport
     /// From the `due=` stamps (empty when the events carry none).
     var latencyFromDue: HistogramReport
@@ -113,6 +124,8 @@ extension SubscribeReport {
                         firstAtNs: run.firstEventAt, lastAtNs: run.lastEventAt, windowSeconds: window,
                         deliveriesPerSecond: window > 0 ? (Double(run.events) / window).rounded() : 0)
         subscribers = Self.subscribers(run)
+        reconnects = Reconnects(started: run.reconnects, resumed: run.resumed, withoutId: run.reconnectsWithoutID,
+                                latency: HistogramReport(run.resumeLatency))
         latency = HistogramReport(run.latency)
         latencyFromDue = HistogramReport(run.latencyFromDue)
         let growth = max(0, run.residentKiBAtReady - run.residentKiBAtStart) * 1024
@@ -135,8 +148,8 @@ extension SubscribeReport {
         var rows: [SubscriberRow] = []
         for subscriber in run.subscribers {
             switch subscriber.state {
-            case .subscribing, .failed: continue // never established: counted in `failed` or not at all
-            case .streaming, .dropped, .closed: break
+            case .subscribing(_, resuming: false), .failed: continue // never established: counted in `failed` or not at all
+            case .subscribing(_, resuming: true), .streaming, .dropped, .closed: break
             }
             let sequence = subscriber.sequence
             let atEnd = sequence.lostAtEnd(expected: expected)
@@ -173,6 +186,7 @@ extension SubscribeReport {
         line += "; lost \(subscribers.lostTotal), duplicated \(subscribers.duplicatesTotal)"
         if subscribers.reorderedTotal > 0 { line += ", reordered \(subscribers.reorderedTotal)" }
         if subscribers.dropped > 0 { line += ", \(subscribers.dropped) streams dropped" }
+        if reconnects.started > 0 { line += "; \(reconnects.resumed)/\(reconnects.started) reconnects resumed" }
         line += "; latency \(latency.summary)"
         if latencyFromDue.count > 0 { line += " (from due: p50 \(format(latencyFromDue.p50Ms)) / p99 \(format(latencyFromDue.p99Ms)) ms)" }
         line += "; \(memory.bytesPerConnection) B/connection"

@@ -27,7 +27,7 @@ final class SubscribeRun {
     private(set) var failures: [String: Int] = [:]
     private(set) var subscribeLatency = LatencyHistogram()
     private(set) var startedAtWall: UInt64 = 0
-    private var startedAtMonotonic: UInt64 = 0
+    private(set) var startedAtMonotonic: UInt64 = 0
     /// Wall-clock time when every subscribe had its answer (READY).
     private(set) var readyAtWall: UInt64?
     private(set) var readyAfterNanoseconds: UInt64?
@@ -48,6 +48,20 @@ final class SubscribeRun {
     private(set) var futureStamps: UInt64 = 0
     private(set) var firstEventAt: UInt64 = 0
     private(set) var lastEventAt: UInt64 = 0
+
+    // Reconnects (SubscribeRun+Churn.swift).
+    /// Reconnects owed but not yet started: the per-second rate is spread over the checks.
+    var churnCredit = 0.0
+    var reconnects: UInt64 = 0
+    var resumed: UInt64 = 0
+    /// Reconnects sent without Last-Event-ID: the id was too long to keep.
+    var reconnectsWithoutID: UInt64 = 0
+    /// From a reconnect's connect to its `200` head.
+    var resumeLatency = LatencyHistogram()
+    /// Latency of the events since the last PROGRESS line.
+    var intervalLatency = LatencyHistogram()
+    var intervalStartedAt: UInt64 = 0
+    var progressTimer: LoopTimer?
 
     // Ending.
     private(set) var complete = 0
@@ -72,6 +86,7 @@ final class SubscribeRun {
         let timer = LoopTimer(loop: loop, repeating: true) { [unowned self] in check() }
         timer.schedule(after: Self.checkInterval)
         checkTimer = timer
+        startProgress()
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(try SignalWatcher(loop: loop, signal: signal) { [unowned self] in finish("interrupted") })
         }
@@ -83,6 +98,7 @@ final class SubscribeRun {
         finishedAtWall = BenchClock.wallNanoseconds()
         cpuAtEnd = ProcessUsage.cpuSeconds()
         checkTimer = nil
+        progressTimer = nil
         signalWatchers = []
         for subscriber in subscribers { subscriber.close() }
     }
@@ -96,15 +112,19 @@ final class SubscribeRun {
             let index = subscribers.count
             let subscriber = Subscriber(index: index, run: self)
             subscribers.append(subscriber)
-            let source = settings.sources.isEmpty ? nil : settings.sources[index % settings.sources.count]
             do {
-                try subscriber.start(to: settings.address, from: source, timeout: settings.connectTimeout, request: request)
+                try subscriber.start(to: settings.address, from: source(for: index), timeout: settings.connectTimeout, request: request)
                 inFlight += 1
             } catch {
                 countFailure(error.description)
             }
         }
         checkReady()
+    }
+
+    /// The local address subscriber `index` binds (the sources are used in turn).
+    func source(for index: Int) -> SocketAddress? {
+        settings.sources.isEmpty ? nil : settings.sources[index % settings.sources.count]
     }
 
     func subscriberEstablished(_ subscriber: Subscriber, startedAt: UInt64) {
@@ -151,7 +171,9 @@ final class SubscribeRun {
         guard let timestamp = stamp.timestamp else { return }
         stampedEvents &+= 1
         if timestamp > receivedAt { futureStamps &+= 1 }
-        latency.record(receivedAt > timestamp ? receivedAt - timestamp : 0)
+        let delay = receivedAt > timestamp ? receivedAt - timestamp : 0
+        latency.record(delay)
+        if progressTimer != nil { intervalLatency.record(delay) }
         if let due = stamp.due { latencyFromDue.record(receivedAt > due ? receivedAt - due : 0) }
     }
 
@@ -192,6 +214,7 @@ final class SubscribeRun {
     private func check() {
         let elapsed = BenchClock.monotonicNanoseconds() - startedAtMonotonic
         if elapsed >= settings.durationLimit.nanoseconds { return finish("duration limit") }
+        churn()
         let quiet = settings.quietExit.nanoseconds
         if quiet > 0, lastEventAt > 0, BenchClock.wallNanoseconds() &- lastEventAt >= quiet {
             finish("quiet for \(settings.quietExit)")

@@ -24,11 +24,19 @@ struct SubscribeSettings {
     var headers: [String]
     /// Names this process in reports that are merged.
     var label: String
+    /// Percent of the subscribers that reconnect each second with their Last-Event-ID (0 = none).
+    var reconnectPercentPerSecond: Double = 0
+    /// How often a `PROGRESS` line is printed (nil = never).
+    var progressInterval: BenchDuration?
 
     /// The request every subscriber sends, built once.
-    var request: [UInt8] {
+    var request: [UInt8] { request(lastEventID: nil) }
+
+    /// The request with a `Last-Event-ID` header when `lastEventID` is given (a reconnect's).
+    func request(lastEventID: String?) -> [UInt8] {
         var text = "GET \(url.target) HTTP/1.1\r\nHost: \(url.authority)\r\n"
         text += "Accept: text/event-stream\r\nCache-Control: no-cache\r\n"
+        if let lastEventID { text += "Last-Event-ID: \(lastEventID)\r\n" }
         for header in headers { text += header + "\r\n" }
         text += "\r\n"
         return Array(text.utf8)

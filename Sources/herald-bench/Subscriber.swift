@@ -1,7 +1,8 @@
 // One SSE subscriber: a connection that sends a GET, expects `200` and then reads events until the
-// run ends. Per-subscriber state is kept small (about 200 bytes here, plus the connection's two
-// evbuffers and events) because one process holds thousands: nothing of the stream is buffered,
-// only counted.
+// run ends; the run may make it reconnect, as a browser does, with `Last-Event-ID`, and its counts
+// go on across its connections. Per-subscriber state is kept small (about 250 bytes here, plus the
+// connection's two evbuffers and events) because one process holds thousands: nothing of the
+// stream is buffered but its last event id, only counted.
 
 import HTTP1
 import LibeventIO
@@ -10,10 +11,11 @@ import LibeventIO
 final class Subscriber: ConnectionDelegate {
     // Events: head (read), body (read), end, close by the run.
     enum State {
-        /// Connecting, request sent, waiting for the response head.
-        /// head 200 → .streaming; other head, error or end → .failed.
-        case subscribing(startedAt: UInt64)
-        /// Reading events. end, a finished body or a bad frame → .dropped; run's close → .closed.
+        /// Connecting, request sent, waiting for the response head (`resuming`: a reconnect).
+        /// head 200 → .streaming; other head, error or end → .failed (.dropped when resuming).
+        case subscribing(startedAt: UInt64, resuming: Bool)
+        /// Reading events. end, a finished body or a bad frame → .dropped; run's close → .closed;
+        /// run's reconnect → .subscribing(resuming: true).
         case streaming
         /// Never got its `200`.
         case failed
@@ -49,10 +51,32 @@ final class Subscriber: ConnectionDelegate {
     /// Connects and sends the request; the response arrives in `connectionDidRead`.
     func start(to address: SocketAddress, from source: SocketAddress?, timeout: BenchDuration,
                request: [UInt8]) throws(LibeventError) {
+        try connect(to: address, from: source, timeout: timeout, request: request, resuming: false)
+    }
+
+    /// The id a reconnect resumes after (empty before the first event with an id).
+    var lastEventID: LastEventID { parser.lastEventID }
+
+    /// Closes the stream and opens another that resumes after `lastEventID` (sent in `request`).
+    /// A failure to reconnect drops the subscriber.
+    func reconnect(to address: SocketAddress, from source: SocketAddress?, timeout: BenchDuration, request: [UInt8]) {
+        guard case .streaming = state else { return }
+        connection?.close()
+        connection = nil
+        parser = SSEStreamParser(resumingAfter: parser.lastEventID)
+        do {
+            try connect(to: address, from: source, timeout: timeout, request: request, resuming: true)
+        } catch {
+            drop("reconnect: \(error)")
+        }
+    }
+
+    private func connect(to address: SocketAddress, from source: SocketAddress?, timeout: BenchDuration,
+                         request: [UInt8], resuming: Bool) throws(LibeventError) {
         let connection = try Connection.connect(loop: run.loop, to: address, from: source, timeout: timeout.duration)
         connection.attach(self)
         self.connection = connection
-        state = .subscribing(startedAt: BenchClock.monotonicNanoseconds())
+        state = .subscribing(startedAt: BenchClock.monotonicNanoseconds(), resuming: resuming)
         connection.write(request) // queued until the connect completes
     }
 
@@ -73,8 +97,8 @@ final class Subscriber: ConnectionDelegate {
 
     func connectionDidRead(_ connection: Connection) {
         switch state {
-        case .subscribing(let startedAt):
-            readHead(connection, startedAt: startedAt)
+        case .subscribing(let startedAt, let resuming):
+            readHead(connection, startedAt: startedAt, resuming: resuming)
         case .streaming:
             readBody(connection)
         case .failed, .dropped, .closed:
@@ -86,8 +110,8 @@ final class Subscriber: ConnectionDelegate {
 
     func connection(_ connection: Connection, didEndWith reason: ConnectionEnd) {
         switch state {
-        case .subscribing:
-            fail(reason.description)
+        case .subscribing(_, let resuming):
+            fail(reason.description, resuming: resuming)
         case .streaming:
             readBody(connection) // whatever arrived with the end
             guard case .streaming = state else { return }
@@ -99,21 +123,25 @@ final class Subscriber: ConnectionDelegate {
 
     // MARK: - Reading
 
-    private func readHead(_ connection: Connection, startedAt: UInt64) {
+    private func readHead(_ connection: Connection, startedAt: UInt64, resuming: Bool) {
         let head: HTTPResponseHead
         do {
             guard let complete = try connection.takeResponseHead(limits: Self.headLimits) else { return }
             head = complete
-            guard head.status == 200 else { return fail("status \(head.status)") }
+            guard head.status == 200 else { return fail("status \(head.status)", resuming: resuming) }
             body = BodyReader(response: try head.bodyFraming(requestMethod: "GET"), limits: HTTPLimits())
         } catch {
-            return fail("bad response: \(error.reason)")
+            return fail("bad response: \(error.reason)", resuming: resuming)
         }
-        guard !body.isFinished else { return fail("200 without a body") }
+        guard !body.isFinished else { return fail("200 without a body", resuming: resuming) }
         // An idle stream is normal from here on (the run's duration limit bounds it).
         connection.setTimeouts(read: nil, write: nil)
         state = .streaming
-        run.subscriberEstablished(self, startedAt: startedAt)
+        if resuming {
+            run.subscriberResumed(self, startedAt: startedAt)
+        } else {
+            run.subscriberEstablished(self, startedAt: startedAt)
+        }
         if connection.inputCount > 0 { readBody(connection) }
     }
 
@@ -158,7 +186,8 @@ final class Subscriber: ConnectionDelegate {
 
     // MARK: - Ending
 
-    private func fail(_ reason: String) {
+    private func fail(_ reason: String, resuming: Bool) {
+        guard !resuming else { return drop("reconnect: \(reason)") }
         state = .failed
         connection?.close()
         connection = nil
