@@ -2,12 +2,12 @@
 """scripts/leak-check's driver: runs one `herald` under valgrind's memcheck per size, drives the same
 workload through it at each size, stops it by SIGTERM and compares what memcheck found lost.
 
-A workload of size N is N rounds of: a request on a fresh connection, two on a keep-alive one (one
-an upload), an upstream SSE stream proxied, a WebSocket tunnel with one echo, a subscriber opened on
-its own channel that gets one event and is closed, a Last-Event-ID replay, a JSON publish, the
-channel deleted, and three refused requests (400, 404, 431); two subscribers on a shared channel
-stay open throughout (and through the SIGTERM drain) and must get every event. Between rounds
-proxy.conf is reloaded (SIGHUP) `reloads` times, spread evenly.
+A workload of size N is N rounds of: a request on a fresh connection, three on a keep-alive one
+(one an upload, one for client.js), an upstream SSE stream proxied, a WebSocket tunnel with one
+echo, a subscriber opened on its own channel that gets one event and is closed, a Last-Event-ID
+replay, a JSON publish, the channel deleted, and three refused requests (400, 404, 431); two
+subscribers on a shared channel stay open throughout (and through the SIGTERM drain) and must get
+every event. Between rounds proxy.conf is reloaded (SIGHUP) `reloads` times, spread evenly.
 
 Leak records whose stack passes through TOMLKit are counted apart, per read of proxy.conf (start
 plus each reload): TOMLKit never frees what its getters return, which is per read and so may not
@@ -56,7 +56,7 @@ def config(upstream_port, heartbeat):
         # Reloads alternate the heartbeat so that each is a real change of settings.
         "events": {"history_size": 100, "heartbeat": heartbeat},
         "publish": {"listen": "127.0.0.1:0"},
-        "log": {"access": "off"},
+        "log": {"access": "combined"},  # to stdout, discarded
     }
 
 
@@ -137,6 +137,7 @@ def round_of_traffic(run, i, keepalive, publisher, shared_ids):
            200, "GET on a fresh connection")
     expect(keepalive.request("GET", "/echo?keepalive=%d" % i, timeout=IO_TIMEOUT_S), 200, "keep-alive GET")
     expect(keepalive.request("POST", "/upload", body=os.urandom(4096), timeout=IO_TIMEOUT_S), 200, "keep-alive upload")
+    expect(keepalive.request("GET", "/events/client.js", timeout=IO_TIMEOUT_S), 200, "client.js")
     # The upstream's own event stream, proxied (chunked).
     response = httpwire.request(port, "GET", "/sse?n=3", timeout=IO_TIMEOUT_S)
     expect(response, 200, "proxied upstream SSE")
@@ -204,7 +205,11 @@ def leak_records(xml_path):
             what = error.find("xwhat")
             leaks.append((kind, int(what.findtext("leakedbytes")), int(what.findtext("leakedblocks")), frames))
         else:
-            errors.append((kind, error.findtext("what") or "", frames))
+            # What memcheck adds: where the address lies and, for a freed block, where it was freed.
+            aux = [a.text or "" for a in error.findall("auxwhat")]
+            stacks = error.findall("stack")
+            freed = [f.findtext("fn") or f.findtext("obj") for f in stacks[1]][:8] if len(stacks) > 1 else []
+            errors.append((kind, "; ".join([error.findtext("what") or ""] + aux[:1]), frames, freed))
     return leaks, errors
 
 
@@ -273,7 +278,7 @@ def describe(label, rounds, reads, leaks):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binary")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--factor", type=int, default=10)
     parser.add_argument("--suppressions", default=str(REPO / "scripts" / "leak-check.supp"))
     parser.add_argument("--keep", action="store_true", help="keep the valgrind logs (their directory is printed)")
@@ -302,33 +307,42 @@ def main():
 def verdict(results):
     (_, small_reads, small_leaks, _, small, small_cfg), (_, large_reads, large_leaks, _, large, large_cfg) = results
     status = 0
+    growth_found = False
     for kind in LEAK_KINDS:
         growth = large[kind][0] - small[kind][0]
         if growth > SLACK_BYTES:
             print("GROWTH: %s grew by %d bytes with the workload (slack %d)" % (kind, growth, SLACK_BYTES))
-            status = 1
+            status, growth_found = 1, True
         # Per read of proxy.conf, the config's losses must be the same at both sizes.
         per_read = (small_cfg[kind][0] / small_reads, large_cfg[kind][0] / large_reads)
         if abs(per_read[1] - per_read[0]) * large_reads > SLACK_BYTES:
             print("GROWTH: %s reading proxy.conf: %.0f bytes per read at the small size, %.0f at the large"
                   % (kind, per_read[0], per_read[1]))
-            status = 1
-    for label, _, leaks, errors, _, _ in results:
+            status, growth_found = 1, True
+    for label, _, _, errors, _, _ in results:
         if errors:
             status = 1
-            print("%s: memcheck reported %d errors other than leaks:" % (label, len(errors)))
-            for kind, what, frames in errors[:10]:
+            print("%s: memcheck reported %d errors other than leaks; each distinct one:" % (label, len(errors)))
+            seen = set()
+            for kind, what, frames, freed in errors:
+                if (kind, tuple(frames[:8])) in seen:
+                    continue
+                seen.add((kind, tuple(frames[:8])))
                 print("  %s: %s" % (kind, what))
                 for name in demangle([f or "?" for f in frames[:14]]):
                     print("      %s" % name[:160])
-    if status:
+                if freed:
+                    print("    freed at:")
+                    for name in demangle([f or "?" for f in freed]):
+                        print("      %s" % name[:160])
+    if status and growth_found:
         print("the large run's leak records (largest first):")
         print_records(large_leaks)
-    else:
+    elif not status:
         print("no growth: lost bytes outside proxy.conf's reading differ by at most %d bytes between the sizes"
               % SLACK_BYTES)
         if large_leaks:
-            print("the large run's leak records (largest first), the same at both sizes:")
+            print("the large run's leak records (largest first; the same per read of proxy.conf at both sizes):")
             print_records(large_leaks, limit=8)
     return status
 
