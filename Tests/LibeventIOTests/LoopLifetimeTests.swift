@@ -10,7 +10,7 @@ import Testing
     /// A timer keeps its loop alive until the timer is gone.
     @Test func aTimerHoldsItsLoopUntilItIsFreed() throws {
         var loop: EventLoop? = try EventLoop()
-        weak var weakLoop = loop
+        weak let weakLoop = loop
         do {
             let timer = LoopTimer(loop: loop!) {}
             timer.schedule(after: .seconds(60))
@@ -24,7 +24,7 @@ import Testing
     /// So does a signal watcher.
     @Test func aSignalWatcherHoldsItsLoopUntilItIsFreed() throws {
         var loop: EventLoop? = try EventLoop()
-        weak var weakLoop = loop
+        weak let weakLoop = loop
         do {
             let watcher = try SignalWatcher(loop: loop!, signal: SIGUSR2) {}
             loop = nil
