@@ -213,7 +213,9 @@ def leak_records(xml_path):
             stacks = error.findall("stack")
             freed = [f.findtext("fn") or f.findtext("obj") for f in stacks[1]][:8] if len(stacks) > 1 else []
             errors.append((kind, "; ".join([error.findtext("what") or ""] + aux[:1]), frames, freed))
-    suppressed = {pair.findtext("name"): int(pair.findtext("count")) for pair in root.iter("pair")}
+    counts = root.find("suppcounts")
+    pairs = counts.iter("pair") if counts is not None else []
+    suppressed = {pair.findtext("name"): int(pair.findtext("count")) for pair in pairs}
     return leaks, errors, suppressed
 
 
