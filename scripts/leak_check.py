@@ -349,7 +349,7 @@ def verdict(results):
         print("the large run's leak records (largest first):")
         print_records(large_leaks)
     elif not status:
-        print("no growth: lost bytes outside proxy.conf's reading differ by at most %d bytes between the sizes"
+        print("no growth: lost and still-reachable bytes outside proxy.conf's reading differ by at most %d bytes"
               % SLACK_BYTES)
         lost = [record for record in large_leaks if record[0] != "Leak_StillReachable"]
         if lost:
