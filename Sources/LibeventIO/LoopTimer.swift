@@ -4,6 +4,8 @@ internal import CLibevent
 /// so the callback never fires after the owner is gone.
 public final class LoopTimer {
     private var event: OpaquePointer?
+    /// Held so that the loop's event_base outlives the event: event_free reads the base.
+    private let loop: EventLoop
     private let handler: () -> Void
     private var lastDelay: Duration = .zero
     private var lastTime = timeval()
@@ -11,6 +13,7 @@ public final class LoopTimer {
     /// `handler` runs on the loop's thread each time the timer fires.
     public init(loop: EventLoop, repeating: Bool = false, _ handler: @escaping () -> Void) {
         self.handler = handler
+        self.loop = loop
         let flags = repeating ? Int16(EV_PERSIST) : 0
         event = event_new(loop.base, -1, flags, timerCallback, Unmanaged.passUnretained(self).toOpaque())
     }

@@ -6,9 +6,12 @@ import Glibc
 public final class SignalWatcher {
     private var event: OpaquePointer?
     private let handler: () -> Void
+    /// Held so that the loop's event_base outlives the event: event_free reads the base.
+    private let loop: EventLoop
 
     public init(loop: EventLoop, signal: Int32, _ handler: @escaping () -> Void) throws(LibeventError) {
         self.handler = handler
+        self.loop = loop
         let arg = Unmanaged.passUnretained(self).toOpaque()
         event = try LibeventError.check(
             event_new(loop.base, signal, Int16(EV_SIGNAL | EV_PERSIST), signalCallback, arg), "event_new (signal)")
