@@ -203,14 +203,14 @@ extension ProxyConnection {
     }
 
     /// Ends an exchange whose response has begun: nothing can be said any more, so both sides
-    /// close and the client sees a truncated response.
-    func abort(_ exchange: ForwardedExchange, reason: String, upstreamError: ForwardingStateMachine.UpstreamError?) {
+    /// close and the client sees a truncated response (a reset where a close would end its body).
+    func abort(_ exchange: ForwardedExchange, reason: String, upstreamError: ForwardingStateMachine.UpstreamError?, resetsClient: Bool) {
         if let upstreamError { worker.metrics.upstreamErrors(HeraldMetrics.UpstreamErrorKind(upstreamError)).increment() }
         logger.warning("exchange aborted", metadata: ["reason": "\(reason)", "status": "\(exchange.status)"])
         recordAccess(exchange)
         upstream?.close()
         upstream = nil
-        downstream.close()
+        if resetsClient { downstream.reset() } else { downstream.close() }
     }
 }
 

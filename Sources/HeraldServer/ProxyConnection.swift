@@ -133,8 +133,8 @@ final class ProxyConnection: ConnectionDelegate {
             holdGripStream(exchange, hold)
         case .fail(let failure):
             fail(failure)
-        case .abort(let exchange, let reason, let kind):
-            abort(exchange, reason: reason, upstreamError: kind)
+        case .abort(let exchange, let reason, let kind, let resetsClient):
+            abort(exchange, reason: reason, upstreamError: kind, resetsClient: resetsClient)
         case .abandon(let exchange):
             recordAccess(exchange)
             upstream?.close()

@@ -203,6 +203,16 @@ public final class Connection {
         tearDown(closingSocket: true)
     }
 
+    /// Frees the socket now with a TCP reset (SO_LINGER 0) instead of an orderly close: the peer
+    /// sees an error where a close would read as the end of a body delimited by it. Unsent output
+    /// is discarded.
+    public func reset() {
+        guard !isClosed else { return }
+        var abortive = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
     /// Frees the events and buffers (and the socket, unless its owner keeps it), tells the
     /// delegate, and drops the reference the events held.
     private func tearDown(closingSocket: Bool) {

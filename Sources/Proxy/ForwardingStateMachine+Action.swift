@@ -39,7 +39,9 @@ extension ForwardingStateMachine {
         /// Answer with an error and close (nothing of a response was sent).
         indirect case fail(Failure)
         /// A response had begun: close both sides, the client sees a truncated response.
-        case abort(ForwardedExchange, reason: String, upstreamError: UpstreamError?)
+        /// `resetsClient`: its body ends with the connection (an HTTP/1.0 client), where a close
+        /// would read as the body's end: reset the client connection instead.
+        case abort(ForwardedExchange, reason: String, upstreamError: UpstreamError?, resetsClient: Bool)
         /// The client went away during the exchange: close both sides, log a 499.
         case abandon(ForwardedExchange)
     }

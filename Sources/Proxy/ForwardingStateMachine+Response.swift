@@ -81,7 +81,7 @@ extension ForwardingStateMachine {
         }
         let downstreamFraming = DownstreamFraming(upstream: framing, clientVersion: exchange.request.version)
         let relay = Relay(keepAlive: keepAlive && downstreamFraming != .untilClose,
-                          upstreamReusable: head.wantsKeepAlive && framing != .untilClose)
+                          upstreamReusable: head.wantsKeepAlive && framing != .untilClose, endsWithClose: downstreamFraming == .untilClose)
         exchange.status = head.status
         exchange.responsePhase = .body(body, downstreamFraming == .chunked ? .chunked : .identity, relay)
         return .relayHead(exchange, framing: downstreamFraming, keepAlive: relay.keepAlive)

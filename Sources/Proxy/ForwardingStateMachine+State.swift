@@ -56,6 +56,8 @@ extension ForwardingStateMachine {
         public var keepAlive: Bool
         /// The upstream connection may go back to the pool after this exchange.
         public var upstreamReusable: Bool
+        /// The client's body is delimited by the connection's close (an HTTP/1.0 client).
+        public var endsWithClose = false
     }
 }
 

@@ -206,7 +206,9 @@ public struct ForwardingStateMachine {
     mutating func abort(_ exchange: ForwardedExchange, reason: String, upstreamError: UpstreamError?) -> Action {
         state = .closing
         exchange.status = exchange.status == 0 ? 499 : exchange.status
-        return .abort(exchange, reason: reason, upstreamError: upstreamError)
+        var resetsClient = false
+        if case .body(_, _, let relay) = exchange.responsePhase { resetsClient = relay.endsWithClose }
+        return .abort(exchange, reason: reason, upstreamError: upstreamError, resetsClient: resetsClient)
     }
 
     mutating func finish(_ exchange: ForwardedExchange, _ relay: Relay, endsBody: BodyEncoding?) -> Action {

@@ -103,7 +103,7 @@ import Testing
         var late = ForwardingHarness()
         let (exchange, _) = late.forward("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n")
         _ = late.responseHead("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n")
-        guard case .abort(let aborted, _, let kind) = late.requestBody("zz\r\n") else { throw Unexpected.action }
+        guard case .abort(let aborted, _, let kind, _) = late.requestBody("zz\r\n") else { throw Unexpected.action }
         #expect(aborted === exchange && kind == nil && exchange.status == 200)
     }
 
@@ -169,9 +169,20 @@ import Testing
         _ = harness.responseHead("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n")
         _ = harness.responseBody("abc")
         #expect(!harness.machine.readsUntilUpstreamEnds)
-        guard case .abort(_, let reason, let kind) = harness.machine.upstreamEnded(.closed, receivedNothing: false, detail: "reset",
-                                                                                    target: "app") else { throw Unexpected.action }
-        #expect(reason == "upstream reset mid-body" && kind == .reset && exchange.status == 200)
+        guard case .abort(_, let reason, let kind, let resetsClient) = harness.machine.upstreamEnded(
+            .closed, receivedNothing: false, detail: "reset", target: "app") else { throw Unexpected.action }
+        #expect(reason == "upstream reset mid-body" && kind == .reset && exchange.status == 200 && !resetsClient)
+    }
+
+    @Test func anUpstreamCutMidBodyResetsAnHTTP10ClientWhoseBodyEndsWithTheConnection() throws {
+        // Chunked upstream, HTTP/1.0 client: relayed close-delimited, so a close would read as the end.
+        var harness = ForwardingHarness()
+        _ = harness.forward("GET / HTTP/1.0\r\nHost: a\r\n")
+        #expect(harness.responseHead("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n").1.relayedKeepAlive == false)
+        _ = harness.responseBody("3\r\nabc\r\n")
+        guard case .abort(_, _, _, let resetsClient) = harness.machine.upstreamEnded(
+            .closed, receivedNothing: false, detail: "reset", target: "app") else { throw Unexpected.action }
+        #expect(resetsClient)
     }
 
     @Test func theClientLeavingMidExchangeAbandonsItAsA499() throws {
