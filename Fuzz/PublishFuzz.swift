@@ -15,6 +15,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzJSONPublish(input)
     fuzzRawPublish(input)
     fuzzLastEventID(input)
+    fuzzSubscribe(input)
     return 0
 }
 
@@ -45,6 +46,41 @@ func fuzzLastEventID(_ input: [UInt8]) {
         check(!id.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a usable Last-Event-ID cannot break an event's framing")
     }
     _ = try? ChannelName.decode(query[...], plusIsSpace: true)
+}
+
+/// The input as `target after /events \n Last-Event-ID header`.
+func fuzzSubscribe(_ input: [UInt8]) {
+    let parts = input.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false)
+    let target = "/events" + String(decoding: parts[0], as: UTF8.self)
+    let header = parts.count == 2 ? Array(parts[1]) : nil
+    let request: SubscribeRequest
+    do {
+        request = try SubscribeRequest.parse(target: target, eventsPath: "/events", lastEventIDHeader: header, maxChannels: 4)
+    } catch {
+        check(!error.reason.isEmpty && !error.reason.contains { $0 == "\r" || $0 == "\n" }, "a refusal is one line: \(error.reason)")
+        return
+    }
+    let channels = request.channels
+    check((1...4).contains(channels.count) && Set(channels).count == channels.count, "1 to 4 distinct channels")
+    check(channels.allSatisfy(ChannelName.isValid), "every channel is a valid name")
+    let query = QueryString.split(target: target).query
+    if case .id(let id)? = request.lastEventID {
+        check(!id.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a usable Last-Event-ID cannot break an event's framing")
+        if let header, !header.isEmpty {
+            check(Array(id.utf8) == header, "a usable Last-Event-ID header is taken as sent")
+        } else {
+            check(query.flatMap { QueryString.values("lastEventId", in: $0).first } == id,
+                  "a usable lastEventId reads as URLSearchParams reads it")
+        }
+    }
+    // The channels spelled plainly in the query, and the first one fully percent-encoded in the path.
+    let plain = "/events?channel=" + channels.joined(separator: "&channel=")
+    let encoded = "/events/" + channels[0].utf8.map { "%" + String($0, radix: 16, uppercase: $0 % 2 == 0) }.joined()
+        + "?" + channels.dropFirst().map { "channel=" + $0 }.joined(separator: "&")
+    for spelling in [plain, encoded] {
+        let again = try? SubscribeRequest.parse(target: spelling, eventsPath: "/events", lastEventIDHeader: nil, maxChannels: 4)
+        check(again?.channels == channels, "the channels read back from \(spelling)")
+    }
 }
 
 /// An accepted event, encoded, reads back as itself and as nothing more.
