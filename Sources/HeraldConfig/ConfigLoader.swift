@@ -40,8 +40,8 @@ public enum ConfigLoader {
 
     /// TOMLKit's parse, with its error turned into `file:line:column: invalid TOML: …`.
     private static func table(from toml: String, fileName: String) throws(SyntaxError) -> TOMLTable {
-        // Both would go wrong inside toml++: a NUL cuts the text short, a header without a key aborts.
-        if let found = TOMLNULScan.firstNUL(in: toml) ?? TOMLHeaderScan.firstHeaderWithoutKey(in: toml) {
+        // Both would go wrong inside toml++: a NUL cuts the text short, some malformed text aborts.
+        if let found = TOMLNULScan.firstNUL(in: toml) ?? TOMLAbortScan.firstAbort(in: toml) {
             throw SyntaxError(fileName: fileName, line: found.line, column: found.column, reason: found.reason)
         }
         do {

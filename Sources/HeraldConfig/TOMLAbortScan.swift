@@ -1,16 +1,17 @@
-// toml++ (inside TOMLKit) asserts that a table header's `[` or `[[` is followed by a key, and
-// SwiftPM builds C++ with assertions on, release too: `[[[routes]]`, `[=]` or a `[` ending its
-// line aborted the process (the config fuzz target found it), so a typo in proxy.conf ended a
-// running herald on reload. Such a header is refused before parsing, as toml++ would refuse it
-// without the assertion.
+// toml++ (inside TOMLKit) asserts what its callers should have checked, and SwiftPM builds C++
+// with assertions on, release too. The config fuzz target found two that malformed text reaches:
+// a table header whose `[` or `[[` is not followed by a key (`[[[routes]]`, `[=]`, a `[` ending
+// its line), and a date and `T` not followed by a time (`d = 1979-05-27Tx`). Each aborted the
+// process, so a typo in proxy.conf ended a running herald on reload. Both are refused before
+// parsing, as toml++ would refuse them without the assertion.
 
-/// Finds the first table header that does not begin with a key, tracking just enough of the
-/// syntax (comments, the four kinds of string, brackets and braces of values) to tell a header
-/// from a `[` inside an array that spans lines.
-enum TOMLHeaderScan {
-    /// Where the first header lacking a key is: line and column (1-based, columns count bytes) of
-    /// the byte where its key should start.
-    static func firstHeaderWithoutKey(in toml: String) -> (line: Int, column: Int, reason: String)? {
+/// Finds the first text toml++ would abort on, tracking just enough of the syntax (comments, the
+/// four kinds of string, where values start, their brackets and braces) to tell a header from a
+/// `[` inside an array that spans lines, and a value from a key.
+enum TOMLAbortScan {
+    /// Where the first such text is: line and column (1-based, columns count bytes) of the byte
+    /// toml++ would have asserted on.
+    static func firstAbort(in toml: String) -> (line: Int, column: Int, reason: String)? {
         let bytes = Array(toml.utf8)
         var (index, line, lineStart) = (0, 1, 0)
         /// Brackets and braces a value opened and has not closed: a `[` inside one is an array.
@@ -19,12 +20,14 @@ enum TOMLHeaderScan {
         var atStatementStart = true
         /// In a header's line, whose brackets are no value's.
         var inHeader = false
+        /// After a key's `=`, until the value ends: where a date can be.
+        var inValue = false
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\n"):
                 (line, lineStart, inHeader) = (line + 1, index + 1, false)
-                atStatementStart = depth == 0
+                (atStatementStart, inValue) = (depth == 0, depth > 0)
                 index += 1
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 index += 1
@@ -46,6 +49,15 @@ enum TOMLHeaderScan {
                     return (line, key - lineStart + 1, "a table header needs a key after its [ or [[, got \(shown)")
                 }
                 (index, atStatementStart, inHeader) = (key, false, true)
+            case UInt8(ascii: "="):
+                inValue = !inHeader
+                (index, atStatementStart) = (index + 1, false)
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where inValue:
+                if let column = dateWithoutTime(bytes, at: index) {
+                    return (line, column - lineStart + 1, "a date and T need a time after them, such as 1979-05-27T07:32:00")
+                }
+                while index < bytes.count && !isValueEnd(bytes[index]) { index += 1 }
+                atStatementStart = false
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 if !inHeader { depth += 1 }
                 (index, atStatementStart) = (index + 1, false)
@@ -57,6 +69,29 @@ enum TOMLHeaderScan {
             }
         }
         return nil
+    }
+
+    /// The index of the byte after `YYYY-MM-DDT` (or `t`) starting at `start`, when it is no digit.
+    private static func dateWithoutTime(_ bytes: [UInt8], at start: Int) -> Int? {
+        let shape = Array("dddd-dd-ddT".utf8)
+        guard start + shape.count < bytes.count else { return nil }
+        for (offset, expected) in shape.enumerated() {
+            let byte = bytes[start + offset]
+            let matches = switch expected {
+            case UInt8(ascii: "d"): (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            case UInt8(ascii: "T"): byte | 0x20 == UInt8(ascii: "t")
+            default: byte == expected
+            }
+            guard matches else { return nil }
+        }
+        let after = start + shape.count
+        return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[after]) ? nil : after
+    }
+
+    /// Where a bare value ends, as toml++ reads it.
+    private static func isValueEnd(_ byte: UInt8) -> Bool {
+        [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: ","),
+         UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#")].contains(byte)
     }
 
     /// A bare key's bytes, a quote, or the `]` toml++ itself reports as a blank key.
