@@ -1,11 +1,14 @@
-// libFuzzer target for what a publisher and a reconnecting client send: Herald's JSON publish body,
-// Pushpin's format, the raw publish (channel spelling, query string, body), Last-Event-ID (header
-// and query), channel names and the event encoder. Fuzz/run.sh compiles it with Sources/EventStream
-// (a module of its own) and Sources/Publishing without its two signature files (they need
-// swift-crypto; the signatures are unit tested). Beyond not crashing, it checks the property
-// subscribers rely on: every event a publish request accepts, encoded and read back by a WHATWG
-// EventSource parser, is one event with the same id and type and the same data (line ends as LF),
-// and nothing else.
+// libFuzzer target for what a publisher, a webhook sender and a reconnecting client send: Herald's
+// JSON publish body, Pushpin's format, the raw publish (channel spelling, query string, body), a
+// webhook body through a route's templates (Herald's own JSON parser), Last-Event-ID (header and
+// query), channel names, the subscribe request's target and the event encoder. Fuzz/build.sh
+// compiles it with Sources/EventStream (a module of its own), Sources/Publishing without its two
+// signature files (they need swift-crypto; the signatures are unit tested) and Fanout's
+// SubscribeRequest. Beyond not crashing, it checks the property subscribers rely on: every event a
+// publish request or a webhook makes, encoded and read back by a WHATWG EventSource parser, is one
+// event with the same id and type, and the same data (line ends as LF), and nothing else. A
+// subscribe request that parses names 1 to its maximum of distinct valid channels, reads back from
+// a plain spelling of them, and resumes from an id that cannot break an event's framing.
 
 import EventStream
 
@@ -16,6 +19,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzRawPublish(input)
     fuzzLastEventID(input)
     fuzzSubscribe(input)
+    fuzzWebhook(input)
     return 0
 }
 
@@ -81,6 +85,19 @@ func fuzzSubscribe(_ input: [UInt8]) {
         let again = try? SubscribeRequest.parse(target: spelling, eventsPath: "/events", lastEventIDHeader: nil, maxChannels: 4)
         check(again?.channels == channels, "the channels read back from \(spelling)")
     }
+}
+
+/// A webhook route over the input as its body (Herald's own JSON parser and JSON pointers): what
+/// it makes is publishable as it is, as `WebhookRoute` promises.
+let webhookRoute = WebhookRoute(channel: try! RouteTemplate(parsing: "repo-{/repository/full_name}", for: .channel),
+                                event: try! RouteTemplate(parsing: "{/action}", for: .event),
+                                id: try! RouteTemplate(parsing: "{/hook/0/id}-{/delivery}", for: .id))
+
+func fuzzWebhook(_ input: [UInt8]) {
+    _ = try? JSONValue(parsing: input)
+    guard let made = try? webhookRoute.event(body: input, headerValues: { _ in [] }) else { return }
+    check(ChannelName.isValid(made.channel), "a webhook's channel is a valid name")
+    checkEncoding(PublishRequest(event: made.event, channels: [made.channel]))
 }
 
 /// An accepted event, encoded, reads back as itself and as nothing more.
