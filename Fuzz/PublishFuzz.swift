@@ -1,11 +1,14 @@
-// libFuzzer target for what a publisher and a reconnecting client send: Herald's JSON publish body,
-// Pushpin's format, the raw publish (channel spelling, query string, body), Last-Event-ID (header
-// and query), channel names and the event encoder. Fuzz/run.sh compiles it with Sources/EventStream
-// (a module of its own) and Sources/Publishing without its two signature files (they need
-// swift-crypto; the signatures are unit tested). Beyond not crashing, it checks the property
-// subscribers rely on: every event a publish request accepts, encoded and read back by a WHATWG
-// EventSource parser, is one event with the same id and type and the same data (line ends as LF),
-// and nothing else.
+// libFuzzer target for what a publisher, a webhook sender and a reconnecting client send: Herald's
+// JSON publish body, Pushpin's format, the raw publish (channel spelling, query string, body), a
+// webhook body through a route's templates (Herald's own JSON parser), Last-Event-ID (header and
+// query), channel names, the subscribe request's target and the event encoder. Fuzz/build.sh
+// compiles it with Sources/EventStream (a module of its own), Sources/Publishing without its two
+// signature files (they need swift-crypto; the signatures are unit tested) and Fanout's
+// SubscribeRequest. Beyond not crashing, it checks the property subscribers rely on: every event a
+// publish request or a webhook makes, encoded and read back by a WHATWG EventSource parser, is one
+// event with the same id and type, and the same data (line ends as LF), and nothing else. A
+// subscribe request that parses names 1 to its maximum of distinct valid channels, reads back from
+// a plain spelling of them, and resumes from an id that cannot break an event's framing.
 
 import EventStream
 
@@ -15,6 +18,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzJSONPublish(input)
     fuzzRawPublish(input)
     fuzzLastEventID(input)
+    fuzzSubscribe(input)
+    fuzzWebhook(input)
     return 0
 }
 
@@ -45,6 +50,54 @@ func fuzzLastEventID(_ input: [UInt8]) {
         check(!id.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a usable Last-Event-ID cannot break an event's framing")
     }
     _ = try? ChannelName.decode(query[...], plusIsSpace: true)
+}
+
+/// The input as `target after /events \n Last-Event-ID header`.
+func fuzzSubscribe(_ input: [UInt8]) {
+    let parts = input.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false)
+    let target = "/events" + String(decoding: parts[0], as: UTF8.self)
+    let header = parts.count == 2 ? Array(parts[1]) : nil
+    let request: SubscribeRequest
+    do {
+        request = try SubscribeRequest.parse(target: target, eventsPath: "/events", lastEventIDHeader: header, maxChannels: 4)
+    } catch {
+        check(!error.reason.isEmpty && !error.reason.contains { $0 == "\r" || $0 == "\n" }, "a refusal is one line: \(error.reason)")
+        return
+    }
+    let channels = request.channels
+    check((1...4).contains(channels.count) && Set(channels).count == channels.count, "1 to 4 distinct channels")
+    check(channels.allSatisfy(ChannelName.isValid), "every channel is a valid name")
+    let query = QueryString.split(target: target).query
+    if case .id(let id)? = request.lastEventID {
+        check(!id.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a usable Last-Event-ID cannot break an event's framing")
+        if let header, !header.isEmpty {
+            check(Array(id.utf8) == header, "a usable Last-Event-ID header is taken as sent")
+        } else {
+            check(query.flatMap { QueryString.values("lastEventId", in: $0).first } == id,
+                  "a usable lastEventId reads as URLSearchParams reads it")
+        }
+    }
+    // The channels spelled plainly in the query, and the first one fully percent-encoded in the path.
+    let plain = "/events?channel=" + channels.joined(separator: "&channel=")
+    let encoded = "/events/" + channels[0].utf8.map { "%" + String($0, radix: 16, uppercase: $0 % 2 == 0) }.joined()
+        + "?" + channels.dropFirst().map { "channel=" + $0 }.joined(separator: "&")
+    for spelling in [plain, encoded] {
+        let again = try? SubscribeRequest.parse(target: spelling, eventsPath: "/events", lastEventIDHeader: nil, maxChannels: 4)
+        check(again?.channels == channels, "the channels read back from \(spelling)")
+    }
+}
+
+/// A webhook route over the input as its body (Herald's own JSON parser and JSON pointers): what
+/// it makes is publishable as it is, as `WebhookRoute` promises.
+let webhookRoute = WebhookRoute(channel: try! RouteTemplate(parsing: "repo-{/repository/full_name}", for: .channel),
+                                event: try! RouteTemplate(parsing: "{/action}", for: .event),
+                                id: try! RouteTemplate(parsing: "{/hook/0/id}-{/delivery}", for: .id))
+
+func fuzzWebhook(_ input: [UInt8]) {
+    _ = try? JSONValue(parsing: input)
+    guard let made = try? webhookRoute.event(body: input, headerValues: { _ in [] }) else { return }
+    check(ChannelName.isValid(made.channel), "a webhook's channel is a valid name")
+    checkEncoding(PublishRequest(event: made.event, channels: [made.channel]))
 }
 
 /// An accepted event, encoded, reads back as itself and as nothing more.

@@ -27,8 +27,9 @@ public enum ChannelName {
             if byte == percent {
                 let digits = raw[index...].prefix(2)
                 guard digits.count == 2, let high = digits.first.flatMap(QueryString.hexValue), let low = digits.last.flatMap(QueryString.hexValue) else {
-                    let escape = "%" + String(decoding: digits, as: UTF8.self)
-                    throw refusal(spelling, "malformed percent-escape \"\(escape)\" (expected % and two hex digits)")
+                    // Quoted as the spelling is: what follows the % may be a control byte.
+                    let escape = ("%" + String(decoding: digits, as: UTF8.self)).debugDescription
+                    throw refusal(spelling, "malformed percent-escape \(escape) (expected % and two hex digits)")
                 }
                 bytes.append(high << 4 | low)
                 index = digits.endIndex

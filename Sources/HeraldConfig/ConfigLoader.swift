@@ -40,8 +40,9 @@ public enum ConfigLoader {
 
     /// TOMLKit's parse, with its error turned into `file:line:column: invalid TOML: …`.
     private static func table(from toml: String, fileName: String) throws(SyntaxError) -> TOMLTable {
-        if let nul = TOMLNULScan.firstNUL(in: toml) {
-            throw SyntaxError(fileName: fileName, line: nul.line, column: nul.column, reason: nul.reason)
+        // Both would go wrong inside toml++: a NUL cuts the text short, some malformed text aborts.
+        if let found = TOMLNULScan.firstNUL(in: toml) ?? TOMLAbortScan.firstAbort(in: toml) {
+            throw SyntaxError(fileName: fileName, line: found.line, column: found.column, reason: found.reason)
         }
         do {
             return try TOMLTable(string: toml)

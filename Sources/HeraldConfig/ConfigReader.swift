@@ -105,8 +105,8 @@ struct ConfigReader {
             guard let known = knownKeys.first(where: { $0.section == name }) else {
                 let hint = Self.suggestion(for: name, among: sections).map { " (did you mean [\($0)]?)" } ?? ""
                 found.append((name, value.type == .table
-                    ? "\(fileName): [\(name)]: unknown section\(hint)"
-                    : "\(fileName): \(name): unknown key outside any section\(hint)"))
+                    ? "\(fileName): [\(Self.shown(name))]: unknown section\(hint)"
+                    : "\(fileName): \(Self.shown(name)): unknown key outside any section\(hint)"))
                 continue
             }
             guard let table = value.table else {
@@ -115,9 +115,22 @@ struct ConfigReader {
             }
             for key in table.keys where !known.keys.contains(key) && !knownTableArrays.contains("\(name).\(key)") {
                 let hint = Self.suggestion(for: key, among: known.keys).map { " (did you mean \($0)?)" } ?? ""
-                found.append((name, "\(fileName): [\(name)] \(key): unknown key\(hint)"))
+                found.append((name, "\(fileName): [\(name)] \(Self.shown(key)): unknown key\(hint)"))
             }
         }
+    }
+
+    /// A name from the file as TOML writes it: bare when it can be, else quoted and escaped, so a
+    /// name holding a line break or a space still makes one readable line of a problem.
+    static func shown(_ name: String) -> String {
+        let isBare = !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+        return isBare ? name : TOMLWriter.string(name)
     }
 
     /// The known name closest to a misspelt one, when it is close enough to be a likely typo.

@@ -45,7 +45,7 @@ struct TableReader {
     mutating func reportUnknownKeys() {
         for key in table.keys where !knownKeys.contains(key) {
             let hint = ConfigReader.suggestion(for: key, among: knownKeys).map { " (did you mean \($0)?)" } ?? ""
-            problems.append("\(name) \(key): unknown key\(hint)")
+            problems.append("\(name) \(ConfigReader.shown(key)): unknown key\(hint)")
         }
     }
 }

@@ -34,6 +34,13 @@ import Testing
         #expect(reason("%3A%")?.contains("malformed percent-escape") == true)
     }
 
+    /// Found by Fuzz/PublishFuzz.swift: the escape was quoted raw, so a control byte after the %
+    /// (a tab in a Grip-Channel header) went into the reason and the log line as it was.
+    @Test func aMalformedEscapeIsQuotedWithItsControlBytesEscaped() {
+        #expect(reason("a%\tb") == #"channel "a%\tb": malformed percent-escape "%\tb" (expected % and two hex digits)"#)
+        #expect(reason("%*\r{")?.contains(#"malformed percent-escape "%*\r" "#) == true)
+    }
+
     @Test func aNameThatDecodesToAForbiddenByteIsRefusedNamingTheByte() {
         #expect(reason("a%20b") == #"channel "a%20b": byte 0x20 (" ") after percent-decoding is not allowed: channel names use A-Z a-z 0-9 - _ . : @ /"#)
         #expect(reason("a%00")?.contains("byte 0x00 after percent-decoding is not allowed") == true)

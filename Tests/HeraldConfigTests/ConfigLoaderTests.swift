@@ -204,6 +204,16 @@ struct BadValue: Sendable, CustomTestStringConvertible {
             == ["proxy.conf: [sever]: unknown section (did you mean [server]?)"])
     }
 
+    /// Found by Fuzz/ConfigFuzz.swift: a quoted name holding a line break was shown raw, so one
+    /// problem took two lines and the second did not start with the file name.
+    @Test func anUnknownNameThatIsNotABareKeyIsShownQuotedOnOneLine() {
+        #expect(ConfigLoader.problems(in: "\"a\\nb\" = 1\n") == [#"proxy.conf: "a\nb": unknown key outside any section"#])
+        #expect(ConfigLoader.problems(in: "[\"tl s\"]\ncert = 1\n") == [#"proxy.conf: ["tl s"]: unknown section"#])
+        #expect(ConfigLoader.problems(in: "[log]\n\"x\\ty\" = 2\n") == [#"proxy.conf: [log] "x\ty": unknown key"#])
+        #expect(ConfigLoader.problems(in: "[[publish.routes]]\npath = \"/a\"\nchannel = \"c\"\n\"\\r\" = 1\n")
+            == [#"proxy.conf: [[publish.routes]] #1 "\r": unknown key"#])
+    }
+
     @Test func aKeyOutsideAnySectionOrASectionThatIsNotATableIsAProblem() {
         #expect(ConfigLoader.problems(in: "listen = \"0.0.0.0:80\"\n") == ["proxy.conf: listen: unknown key outside any section"])
         #expect(ConfigLoader.problems(in: "server = 8080\n") == ["proxy.conf: server: expected a section [server], got integer 8080"])
