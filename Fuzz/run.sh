@@ -6,6 +6,8 @@
 # Fuzz/build.sh builds them into .build-fuzz/ with swiftc, outside the package build (it says how
 # TOMLKit and swift-crypto are linked into the config target).
 # Exits non-zero when a target finds a crash; the input is left in .build-fuzz/artifacts/.
+# FUZZ_SEED fixes libFuzzer's seed (CI uses 1, so that its short run explores what a longer run
+# with that seed checked); unset, each run picks its own.
 # Usage: Fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,8 @@ fuzz() {
     shift
     mkdir -p "$out/corpus-$name"
     SWIFT_BACKTRACE=enable=no "$out/$name-fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-        -artifact_prefix="$out/artifacts/$name-" -print_final_stats=1 "$@" "$out/corpus-$name" "Fuzz/corpus-$name"
+        -seed="${FUZZ_SEED:-0}" -artifact_prefix="$out/artifacts/$name-" -print_final_stats=1 "$@" \
+        "$out/corpus-$name" "Fuzz/corpus-$name"
 }
 fuzz http1 -dict=Fuzz/http1.dict
 fuzz publish

@@ -42,7 +42,7 @@ def per_minute(progress):
 
 
 def wrk_minutes(folder):
-    """(requests/s, p99 ms, errors) of each minute's wrk run."""
+    """(requests/s, p99 ms, errors) of each minute's wrk run that reported."""
     rows = []
     for m in range(1, 100000):
         path = f"{folder}/wrk-{m}.txt"
@@ -50,11 +50,13 @@ def wrk_minutes(folder):
             break
         text = open(path).read()
         rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+        if not rate:
+            continue  # the last run, stopped with the load before it reported
         p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)", text, re.M)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
         socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
         scale = {"us": 1e-3, "ms": 1, "s": 1e3}
-        rows.append((float(rate.group(1)) if rate else 0.0,
+        rows.append((float(rate.group(1)),
                      float(p99.group(1)) * scale[p99.group(2)] if p99 else 0.0,
                      (int(errors.group(1)) if errors else 0)
                      + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0)))

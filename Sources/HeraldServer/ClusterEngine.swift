@@ -91,7 +91,7 @@ final class ClusterEngine: PublishStore, @unchecked Sendable {
 
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
         // This instance's loops are behind: refused before Redis stores what they could not deliver.
-        if let refusal = handOff.refusal(adding: requests.reduce(0) { $0 + $1.channels.count }) { return answer(.failure(refusal)) }
+        if let refusal = handOff.refusal(for: requests) { return answer(.failure(refusal)) }
         let batch = PublishBatch(count: requests.count) { [self] outcome in
             if case .success(let results) = outcome { count(results, channelsPerPublish: requests.map(\.channels.count)) }
             answer(outcome)

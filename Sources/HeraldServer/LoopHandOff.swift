@@ -1,5 +1,6 @@
 import Fanout
 import Locks
+import Publishing
 import Synchronization
 
 /// The one way published events reach the loops. Each loop has an inbox; a publish appends its
@@ -32,6 +33,11 @@ final class LoopHandOff: Sendable {
     init(workers: [LoopWorker], maxPending: Int) {
         inboxes = workers.map(Inbox.init)
         self.maxPending = Atomic(maxPending)
+    }
+
+    /// `refusal(adding:)` for `requests`: an event per request and channel.
+    func refusal(for requests: [PublishRequest]) -> StoreUnavailable? {
+        refusal(adding: requests.reduce(0) { $0 + $1.channels.count })
     }
 
     /// Why `count` more events cannot be handed off now: a loop has not taken `maxPending` of those

@@ -44,7 +44,7 @@ final class LocalPublishStore: PublishStore {
 
     /// A channel that already holds a request's id answers a duplicate.
     func publish(_ requests: [PublishRequest], answer: @escaping (Result<[PublishResult], StoreUnavailable>) -> Void) {
-        if let refusal = handOff.refusal(adding: requests.reduce(0) { $0 + $1.channels.count }) { return answer(.failure(refusal)) }
+        if let refusal = handOff.refusal(for: requests) { return answer(.failure(refusal)) }
         let now = ContinuousClock.now
         var results: [PublishResult] = []
         var delivered: [PublishedEvent] = []

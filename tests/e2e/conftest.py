@@ -33,7 +33,8 @@ import httpwire  # noqa: E402
 import redis_server  # noqa: E402
 from harness import free_port, to_toml, wait_for  # noqa: E402,F401  (tests import them from here)
 from herald_process import HERALD_BIN, READY_TIMEOUT_S, REPO, Herald, default_config  # noqa: E402,F401
-from probes import RssSampler, connect_refused, read_status_kib, refusing_port, wait_for_stall  # noqa: E402,F401
+from probes import (RssSampler, connect_refused, descriptors, open_connections, read_status_kib,  # noqa: E402,F401
+                    refusing_port, wait_for_stall)
 
 TEST_BOUND_S = 90
 BIG_TEST_BOUND_S = 900

@@ -1,10 +1,14 @@
 """What the end-to-end tests measure beyond HTTP: a transfer that stalls, ports that refuse
-connections, a process's memory from /proc. Tests import these names from conftest.
+connections, a process's memory and descriptors from /proc, Herald's open connections. Tests import these names from conftest.
 """
 
+import os
 import socket
 import threading
 import time
+
+import metrics_text
+import publishing
 
 
 def wait_for_stall(value, quiet=0.5, timeout=20.0, interval=0.05):
@@ -74,3 +78,14 @@ class RssSampler:
         self._stop.set()
         self._thread.join(2)
         self.hwm_kib = read_status_kib(self.pid, "VmHWM")
+
+
+def open_connections(herald):
+    """Herald's `herald_connections_open`, read from /metrics on its publish listener."""
+    with publishing.Publisher(herald.publish_port) as pub:
+        return metrics_text.metric(pub.metrics()[0], "herald_connections_open")
+
+
+def descriptors(herald):
+    """How many descriptors Herald has open."""
+    return len(os.listdir("/proc/%d/fd" % herald.pid))

@@ -15,11 +15,10 @@ import threading
 import time
 
 import httpwire
-import metrics_text
 import publishing
 import sse
 import sse_parse
-from conftest import wait_for
+from conftest import descriptors, open_connections, wait_for
 from sse import assert_next_is
 
 
@@ -27,15 +26,6 @@ def reset(conn):
     """Closes `conn` with a TCP reset (SO_LINGER 0), as a client that crashes or is killed does."""
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()
-
-
-def open_connections(herald):
-    with publishing.Publisher(herald.publish_port) as pub:
-        return metrics_text.metric(pub.metrics()[0], "herald_connections_open")
-
-
-def descriptors(herald):
-    return len(os.listdir("/proc/%d/fd" % herald.pid))
 
 
 def assert_nothing_left(herald, idle_descriptors):

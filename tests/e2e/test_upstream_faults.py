@@ -21,10 +21,9 @@ import pytest
 
 import httpwire
 import payload
-from conftest import RssSampler, read_status_kib, wait_for, wait_for_stall
+from conftest import RssSampler, descriptors, open_connections, read_status_kib, wait_for, wait_for_stall
 from herald_process import MEMORY_FACTOR
 from raw_upstream import DONE, KEEP, RawUpstream, kill, recv_exactly
-from test_faults import descriptors, open_connections
 
 SETTLE_S = 0.3               # a script's pause, so Herald has read (and relayed) what came before a fault
 UPLOAD_READ_BYTES = 256 << 10  # the app reads this much of an upload before it dies
