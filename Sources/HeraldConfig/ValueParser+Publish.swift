@@ -42,12 +42,7 @@ extension ValueParser where Value == SigningSecretsFile {
     static var signingSecretsFile: Self {
         .string(expected: "a path to a file of secrets") { path throws(ConfigValueError) in
             guard !path.isEmpty else { return SigningSecretsFile() }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigValueError(expected: "a readable file of secrets", got: ConfigValueError.quoted(path) + " (cannot be read)")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ConfigValueError(expected: "a UTF-8 file of secrets", got: ConfigValueError.quoted(path))
-            }
+            let text = try SecretFile.read(path, holding: "of secrets")
             let secrets: [SigningSecret]
             do throws(SigningSecret.LineProblem) {
                 secrets = try SigningSecret.parseLines(text)
@@ -77,12 +72,7 @@ extension ValueParser where Value == TokenFile {
     static var tokenFile: Self {
         .string(expected: "a path to a file holding the token") { path throws(ConfigValueError) in
             guard !path.isEmpty else { return TokenFile() }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigValueError(expected: "a readable file holding the token", got: ConfigValueError.quoted(path) + " (cannot be read)")
-            }
-            guard var token = String(data: data, encoding: .utf8) else {
-                throw ConfigValueError(expected: "a UTF-8 file holding the token", got: ConfigValueError.quoted(path))
-            }
+            var token = try SecretFile.read(path, holding: "holding the token")
             while let last = token.unicodeScalars.last, last == "\n" || last == "\r" { token.unicodeScalars.removeLast() }
             guard !token.isEmpty else {
                 throw ConfigValueError(expected: "a file holding the token", got: ConfigValueError.quoted(path) + " (empty)")

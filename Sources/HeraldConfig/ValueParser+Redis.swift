@@ -79,13 +79,7 @@ extension ValueParser where Value == PasswordFile? {
     static var passwordFile: Self {
         .string(expected: "a path to a file holding the password") { path throws(ConfigValueError) in
             guard !path.isEmpty else { return nil }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigValueError(expected: "a readable file holding the password",
-                                       got: ConfigValueError.quoted(path) + " (cannot be read)")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ConfigValueError(expected: "a UTF-8 file holding the password", got: ConfigValueError.quoted(path))
-            }
+            let text = try SecretFile.read(path, holding: "holding the password")
             var password = Substring(text)
             while password.last?.isNewline == true { password = password.dropLast() }
             guard !password.isEmpty else {

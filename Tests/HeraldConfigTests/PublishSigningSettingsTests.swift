@@ -57,6 +57,21 @@ import Testing
         ])
     }
 
+    @Test func aSecretFileIsReadOnlyUpToItsBound() throws {
+        // /dev/zero never ends: read whole, it would fill memory; a file one byte over is refused too.
+        #expect(ConfigLoader.problems(in: "[publish]\ntoken_file = \"/dev/zero\"\n") == [
+            #"proxy.conf: [publish] token_file: expected a file holding the token of at most 64 KiB, got "/dev/zero" (larger)"#,
+        ])
+        let path = try secretsFile(String(repeating: "s", count: SecretFile.maxBytes + 1))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(ConfigLoader.problems(in: "[publish]\nsigning_secrets_file = \"\(path)\"\n") == [
+            "proxy.conf: [publish] signing_secrets_file: expected a file of secrets of at most 64 KiB, got \"\(path)\" (larger)",
+        ])
+        let fits = try secretsFile(String(repeating: "s", count: SecretFile.maxBytes - 1) + "\n")
+        defer { try? FileManager.default.removeItem(atPath: fits) }
+        #expect(ConfigLoader.problems(in: "[publish]\nsigning_secrets_file = \"\(fits)\"\n").isEmpty)
+    }
+
     @Test func aFileWithoutSecretsIsRefused() throws {
         let path = try secretsFile("# nothing yet\n\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
