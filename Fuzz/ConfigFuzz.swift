@@ -68,7 +68,8 @@ func namesOnlyFuzzFiles(_ text: String) -> Bool {
 
 func checkProblems(_ problems: [String], in text: String) {
     check(!problems.isEmpty, "a refusal names at least one problem")
-    let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count
+    // Lines end at LF, as toml++ and the scans count them (on bytes: a Character "\r\n" is not "\n").
+    let lineCount = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
     for problem in problems {
         check(!problem.contains(where: \.isNewline), "a problem is one line: \(String(reflecting: problem))")
         check(problem.hasPrefix("proxy.conf:"), "a problem starts with the file name: \(String(reflecting: problem))")
