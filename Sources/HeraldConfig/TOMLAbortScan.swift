@@ -1,9 +1,10 @@
 // toml++ (inside TOMLKit) asserts what its callers should have checked, and SwiftPM builds C++
-// with assertions on, release too. The config fuzz target found two that malformed text reaches:
+// with assertions on, release too. The config fuzz target found three that malformed text reaches:
 // a table header whose `[` or `[[` is not followed by a key (`[[[routes]]`, `[=]`, a `[` ending
-// its line), and a date and `T` not followed by a time (`d = 1979-05-27Tx`). Each aborted the
-// process, so a typo in proxy.conf ended a running herald on reload. Both are refused before
-// parsing, as toml++ would refuse them without the assertion.
+// its line), a date and `T` not followed by a time (`d = 1979-05-27Tx`), and a `}` where an array
+// expects a value (`a = [}`, `a = [1, }`). Each aborted the process, so a typo in proxy.conf ended
+// a running herald on reload. All are refused before parsing, as toml++ would refuse them without
+// the assertion.
 
 /// Finds the first text toml++ would abort on, tracking just enough of the syntax (comments, the
 /// four kinds of string, where values start, their brackets and braces) to tell a header from a
@@ -14,8 +15,12 @@ enum TOMLAbortScan {
     static func firstAbort(in toml: String) -> (line: Int, column: Int, reason: String)? {
         let bytes = Array(toml.utf8)
         var (index, line, lineStart) = (0, 1, 0)
-        /// Brackets and braces a value opened and has not closed: a `[` inside one is an array.
-        var depth = 0
+        /// The brackets and braces values opened and have not closed, innermost last: a `[` inside
+        /// one is an array.
+        var open: [UInt8] = []
+        /// Just after an array's `[` or a `,` in an array (blanks, line ends and comments aside):
+        /// toml++ asserts when a `}` comes here.
+        var arrayWantsValue = false
         /// Only white space since the last line end outside any value: a `[` here opens a header.
         var atStatementStart = true
         /// In a header's line, whose brackets are no value's.
@@ -27,7 +32,7 @@ enum TOMLAbortScan {
             switch byte {
             case UInt8(ascii: "\n"):
                 (line, lineStart, inHeader) = (line + 1, index + 1, false)
-                (atStatementStart, inValue) = (depth == 0, depth > 0)
+                (atStatementStart, inValue) = (open.isEmpty, !open.isEmpty)
                 index += 1
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
                 index += 1
@@ -58,15 +63,25 @@ enum TOMLAbortScan {
                 }
                 while index < bytes.count && !isValueEnd(bytes[index]) { index += 1 }
                 atStatementStart = false
+            case UInt8(ascii: "}") where arrayWantsValue:
+                return (line, index - lineStart + 1, "an array needs a value or ] here, got '}'")
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                if !inHeader { depth += 1 }
+                if !inHeader { open.append(byte) }
+                arrayWantsValue = !inHeader && byte == UInt8(ascii: "[")
                 (index, atStatementStart) = (index + 1, false)
+                continue
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                if !inHeader { depth = max(0, depth - 1) }
+                if !inHeader { _ = open.popLast() }
                 (index, atStatementStart) = (index + 1, false)
+            case UInt8(ascii: ",") where open.last == UInt8(ascii: "["):
+                (index, atStatementStart, arrayWantsValue) = (index + 1, false, true)
+                continue
             default:
                 (index, atStatementStart) = (index + 1, false)
             }
+            // Blanks, line ends and comments leave an array still wanting its value; anything else
+            // is that value (or its end).
+            if !isBlankOrComment(byte) { arrayWantsValue = false }
         }
         return nil
     }
@@ -86,6 +101,10 @@ enum TOMLAbortScan {
         }
         let after = start + shape.count
         return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[after]) ? nil : after
+    }
+
+    private static func isBlankOrComment(_ byte: UInt8) -> Bool {
+        [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#")].contains(byte)
     }
 
     /// Where a bare value ends, as toml++ reads it.

@@ -18,6 +18,21 @@ import Testing
         #expect(ConfigLoader.problems(in: "[server]\nthreads = [1, 2000-01-01t]\n").first?.hasPrefix("proxy.conf:2:26: invalid TOML: a date") == true)
     }
 
+    /// Found by a seed-1 run: toml++ asserts that an array's value does not start with `}`.
+    @Test func aBraceWhereAnArrayWantsAValueIsAProblemNotACrash() {
+        #expect(ConfigLoader.problems(in: "[server]\ntrusted_proxies = [}10.0.0.0/8\", \"1.0/40\"]\n[log]")
+            == ["proxy.conf:2:20: invalid TOML: an array needs a value or ] here, got '}'"])
+    }
+
+    @Test(arguments: [
+        ("a = [}", 1, 6), ("a = [1,}", 1, 8), ("a = [ }", 1, 7), ("a = [[}]]", 1, 7), ("a = [\n}", 2, 1),
+        ("a = [#c\n}]", 2, 1), ("a = [ \"x\", }", 1, 12), ("a = {b = [}]}", 1, 11), ("a = [{}, }]", 1, 10),
+    ])
+    func aBraceWhereAnArrayWantsAValueIsFound(toml: String, line: Int, column: Int) throws {
+        let found = try #require(TOMLAbortScan.firstAbort(in: toml))
+        #expect((found.line, found.column) == (line, column))
+    }
+
     @Test(arguments: [
         ("[=]", 1, 2), ("[[ #]]", 1, 4), ("a = 1\n  [ .b]", 2, 5), ("x = [\n1,\n]\n[{]", 4, 2),
         ("s = \"\"\"\n[a]\n\"\"\"\n[*]", 4, 2), ("[ [a]]", 1, 3),
@@ -34,6 +49,7 @@ import Testing
         "s = \"\"\"\n[=]\n\"\"\"", "s = '''\n[[[\n'''", "a = 1 # [=]", "[]", "[", "k = \"[\\\"\"\n[a]",
         "d = 1979-05-27T07:32:00Z", "d = 1979-05-27 07:32:00", "d = 1979-05-27", "1979-05-27Tx = 1", "s = \"1979-05-27Tx\"",
         "d = [\n1979-05-27T00:00:00,\n]",
+        "a = [1 }", "a = {b = }}", "a = {b=1,}", "t = { a = [1, 2], b = {} }", "a = [ \"}\", '}', {x = 1}, # }\n]",
     ])
     func otherBracketsAreLeftToTOMLKit(toml: String) {
         #expect(TOMLAbortScan.firstAbort(in: toml) == nil)
