@@ -57,7 +57,7 @@ sample() {
     local start=$SECONDS
     echo "seconds,rss_kib,fds" > "$out/samples.csv"
     while kill -0 "$herald_pid" 2>/dev/null; do
-        echo "$((SECONDS - start)),$(awk '/VmRSS/ {print $2}' "/proc/$herald_pid/status"),$(ls "/proc/$herald_pid/fd" | wc -l)" >> "$out/samples.csv"
+        echo "$((SECONDS - start)),$(server_rss_kib),$(ls "/proc/$herald_pid/fd" | wc -l)" >> "$out/samples.csv"
         sleep 10
     done
 }

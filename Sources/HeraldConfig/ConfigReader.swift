@@ -123,13 +123,7 @@ struct ConfigReader {
     /// A name from the file as TOML writes it: bare when it can be, else quoted and escaped, so a
     /// name holding a line break or a space still makes one readable line of a problem.
     static func shown(_ name: String) -> String {
-        let isBare = !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "-"): true
-            default: false
-            }
-        }
+        let isBare = !name.isEmpty && name.utf8.allSatisfy(TOMLWriter.isBareKeyByte)
         return isBare ? name : TOMLWriter.string(name)
     }
 

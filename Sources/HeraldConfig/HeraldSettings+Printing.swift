@@ -120,6 +120,15 @@ extension HeraldSettings {
 struct TOMLWriter {
     private(set) var text = ""
 
+    /// A byte TOML allows in a bare key: A–Z, a–z, 0–9, `_` and `-`.
+    static func isBareKeyByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "-"): true
+        default: false
+        }
+    }
+
     mutating func section(_ name: String) {
         blank()
         text += "[\(name)]\n"

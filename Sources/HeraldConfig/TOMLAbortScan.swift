@@ -115,13 +115,7 @@ enum TOMLAbortScan {
 
     /// A bare key's bytes, a quote, or the `]` toml++ itself reports as a blank key.
     private static func canStartKey(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"):
-            true
-        default:
-            false
-        }
+        TOMLWriter.isBareKeyByte(byte) || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "]")
     }
 
     /// Moves `index` past spaces and tabs; true when there were any.

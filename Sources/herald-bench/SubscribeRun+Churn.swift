@@ -80,9 +80,7 @@ extension SubscribeRun {
             line.lostInGaps += subscriber.sequence.lostInGaps
             line.duplicates += subscriber.sequence.duplicates
         }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        if let json = try? encoder.encode(line) {
+        if let json = try? ReportFile.encode(line) {
             StandardStream.out("PROGRESS " + String(decoding: json, as: UTF8.self))
         }
         intervalLatency = LatencyHistogram()
