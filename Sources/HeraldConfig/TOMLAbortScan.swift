@@ -1,8 +1,8 @@
 // toml++ (inside TOMLKit) asserts what its callers should have checked, and SwiftPM builds C++
-// with assertions on, release too. The config fuzz target found three that malformed text reaches:
+// with assertions on, release too. The config fuzz target found four that malformed text reaches:
 // a table header whose `[` or `[[` is not followed by a key (`[[[routes]]`, `[=]`, a `[` ending
-// its line), a date and `T` not followed by a time (`d = 1979-05-27Tx`), and a `}` where an array
-// expects a value (`a = [}`, `a = [1, }`). Each aborted the process, so a typo in proxy.conf ended
+// its line), a date and `T` not followed by a time (`d = 1979-05-27Tx`), a date, a space and
+// one digit (`d = 1979-05-27 0`), and a `}` where an array expects a value (`a = [}`, `a = [1, }`). Each aborted the process, so a typo in proxy.conf ended
 // a running herald on reload. All are refused before parsing, as toml++ would refuse them without
 // the assertion.
 
@@ -61,6 +61,9 @@ enum TOMLAbortScan {
                 if let column = dateWithoutTime(bytes, at: index) {
                     return (line, column - lineStart + 1, "a date and T need a time after them, such as 1979-05-27T07:32:00")
                 }
+                if let column = dateWithLoneDigit(bytes, at: index) {
+                    return (line, column - lineStart + 1, "a date and a space need a time after them, such as 1979-05-27 07:32:00")
+                }
                 while index < bytes.count && !isValueEnd(bytes[index]) { index += 1 }
                 atStatementStart = false
             case UInt8(ascii: "}") where arrayWantsValue:
@@ -105,6 +108,16 @@ enum TOMLAbortScan {
 
     private static func isBlankOrComment(_ byte: UInt8) -> Bool {
         [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "#")].contains(byte)
+    }
+
+    /// The index of the digit in `dddd-dd-dd d` (a value shaped like a date, one space, one digit
+    /// and the value's end) starting at `start`: toml++ takes the digit for a time's and asserts.
+    private static func dateWithLoneDigit(_ bytes: [UInt8], at start: Int) -> Int? {
+        let digit = start + 11
+        guard digit < bytes.count, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
+              bytes[start + 10] == UInt8(ascii: " "), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[digit]),
+              digit + 1 == bytes.count || isValueEnd(bytes[digit + 1]) else { return nil }
+        return digit
     }
 
     /// Where a bare value ends, as toml++ reads it.

@@ -24,6 +24,17 @@ import Testing
             == ["proxy.conf:2:20: invalid TOML: an array needs a value or ] here, got '}'"])
     }
 
+    /// Found by a seed-1 run: a date-shaped value, one space and one digit aborted toml++.
+    @Test func aDateSpaceAndLoneDigitIsAProblemNotACrash() {
+        #expect(ConfigLoader.problems(in: "x = 1979-0--i0 0 =\n")
+            == ["proxy.conf:1:16: invalid TOML: a date and a space need a time after them, such as 1979-05-27 07:32:00"])
+        #expect(TOMLAbortScan.firstAbort(in: "x = [1979-01-01 0]")?.column == 17)
+        #expect(TOMLAbortScan.firstAbort(in: "x = 1979-01-01 0") != nil)
+        for fine in ["x = 1979-01-01 07:32:00", "x = 1979-01-01 07", "x = 1979-01-01  0", "x = 1979-01-01 a", "x = 1979-01-01"] {
+            #expect(TOMLAbortScan.firstAbort(in: fine) == nil, "\(fine)")
+        }
+    }
+
     @Test(arguments: [
         ("a = [}", 1, 6), ("a = [1,}", 1, 8), ("a = [ }", 1, 7), ("a = [[}]]", 1, 7), ("a = [\n}", 2, 1),
         ("a = [#c\n}]", 2, 1), ("a = [ \"x\", }", 1, 12), ("a = {b = [}]}", 1, 11), ("a = [{}, }]", 1, 10),
